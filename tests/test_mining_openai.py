@@ -254,3 +254,20 @@ def test_local_server_needs_no_key(images, monkeypatch):
     with ScriptedChatServer([TOP]) as srv:
         mine_corpus(images, 'faces', OpenAIBackend('m', base_url=srv.url), depth=1)
     assert srv.requests[0]['headers']['authorization'] == 'Bearer no-key'
+
+
+def test_mine_without_images():
+    with ScriptedChatServer(responder=toy_responder) as srv:
+        t = mine_corpus(None, 'faces', backend(srv), depth=2)
+    first = srv.requests[0]['body']['messages'][1]['content']
+    assert isinstance(first, str) and first.startswith('Consider a dataset of images of faces')
+    assert t.depth == 2 and t.provenance['images'] == []
+
+
+def test_password_in_base_url_stays_out_of_provenance_and_cache(images, tmp_path):
+    with ScriptedChatServer(responder=toy_responder) as srv:
+        url = srv.url.replace('http://', 'http://user:hunter2-pw@')
+        t = mine_corpus(images, 'faces', OpenAIBackend('scripted-vlm', base_url=url, api_key=SECRET), depth=1,
+                        cache_dir=tmp_path/'c', out=tmp_path/'o.json')
+    assert t.provenance['backend']['base_url'] == srv.url
+    for f in tmp_path.rglob('*.json'): assert 'hunter2-pw' not in f.read_text()
