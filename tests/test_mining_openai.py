@@ -271,3 +271,13 @@ def test_password_in_base_url_stays_out_of_provenance_and_cache(images, tmp_path
                         cache_dir=tmp_path/'c', out=tmp_path/'o.json')
     assert t.provenance['backend']['base_url'] == srv.url
     for f in tmp_path.rglob('*.json'): assert 'hunter2-pw' not in f.read_text()
+
+
+def test_groups_without_children_become_editable(images):
+    with ScriptedChatServer([TOP, '[]'], responder=toy_responder) as srv:
+        t = mine_corpus(images, 'faces', backend(srv), depth=2)
+    assert t['facial hair'].is_leaf and t['facial hair'].editable and not t['eyewear'].editable
+    assert 'facial hair: a group without sub-types; made editable' in t.provenance['notes']
+    with ScriptedChatServer([TOP]) as srv:
+        t = mine_corpus(images, 'faces', backend(srv), depth=1)
+    assert [n.name for n in t.editable_nodes()] == GOOD_NAMES
