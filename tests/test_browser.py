@@ -1,0 +1,301 @@
+"""Browser tests of the explorer (Voila, JupyterLab) and of the offline HTML report, in headless Chromium.
+
+Run with `./dev browser` (it runs tools/browser_setup.sh first: Debian's chromium and requirements-ui-test.txt).
+Playwright drives the system /usr/bin/chromium; `playwright install` is never used. Screenshots go to
+artifacts/screenshots/ (or $SHOT_DIR). Under CI (CI=true) a missing chromium or Playwright is a failure, not a skip.
+"""
+import os, re, shutil, signal, socket, subprocess, sys, time, urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+import pytest
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get('DIFFEX_CHROMIUM', '/usr/bin/chromium')
+SHOTS = Path(os.environ.get('SHOT_DIR', ROOT/'artifacts'/'screenshots'))
+BIN = Path(sys.executable).parent
+ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync']
+# Voila's 'lab' page template links Font Awesome's CSS from jsdelivr (offline it fails harmlessly: the icons come from
+# the font bundled in Voila's JavaScript). The tests serve a copy of that template without those two links, so that
+# any request that leaves 127.0.0.1 is ours and fails the test.
+CDN_LINK = re.compile(r'^.*<link[^>]+href="https?://[^"]*"[^>]*>\s*$', re.M)
+
+def offline_voila_template(dest: Path) -> Path:
+    "A copy of Voila's lab template named 'offline', without links to CDNs; returns the JUPYTER_PATH entry to add."
+    share = Path(sys.prefix)/'share'/'jupyter'
+    out = dest/'share'/'jupyter'/'voila'/'templates'/'offline'
+    for src in (share/'nbconvert'/'templates'/'lab', share/'voila'/'templates'/'lab'):   # Voila's lab extends nbconvert's
+        shutil.copytree(src, out, dirs_exist_ok=True)
+    for f in out.glob('*.j2'): f.write_text(CDN_LINK.sub('', f.read_text()))
+    assert 'href="https://' not in (out/'index.html.j2').read_text()
+    return dest/'share'/'jupyter'
+
+def _missing(what: str):
+    msg = f'{what}: run tools/browser_setup.sh'
+    if os.environ.get('CI', '').lower() in ('1', 'true', 'yes'): pytest.fail(msg)
+    pytest.skip(msg)
+
+def _external(url: str) -> bool:
+    u = urlparse(url)
+    return u.scheme not in ('data', 'blob', 'file', 'about', 'chrome', 'devtools') and u.hostname not in ('127.0.0.1', 'localhost')
+
+def assert_offline(page):
+    "No request left 127.0.0.1."
+    assert page.external == [], f'requests left 127.0.0.1: {page.external}'
+
+@pytest.fixture(scope='session')
+def browser():
+    if not Path(CHROMIUM).exists(): _missing(f'{CHROMIUM} not found (apt-get install chromium)')
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: _missing('playwright is not installed')
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+@pytest.fixture
+def page(browser, request):
+    ctx = browser.new_context(viewport=dict(width=1280, height=900))
+    pg = ctx.new_page()
+    pg.external, pg.errors = [], []
+    pg.on('request', lambda r: pg.external.append(r.url) if _external(r.url) else None)
+    pg.on('pageerror', lambda e: pg.errors.append(str(e)))
+    pg.set_default_timeout(30_000)
+    yield pg
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try: pg.screenshot(path=str(SHOTS/f'{request.node.name}.png'), full_page=True)
+    finally: ctx.close()
+
+@pytest.fixture(scope='session')
+def workdir(tmp_path_factory):
+    "A copy of the served notebooks: Lab autosaves and writes checkpoints, so the repo copy is never served."
+    d = tmp_path_factory.mktemp('served')
+    for nb in (ROOT/'tests'/'browser').glob('*.ipynb'): shutil.copy(nb, d/nb.name)
+    return d
+
+def _port() -> int:
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+@contextmanager
+def _server(cmd, poll_url, cwd, env, log: Path, timeout=90):
+    with open(log, 'w') as f:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        t0 = time.time()
+        while True:
+            if proc.poll() is not None: raise RuntimeError(f'{cmd[0]} exited with {proc.returncode}:\n{log.read_text()[-3000:]}')
+            try: urllib.request.urlopen(poll_url, timeout=2); break
+            except Exception:
+                if time.time() - t0 > timeout: raise RuntimeError(f'{cmd[0]} did not answer in {timeout} s:\n{log.read_text()[-3000:]}')
+                time.sleep(0.3)
+        yield proc
+    finally:   # SIGTERM: the server shuts its kernels down (they run in their own sessions)
+        proc.send_signal(signal.SIGTERM)
+        try: proc.wait(30)
+        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+
+def _env(tmp: Path) -> dict:
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp/'.jcfg'), JUPYTER_RUNTIME_DIR=str(tmp/'.jrt'), JUPYTER_PLATFORM_DIRS='1',
+               PYTHONUNBUFFERED='1', HF_HUB_OFFLINE='1', TRANSFORMERS_OFFLINE='1')
+    env['PATH'] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+@pytest.fixture(scope='session')
+def voila(browser, workdir, tmp_path_factory):
+    if not (BIN/'voila').exists(): _missing('voila is not installed')
+    tmp, port = tmp_path_factory.mktemp('voila'), _port()
+    env = _env(tmp)
+    env['JUPYTER_PATH'] = os.pathsep.join([str(offline_voila_template(tmp))] + [p for p in [env.get('JUPYTER_PATH')] if p])
+    cmd = [str(BIN/'voila'), '--no-browser', '--Voila.ip=127.0.0.1', f'--port={port}', '--Voila.port_retries=0',
+           '--show_tracebacks=True', '--Voila.root_dir=.', '--template=offline']
+    with _server(cmd, f'http://127.0.0.1:{port}/', workdir, env, tmp/'voila.log'):
+        yield f'http://127.0.0.1:{port}'
+
+# ---------------------------------------------------------------------------------------------------------------
+# The explorer in Voila
+
+def test_voila_explorer(page, voila):
+    from playwright.sync_api import expect
+    page.goto(f'{voila}/voila/render/explorer.ipynb', wait_until='commit', timeout=150_000)
+    info, img = page.locator('.dx-info'), page.locator('img.dx-image')
+    row = lambda p: page.locator(f'.dx-row[data-path="{p}"]')
+    # it opens on the top semantic: grey hair makes the face "older" by exactly +2 logits in every seed
+    expect(info.locator('.dx-path')).to_have_text('hair/hair colour/grey', timeout=150_000)
+    expect(info.locator('.dx-effect')).to_have_text('+2.000 [95% CI +2.000, +2.000]')
+    expect(img).to_have_attribute('src', re.compile(r'^blob:'))
+    expect(row('hair/hair colour/grey').locator('.dx-val')).to_have_text('+2.00')
+    expect(row('hair/hair colour/grey').locator('.dx-ver')).to_have_text('✓ 3/3')
+    first = img.get_attribute('src')
+
+    # click another node: its images and numbers replace the first
+    row('facial hair/beard').locator('.dx-name').click()
+    expect(info.locator('.dx-path')).to_have_text('facial hair/beard')
+    expect(info.locator('.dx-effect')).to_have_text('+0.667 [95% CI -2.202, +3.535]')
+    expect(info.locator('.dx-before')).to_have_text('-1.000')
+    expect(info.locator('.dx-after')).to_have_text('-0.333')
+    expect(info.locator('.dx-seeds tr')).to_have_count(4)
+    assert img.get_attribute('src') != first
+    expect(row('facial hair/beard')).to_have_class(re.compile(r'\bdx-sel\b'))
+
+    # the verifier rejected every glasses edit
+    row('eyewear/glasses').locator('.dx-name').click()
+    expect(info.locator('.dx-path')).to_have_text('eyewear/glasses')
+    expect(info.locator('.dx-effect')).to_have_text('edit failed in every seed')
+    expect(info.locator('.dx-verification')).to_have_text('0/3 edits verified')
+    expect(row('eyewear/glasses').locator('.dx-val')).to_have_text('failed')
+
+    # collapse and expand
+    expect(row('facial hair/beard/goatee')).to_have_count(1)
+    row('facial hair/beard').locator('.dx-tog').click()
+    expect(row('facial hair/beard/goatee')).to_have_count(0)
+    row('facial hair/beard').locator('.dx-tog').click()
+    expect(row('facial hair/beard/goatee')).to_have_count(1)
+    expect(row('headwear/hat/cap')).to_have_count(0)           # the beam never went there: closed at first
+    row('headwear/hat').locator('.dx-tog').click()
+    expect(row('headwear/hat/cap')).to_have_count(1)
+
+    # filters: only grey hair and a full beard move the score by 1 or more; nothing lowers it
+    page.locator('.dx-min input').fill('1')
+    page.locator('.dx-min input').press('Enter')
+    expect(page.locator('.dx-row.dx-match')).to_have_count(2)
+    assert [r.get_attribute('data-path') for r in page.locator('.dx-row.dx-match').all()] == \
+        ['hair/hair colour/grey', 'facial hair/beard/full beard']
+    expect(row('expression/smiling')).to_have_count(0)
+    page.locator('.dx-sign button', has_text='negative').click()
+    expect(page.locator('.dx-count')).to_have_text('0 match')
+    expect(page.locator('.dx-row')).to_have_count(0)
+    page.locator('.dx-sign button', has_text='all').click()
+    page.locator('.dx-min input').fill('0')
+    page.locator('.dx-min input').press('Enter')
+    expect(row('expression/smiling')).to_have_count(1)
+
+    # live: score a node the beam never reached, then add seeds to one that was scored
+    row('headwear/hat/cap').locator('.dx-name').click()
+    expect(info.locator('.dx-effect')).to_have_text('not scored')
+    more = page.locator('button.dx-more')
+    expect(more).to_have_text(re.compile('score with 2 seeds'))
+    more.click()
+    expect(info.locator('.dx-effect')).to_have_text('+0.000 [95% CI +0.000, +0.000]', timeout=60_000)
+    expect(info.locator('.dx-n')).to_have_text('2')
+    expect(row('headwear/hat/cap').locator('.dx-val')).to_have_text('+0.00')
+    row('hair/hair colour/grey').locator('.dx-name').click()
+    expect(info.locator('.dx-n')).to_have_text('3')
+    more.click()
+    expect(info.locator('.dx-n')).to_have_text('5', timeout=60_000)
+    expect(info.locator('.dx-seeds tr')).to_have_count(6)
+    expect(info.locator('.dx-path')).to_have_text('hair/hair colour/grey')
+    assert page.errors == [], page.errors
+    assert_offline(page)
+
+def test_voila_thousand_nodes(page, voila):
+    "A 1,000-node tree draws, expands and filters at once."
+    from playwright.sync_api import expect
+    page.goto(f'{voila}/voila/render/big.ipynb', wait_until='commit', timeout=150_000)
+    count = page.locator('.dx-count')
+    expect(count).to_have_text(re.compile(r'^\d+ of 1000 shown$'), timeout=150_000)
+    ms = page.evaluate("""() => { const t0 = performance.now(); document.querySelector('.dx-expand-all').click();
+                                  return performance.now() - t0; }""")
+    expect(count).to_have_text('1000 of 1000 shown')
+    expect(page.locator('.dx-row')).to_have_count(1000)
+    assert ms < 500, f'expanding 1,000 nodes took {ms:.0f} ms'
+    page.locator('.dx-row[data-path="a9/a9 b8/a9 b8 c9"] .dx-name').click()       # the last row: scrolled into view
+    expect(page.locator('.dx-info .dx-path')).to_have_text('a9/a9 b8/a9 b8 c9', timeout=30_000)
+    page.locator('.dx-sign button', has_text='negative').click()
+    expect(count).to_have_text(re.compile(r'^\d+ match$'))
+    vals = page.locator('.dx-row.dx-match .dx-val').all_inner_texts()
+    assert len(vals) > 50 and all(v.startswith('-') for v in vals), vals[:10]
+    page.locator('.dx-sign button', has_text='all').click()
+    page.locator('.dx-collapse-all').click()
+    expect(count).to_have_text('10 of 1000 shown')
+    assert page.errors == [], page.errors
+    assert_offline(page)
+
+# ---------------------------------------------------------------------------------------------------------------
+# JupyterLab: one smoke test
+
+@pytest.fixture(scope='session')
+def lab(browser, workdir, tmp_path_factory):
+    if not (BIN/'jupyter-lab').exists(): _missing('jupyterlab is not installed')
+    tmp, port, token = tmp_path_factory.mktemp('lab'), _port(), 'diffex-test-token'
+    env = _env(tmp)
+    subprocess.run([str(BIN/'jupyter'), 'labextension', 'disable', '--level=user', '@jupyterlab/apputils-extension:announcements'],
+                   env=env, check=True, capture_output=True)
+    cmd = [str(BIN/'jupyter-lab'), '--no-browser', '--allow-root', '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={port}',
+           '--ServerApp.port_retries=0', f'--IdentityProvider.token={token}', f'--LabApp.workspaces_dir={tmp/".ws"}',
+           '--LabApp.expose_app_in_browser=True', '--LabApp.news_url=None',
+           '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate', '--LabApp.extension_manager=readonly']
+    with _server(cmd, f'http://127.0.0.1:{port}/api/status?token={token}', workdir, env, tmp/'lab.log'):
+        yield f'http://127.0.0.1:{port}', token
+
+def test_lab_smoke(page, lab):
+    from playwright.sync_api import expect
+    url, token = lab
+    page.goto(f'{url}/lab/tree/explorer.ipynb?reset&token={token}')
+    page.wait_for_function('window.jupyterapp?.shell.currentWidget?.sessionContext', timeout=60_000)
+    page.evaluate("""async () => { const nb = window.jupyterapp.shell.currentWidget; await nb.sessionContext.ready;
+                                   await window.jupyterapp.commands.execute('notebook:run-all-cells'); }""")
+    info = page.locator('.dx-info')
+    expect(info.locator('.dx-path')).to_have_text('hair/hair colour/grey', timeout=150_000)
+    page.locator('.dx-row[data-path="facial hair/beard/full beard"] .dx-name').click()
+    expect(info.locator('.dx-path')).to_have_text('facial hair/beard/full beard')
+    expect(info.locator('.dx-effect')).to_have_text('+2.000 [95% CI +2.000, +2.000]')
+    expect(page.locator('img.dx-image')).to_have_attribute('src', re.compile(r'^blob:'))
+    assert_offline(page)
+    page.evaluate('async () => { await window.jupyterapp.shell.currentWidget.sessionContext.shutdown(); }')
+
+# ---------------------------------------------------------------------------------------------------------------
+# The static report, from disk
+
+@pytest.fixture(scope='session')
+def report(tmp_path_factory):
+    from diffex import toyworld
+    from diffex.classifiers import Verifier
+    from diffex.explain import explain
+    import diffex.report  # noqa: F401  (adds Explanation.to_html)
+    class NoGlasses(Verifier):
+        name = 'no-glasses'
+        def verify(self, edited, null, paths, prompts, directions): return [p != 'eyewear/glasses' for p in paths]
+    face = toyworld.Face('brown', 'short', 'none', 'none', 'none', 'none', 'neutral', 'light', 'blue')
+    ex = explain(toyworld.draw(face), toyworld.RuleClassifier('older'), toyworld.OracleEditor(), 'toy', 'older', seeds=3,
+                 beam=3, verifier=NoGlasses(), progress=False)
+    return ex.to_html(tmp_path_factory.mktemp('report')/'toy-older')
+
+def test_static_report(page, report):
+    from playwright.sync_api import expect
+    page.goto(report.as_uri())
+    expect(page.locator('h1')).to_have_text('diffex explanation: older')
+    expect(page.locator('#dx-top li').first).to_have_text('hair/hair colour/grey: add +2.000 [+2.000, +2.000]')
+    assert page.evaluate('Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)'), 'an image did not load'
+    for f in ('grid', 'bars', 'tree'): expect(page.locator(f'#dx-fig-{f} img')).to_be_visible()
+    node = lambda p: page.locator(f'details.dx-node[data-path="{p}"]')
+    beard = node('facial hair/beard/full beard')
+    expect(beard).to_be_visible()                                  # opened along the ranked path
+    expect(beard.locator('figure.dx-edit').first).to_be_hidden()
+    beard.locator('> summary').click()
+    expect(beard.locator('figure.dx-edit')).to_have_count(3)
+    expect(beard.locator('figure.dx-edit').first).to_be_visible()
+    expect(beard.locator('.dx-effect')).to_have_text('+2.000 [+2.000, +2.000]')
+    glasses = node('eyewear/glasses')
+    expect(glasses).to_be_hidden()                                 # not on a ranked path: closed
+    node('eyewear').locator('> summary').click()
+    glasses.locator('> summary').click()
+    expect(glasses.locator('figure.dx-rejected')).to_have_count(3)
+    expect(glasses.locator('> summary')).to_contain_text('edit failed')
+    page.select_option('#dx-sign', 'negative')
+    expect(page.locator('#dx-count')).to_have_text('0 semantics match')
+    page.select_option('#dx-sign', 'all')
+    page.fill('#dx-min', '1')
+    expect(page.locator('#dx-count')).to_have_text('2 semantics match')
+    expect(node('expression/smiling')).to_be_hidden()
+    page.fill('#dx-min', '0')
+    page.click('#dx-collapse')
+    expect(beard).to_be_hidden()
+    page.click('#dx-expand')
+    expect(node('headwear/hat/cap')).to_be_visible()
+    page.click('#dx-collapse')
+    node('facial hair').locator('> summary').click()
+    node('facial hair/beard').locator('> summary').click()
+    assert page.errors == [], page.errors
+    assert_offline(page)
