@@ -186,6 +186,15 @@ def test_voila_explorer(page, voila):
     expect(info.locator('.dx-n')).to_have_text('5', timeout=60_000)
     expect(info.locator('.dx-seeds tr')).to_have_count(6)
     expect(info.locator('.dx-path')).to_have_text('hair/hair colour/grey')
+
+    # live: a strength sweep of grey hair; below guidance 5 the edit does not happen
+    page.locator('button.dx-sweep-button').click()
+    sweep = page.locator('.dx-sweepinfo')
+    expect(sweep.locator('tr')).to_have_count(6, timeout=60_000)
+    assert [r.inner_text().split('\t')[:3] for r in sweep.locator('tr').all()[1:]] == \
+        [['2.5', '-1.000', '+0.000'], ['5', '+1.000', '+2.000'], ['10', '+1.000', '+2.000'], ['15', '+1.000', '+2.000'],
+         ['20', '+1.000', '+2.000']]
+    expect(page.locator('img.dx-sweep-image')).to_have_attribute('src', re.compile(r'^blob:'))
     assert page.errors == [], page.errors
     assert_offline(page)
 
