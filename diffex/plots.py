@@ -30,7 +30,9 @@ def fig_png(fig: Figure, # any matplotlib figure
 
 class Fig(Figure):
     "A matplotlib `Figure` that displays itself as a PNG in any IPython front end."
-    def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)  # as `matplotlib.figure.Figure`
+    def __init__(self, *args, **kwargs): # the arguments of `matplotlib.figure.Figure`
+        "A figure, as `matplotlib.figure.Figure(*args, **kwargs)`."
+        super().__init__(*args, **kwargs)
     def _repr_png_(self): return fig_png(self)
 
 def sign_color(m: float, # an effect
