@@ -4,7 +4,8 @@
 # Never runs `playwright install`: Playwright drives the system /usr/bin/chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON_UI:-python}
+# the project venv when there is one (./dev puts it first on PATH anyway), else the python on PATH
+if [ -n "${PYTHON_UI:-}" ]; then PY=$PYTHON_UI; elif [ -x .venv/bin/python ]; then PY=.venv/bin/python; else PY=python3; fi
 if ! [ -x /usr/bin/chromium ]; then
   echo "installing Debian's chromium"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
