@@ -11,7 +11,8 @@
 (d) on a GPU: SD 1.5's architecture with random weights (same compute as the real weights), 512 px, fp16,
     edits per second for K = 1..16. Without a GPU these rows say "not measured".
 """
-import argparse, time, platform
+import argparse, functools, time, platform
+print = functools.partial(print, flush=True)   # rows appear as they are measured
 import numpy as np
 import torch
 from PIL import Image
