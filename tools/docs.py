@@ -26,7 +26,7 @@ def _rename_to_output_file(cache: Path):
         stem = _output_name(nb)
         if stem and stem != nb.stem:
             nb.rename(nb.with_name(f'{stem}.ipynb'))
-            txt = re.sub(rf'(?<![\w/]){re.escape(nb.name)}', f'{stem}.ipynb', txt)
+            txt = re.sub(rf'(?<![\w]){re.escape(nb.name)}', f'{stem}.ipynb', txt)
     q.unlink(); q.write_text(txt)   # _quarto.yml in _proc may be a copy of a link: write a real file
 
 def build():
