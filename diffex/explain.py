@@ -47,12 +47,15 @@ class ImageScorer:
     def _score(self, images):
         return classifier_scores(self.classifier, images, self.t_idx, self.kind)
 
-    def __call__(self, nodes: list) -> dict:
-        "{path: {direction: Effect}} for `nodes` (tree nodes)."
+    def __call__(self, nodes: list, seeds: Sequence[int]|None = None) -> dict:
+        "{path: {direction: Effect}} for `nodes` (tree nodes), over `seeds` (default: all of this scorer's seeds)."
+        seeds = self.seeds if seeds is None else list(seeds)
+        unknown = [s for s in seeds if s not in self.invs]
+        if unknown: raise ValueError(f'seeds {unknown} were not inverted; this scorer has seeds {self.seeds}')
         paths = [n.path_str for n in nodes]
         prompts = [edit_prompts(n, self.joint) for n in nodes]
         res = {p: {} for p in paths}
-        steps = [(s, d) for s in self.seeds for d in self.directions]
+        steps = [(s, d) for s in seeds for d in self.directions]
         for s, d in tqdm(steps, desc=f'{len(nodes)} semantics', disable=not self.progress, leave=False):
             inv = self.invs[s]
             if self.joint: ims = [self.editor.edit(inv, ps, direction=d, joint=len(ps) > 1)[0] for ps in prompts]
@@ -230,6 +233,7 @@ def explain(image,                          # a PIL image, a path or an array
             target: int|str,                # the class whose score is tracked (name or index)
             seeds: int|Sequence[int] = 3,   # number of seeds (0..n-1) or the seeds themselves
             beam: int|None = 3,             # nodes kept per level; None = exhaustive
+            screen: int|None = 1,           # seeds each level is screened with; only the beam gets all seeds (None: all get all)
             depth: int|None = None,         # most levels; None = to the leaves
             directions: str|Sequence[str] = ('add',), # 'add', 'remove', or both
             score: str = 'logit',           # 'logit', 'logodds' or 'prob'
@@ -251,11 +255,11 @@ def explain(image,                          # a PIL image, a path or an array
     bar = tqdm(desc='search', unit='level', disable=not progress)
     def on_level(l):
         bar.update(1); bar.set_postfix(scored=len(l.scored), kept=len(l.kept))
-    res = beam_search(tree, sc, beam=beam, depth=depth, min_effect=min_effect, budget=budget, rank=rank,
-                      edits_per_node=len(seeds) * len(directions), on_level=on_level)
+    res = beam_search(tree, sc, seeds=seeds, screen=screen, beam=beam, depth=depth, min_effect=min_effect, budget=budget,
+                      rank=rank, edits_per_seed=len(directions), on_level=on_level)
     bar.close()
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
-    params = dict(seeds=seeds, beam=beam, depth=depth, directions=directions, score=score, rank=rank, joint=joint,
+    params = dict(seeds=seeds, beam=beam, screen=screen, depth=depth, directions=directions, score=score, rank=rank, joint=joint,
                   min_effect=min_effect, budget=budget, editor_params=getattr(editor, 'params', {}), corpus=tree.domain)
     models = dict(classifier=getattr(classifier, 'name', type(classifier).__name__), editor=editor.name,
                   verifier=verifier.name if verifier else None)

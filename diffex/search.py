@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, asdict
 from typing import Callable, Sequence
 
 # %% auto #0
-__all__ = ['RANKS', 'mean_ci', 'Effect', 'importance', 'frontier', 'edit_prompts', 'SearchLevel', 'SearchResult', 'beam_search']
+__all__ = ['RANKS', 'mean_ci', 'Effect', 'importance', 'frontier', 'edit_prompts', 'SearchLevel', 'SearchResult', 'n_descendants',
+           'merge_effects', 'beam_search']
 
 # %% ../nbs/04_search.ipynb #ad1db152
 import numpy as np
@@ -124,8 +125,9 @@ class SearchLevel:
     depth: int
     scored: list      # paths scored at this level
     kept: list        # paths kept in the beam (and expanded, where they have children)
-    edits: int        # edits requested for this level
+    edits: int        # edits made for this level
     seconds: float
+    rescored: list = field(default_factory=list) # paths re-scored with the seeds after screening
 
 @dataclass
 class SearchResult:
@@ -150,38 +152,71 @@ class SearchResult:
     @property
     def edits(self) -> int: return sum(l.edits for l in self.levels)
 
+def n_descendants(node) -> int:
+    "Number of nodes below `node`."
+    return sum(1 + n_descendants(c) for c in node.children)
+
+def merge_effects(a: dict, b: dict) -> dict:
+    "`{direction: Effect}` of one node with the seeds of `b` appended to those of `a`."
+    out = dict(a)
+    for d, e in b.items():
+        if d not in out: out[d] = e; continue
+        x = out[d]
+        out[d] = Effect(x.path, x.prompt, d, x.seeds + e.seeds, x.base + e.base, x.edited + e.edited, x.verified + e.verified, x.conf)
+    return out
 def beam_search(tree,                        # a `SemanticTree`
-                score: Callable,             # score(nodes) -> {path: {direction: Effect}}
+                score: Callable,             # score(nodes, seeds) -> {path: {direction: Effect}}
+                seeds: Sequence[int] = (0, 1, 2), # the seeds every kept node is scored with
+                screen: int|None = 1,        # seeds a level is screened with before the beam is re-scored; None = all
                 beam: int|None = 3,          # nodes kept per level; None = exhaustive
                 depth: int|None = None,      # most levels; None = to the leaves
-                min_effect: float = 0.0,     # nodes weaker than this are not expanded
+                min_effect: float = 0.0,     # kept nodes weaker than this (with all seeds) are not expanded
                 budget: int|None = None,     # most edits in all (node x seed x direction)
                 rank: str = 'abs',           # 'abs', 'up' or 'down' (see `importance`)
-                edits_per_node: int = 1,     # seeds x directions: what one node costs, for the budget
+                edits_per_seed: int = 1,     # edits one node costs per seed (the number of directions), for the budget
                 on_level: Callable|None = None, # called with each finished SearchLevel
                ) -> SearchResult:
     "Hierarchical beam search for the semantics that move the classifier most."
     if beam is not None and beam < 1: raise ValueError(f'beam must be at least 1 (or None for exhaustive), not {beam}')
     if depth is not None and depth < 1: raise ValueError(f'depth must be at least 1, not {depth}')
     if rank not in RANKS: raise ValueError(f'rank must be one of {RANKS}, not {rank!r}')
-    effects, levels, spent = {}, [], 0
-    cands, d, stopped = frontier(tree.root), 0, 'exhausted'
+    seeds = list(seeds)
+    if not seeds: raise ValueError('at least one seed is needed')
+    if screen is not None and screen < 1: raise ValueError(f'screen must be at least 1 seed (or None: no screening), not {screen}')
+    first, rest = (seeds, []) if screen is None else (seeds[:screen], seeds[screen:])
+    effects, levels, spent, stopped = {}, [], 0, 'exhausted'
+    imp = lambda c: importance(effects[c.path_str], rank)
+
+    def call(nodes, ss):
+        "Score `nodes` with seeds `ss` within the budget; returns the nodes that were scored."
+        nonlocal spent, stopped
+        if budget is not None and spent + len(nodes) * len(ss) * edits_per_seed > budget:
+            nodes = nodes[:max(0, (budget - spent) // (len(ss) * edits_per_seed))]; stopped = 'budget'
+        if not nodes: return []
+        res = score(nodes, ss)
+        missing = [c.path_str for c in nodes if c.path_str not in res]
+        if missing: raise RuntimeError(f'score() returned no effect for {missing}')
+        for c in nodes:
+            p = c.path_str
+            effects[p] = merge_effects(effects[p], res[p]) if p in effects else res[p]
+            spent += sum(len(e.seeds) for e in res[p].values())
+        return nodes
+
+    cands, d = frontier(tree.root), 0
     while cands:
         if depth is not None and d >= depth: stopped = 'depth'; break
-        if budget is not None and spent + len(cands) * edits_per_node > budget:
-            cands = cands[:max(0, (budget - spent) // edits_per_node)]
-            stopped = 'budget'
-            if not cands: break
-        t0 = time.time()
-        res = score(cands)
-        missing = [c.path_str for c in cands if c.path_str not in res]
-        if missing: raise RuntimeError(f'score() returned no effect for {missing}')
-        effects.update({c.path_str: res[c.path_str] for c in cands})
-        n_edits = len(cands) * edits_per_node; spent += n_edits
-        order = sorted(cands, key=lambda c: -importance(res[c.path_str], rank))
-        strong = [c for c in order if importance(res[c.path_str], rank) >= min_effect and importance(res[c.path_str], rank) > -math.inf]
-        kept = strong if beam is None else strong[:beam]
-        lvl = SearchLevel(d + 1, [c.path_str for c in cands], [c.path_str for c in kept], n_edits, time.time() - t0)
+        t0, before = time.time(), spent
+        cands = call(cands, first)
+        if not cands: break
+        pos = {c.path_str: i for i, c in enumerate(cands)}
+        order = sorted(cands, key=lambda c: (-imp(c), -n_descendants(c), pos[c.path_str]))
+        kept = [c for c in order if imp(c) > -math.inf]
+        if beam is not None: kept = kept[:beam]
+        rescored = call(kept, rest) if rest and stopped != 'budget' else []
+        kept = sorted(kept, key=lambda c: (-imp(c), -n_descendants(c), pos[c.path_str]))
+        kept = [c for c in kept if imp(c) >= min_effect and imp(c) > -math.inf]
+        lvl = SearchLevel(d + 1, [c.path_str for c in cands], [c.path_str for c in kept], spent - before, time.time() - t0,
+                          [c.path_str for c in rescored])
         levels.append(lvl)
         if on_level: on_level(lvl)
         if stopped == 'budget': break
