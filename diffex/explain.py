@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['ImageScorer', 'classifier_scores', 'Explanation', 'save', 'load', 'explain', 'DatasetExplanation', 'aggregate',
-           'explain_dataset']
+__all__ = ['ImageScorer', 'classifier_scores', 'Explanation', 'effect_bar', 'save', 'load', 'explain', 'DatasetExplanation',
+           'aggregate', 'explain_dataset']
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
 import numpy as np
@@ -136,15 +136,22 @@ class Explanation:
         return f'Explanation(target={self.target!r}, {len(self.effects)} semantics scored, top: {top})'
 
 # %% ../nbs/05_explain.ipynb #69c619fb
-def _effect_bar(m, lo, hi, scale):
-    "An inline SVG: the effect as a bar from 0, the interval as a line."
-    W, H, mid = 160, 14, 80
-    x = lambda v: mid + max(-1, min(1, v / scale)) * (W / 2 - 2) if not math.isnan(v) else mid
-    col = '#c0392b' if m < 0 else '#2471a3'
-    iv = f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="7" y2="7" stroke="#333" stroke-width="1.5"/>' if not math.isnan(lo) else ''
-    return (f'<svg width="{W}" height="{H}"><rect x="{min(mid, x(m)):.1f}" y="3" width="{abs(x(m) - mid):.1f}" height="8" fill="{col}"/>'
-            f'<line x1="{mid}" x2="{mid}" y1="0" y2="{H}" stroke="#999"/>{iv}</svg>')
+def effect_bar(m: float, lo: float, hi: float, # the effect and its interval (nan: none)
+               scale: float,               # the effect drawn at full half-width
+               width: int = 160, height: int = 14, # size in pixels
+               color: str|None = None,     # bar colour (default: blue up, red down)
+               cls: str|None = None,       # CSS class of the <svg>
+              ) -> str:
+    "An inline SVG: the effect as a bar from 0, the interval as a line across it."
+    mid, yc = width / 2, height / 2
+    x = lambda v: mid if math.isnan(v) else mid + max(-1, min(1, v / scale)) * (mid - 2)
+    color = color or ('#c0392b' if m < 0 else '#2471a3')
+    iv = '' if math.isnan(lo) else f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{yc:g}" y2="{yc:g}" stroke="#333" stroke-width="1.5"/>'
+    c = f' class="{cls}"' if cls else ''
+    return (f'<svg{c} width="{width}" height="{height}"><rect x="{min(mid, x(m)):.1f}" y="{yc - 4:g}" width="{abs(x(m) - mid):.1f}" '
+            f'height="8" fill="{color}"/><line x1="{mid:g}" x2="{mid:g}" y1="0" y2="{height}" stroke="#999"/>{iv}</svg>')
 
+# %% ../nbs/05_explain.ipynb #e6dcafca
 def _repr_html_(self: Explanation, k: int = 8):
     scale = max([abs(e.mean) for _, effs in self.top(k) for e in effs.values() if e.status == 'ok'] + [1e-9]) * 1.1
     up = lambda im: max(1, 96 // max(im.size))
@@ -158,7 +165,7 @@ def _repr_html_(self: Explanation, k: int = 8):
             eff = 'edit failed' if e.status == 'failed' else f'{e.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]'
             sr = '' if e.success_rate is None else f'{e.success_rate:.0%}'
             rows.append(f'<tr><td>{img(im) if im else ""}</td><td><b>{p}</b><br/><small>"{e.prompt}" ({d})</small></td>'
-                        f'<td style="font-family:monospace">{eff}</td><td>{_effect_bar(e.mean, lo, hi, scale) if e.status == "ok" else ""}</td><td>{sr}</td></tr>')
+                        f'<td style="font-family:monospace">{eff}</td><td>{effect_bar(e.mean, lo, hi, scale) if e.status == "ok" else ""}</td><td>{sr}</td></tr>')
     head = (f'<div><b>diffex explanation</b> of <b>{self.target}</b>: {len(self.effects)} semantics scored with '
             f'{self.cost.get("edits", "?")} edits, {self.cost.get("unet_evals", "?")} UNet evaluations<br/>'
             f'{img(self.image)} original ({self.original_score:+.3f}) {img(self.null_images[s0])} null edit ({self.base[s0]:+.3f})</div>')

@@ -12,7 +12,7 @@ __all__ = ['CSS', 'JS', 'FIGURE_TITLES', 'data_uri', 'node_html', 'report_html',
 
 # %% ../nbs/06a_report.ipynb #678304fe
 from PIL import Image
-from .explain import Explanation
+from .explain import Explanation, effect_bar
 from .plots import edit_grid, effect_bars, tree_plot, fig_png, sign_color, POS, NEG, NEUTRAL
 
 # %% ../nbs/06a_report.ipynb #b795c705
@@ -27,13 +27,6 @@ def data_uri(im: Image.Image|bytes, # a PIL image, or PNG bytes
     return 'data:image/png;base64,' + base64.b64encode(im).decode()
 
 # %% ../nbs/06a_report.ipynb #9cd08558
-def _bar_svg(m: float, lo: float, hi: float, scale: float) -> str:
-    W, H, mid = 120, 12, 60
-    x = lambda v: mid + max(-1, min(1, v / scale)) * (W / 2 - 2)
-    iv = '' if math.isnan(lo) else f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="6" y2="6" stroke="#222" stroke-width="1.3"/>'
-    return (f'<svg class="dx-bar" width="{W}" height="{H}"><rect x="{min(mid, x(m)):.1f}" y="2" width="{abs(x(m) - mid):.1f}" '
-            f'height="8" fill="{sign_color(m)}"/><line x1="{mid}" x2="{mid}" y1="0" y2="{H}" stroke="#aaa"/>{iv}</svg>')
-
 def _fmt(e) -> str:
     if e.status == 'failed': return 'edit failed'
     lo, hi = e.ci
@@ -73,7 +66,7 @@ def node_html(ex, # an `Explanation`
     if e is None: eff, bar, attrs = '<span class="dx-unscored">not scored</span>', '', 'data-scored="0"'
     elif e.status == 'failed': eff, bar, attrs = '<span class="dx-failed">edit failed</span>', '', 'data-scored="1" data-effect="nan"'
     else:
-        eff, bar = f'<span class="dx-num" style="color:{sign_color(e.mean)}">{e.mean:+.3f}</span>', _bar_svg(e.mean, *e.ci, scale)
+        eff, bar = f'<span class="dx-num" style="color:{sign_color(e.mean)}">{e.mean:+.3f}</span>', effect_bar(e.mean, *e.ci, scale, width=120, height=12, color=sign_color(e.mean), cls='dx-bar')
         attrs = f'data-scored="1" data-effect="{e.mean:.6g}"'
     name = html.escape(node.name) + ('' if node.editable else ' <i class="dx-group">(group)</i>')
     kids = ''.join(node_html(ex, c, scale, thumb, open_paths) for c in node.children)
