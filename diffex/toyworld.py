@@ -10,9 +10,9 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['FAMILIES', 'HAIR_RGB', 'SKIN_RGB', 'BG_RGB', 'FACIAL_HAIR_RGB', 'SIZE', 'PHRASES', 'DISTRACTOR_WORDS', 'MAX_TOKENS',
-           'RULES', 'EDITS', 'TOY_EDIT', 'Face', 'sample_face', 'render', 'image_grid', 'phrases', 'caption',
-           'toy_words', 'toy_tokenizer', 'toy_unet', 'toy_text_encoder', 'toy_schedulers', 'to_tensor', 'to_pil',
-           'latents', 'toy_pipeline', 'ToyCNN', 'label', 'causes', 'has', 'counterfactual', 'draw', 'face_of',
+           'PIXEL_CLIP', 'RULES', 'EDITS', 'TOY_EDIT', 'Face', 'sample_face', 'render', 'image_grid', 'phrases',
+           'caption', 'toy_words', 'toy_tokenizer', 'toy_unet', 'toy_text_encoder', 'toy_schedulers', 'to_tensor',
+           'to_pil', 'latents', 'toy_pipeline', 'ToyCNN', 'label', 'causes', 'has', 'counterfactual', 'draw', 'face_of',
            'toy_prompt_paths', 'OracleEditor', 'probe_read', 'ProbeVerifier', 'ToyWorld', 'load', 'RuleClassifier']
 
 # %% ../nbs/08_toyworld.ipynb #125a1f85
@@ -215,10 +215,12 @@ def toy_text_encoder(vocab_size: int):
                                        num_attention_heads=4, max_position_embeddings=MAX_TOKENS,
                                        bos_token_id=0, eos_token_id=1, pad_token_id=1))
 
+PIXEL_CLIP = dict(thresholding=True, sample_max_value=1.0)   # clip the denoiser's image estimate to the pixel range
+
 def toy_schedulers():
     "The training scheduler (DDPM) and the editing scheduler (DPM-Solver++ SDE, what LEDITS++ expects), same betas."
     kw = dict(num_train_timesteps=1000, beta_schedule='squaredcos_cap_v2', prediction_type='epsilon')
-    return DDPMScheduler(**kw), DPMSolverMultistepScheduler(**kw, algorithm_type='sde-dpmsolver++', solver_order=2)
+    return DDPMScheduler(**kw), DPMSolverMultistepScheduler(**kw, algorithm_type='sde-dpmsolver++', solver_order=2, **PIXEL_CLIP)
 
 # %% ../nbs/08_toyworld.ipynb #40151d1f
 def to_tensor(images: list) -> torch.Tensor:
@@ -263,7 +265,8 @@ def toy_pipeline(folder: str|Path|None = None, # a toy model folder; default: th
     if not (folder/'model_index.json').exists():
         raise FileNotFoundError(f'{folder} holds no toy diffusion model (no model_index.json). Reinstall diffex, '
                                 f'or train one with diffex.toytrain.train_diffusion(..., export_to={str(folder)!r}).')
-    sch = DPMSolverMultistepScheduler.from_pretrained(folder/'scheduler', steps_offset=1)   # LEDITS++'s expected offset
+    # LEDITS++'s expected offset; the pixel-range clip also for folders exported before it was in the config
+    sch = DPMSolverMultistepScheduler.from_pretrained(folder/'scheduler', steps_offset=1, **PIXEL_CLIP)
     with _quiet():
         pipe = LEditsPPPipelineStableDiffusion.from_pretrained(folder, vae=IdentityVAE(SIZE), scheduler=sch, safety_checker=None,
                                                                feature_extractor=None, requires_safety_checker=False, dtype=dtype)
