@@ -9,10 +9,10 @@ from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SECTIONS', 'COLUMNS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES', 'Meter', 'precision_at_k', 'toy_faces',
-           'distractors', 'scaled_corpus', 'toy_classifier', 'toy_editor', 'BenchConfig', 'compare', 'oracle_precision',
-           'corpus_scaling', 'seed_scaling', 'batch_scaling', 'accelerate_scaling', 'sd15_random_pipeline', 'gpu_rows',
-           'machine_info', 'BenchResult', 'run', 'main']
+__all__ = ['SECTIONS', 'DIFFEX_CASE', 'REFERENCE_CASE', 'COLUMNS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES', 'Meter',
+           'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier', 'toy_editor', 'BenchConfig',
+           'compare', 'oracle_precision', 'corpus_scaling', 'seed_scaling', 'batch_scaling', 'accelerate_scaling',
+           'sd15_random_pipeline', 'gpu_rows', 'machine_info', 'BenchResult', 'run', 'main']
 
 # %% ../nbs/11_bench.ipynb #b06ed1d0
 import numpy as np
@@ -165,6 +165,7 @@ class BenchConfig:
                              batch_prompts=4, dataset_images=2, corpus_leaves=10), **kw})
 
 # %% ../nbs/11_bench.ipynb #45b41e73
+DIFFEX_CASE, REFERENCE_CASE = 'diffex (3 seeds screened with 1, beam 3, full depth)', 'DiffEx reference (4 seeds, beam 8, top 25)'   # the comparison's row names
 COLUMNS = ['section', 'case', 'unet_evals', 'edits', 'seconds', 's_per_edit', 'peak_mib', 'p_at_k', 'images_per_min', 'note']
 
 def _row(section, case, **kw) -> dict:
@@ -200,8 +201,8 @@ def compare(cfg: BenchConfig, log=print) -> tuple:
     for m in agg: agg[m]['p_at_k'] = float(np.mean([r['p_at_k'] for r in raw if r['method'] == m]))
     n = f'{cfg.images} image(s), medians; {tree.n_leaves}-leaf corpus; {cfg.steps} inversion steps; classifier {clf.name}'
     p = (lambda v: v) if trained else (lambda v: None)
-    rows = [_row('compare', 'diffex (3 seeds screened with 1, beam 3, full depth)', **{**agg['diffex'], 'p_at_k': p(agg['diffex']['p_at_k'])}, note=n),
-            _row('compare', 'DiffEx reference (4 seeds, beam 8, top 25)', **{**agg['reference'], 'p_at_k': p(agg['reference']['p_at_k'])}, note=n)]
+    rows = [_row('compare', DIFFEX_CASE, **{**agg['diffex'], 'p_at_k': p(agg['diffex']['p_at_k'])}, note=n),
+            _row('compare', REFERENCE_CASE, **{**agg['reference'], 'p_at_k': p(agg['reference']['p_at_k'])}, note=n)]
     ratio = lambda k: agg['reference'][k] / agg['diffex'][k] if agg['diffex'][k] else None
     rows.append(_row('compare', 'ratio reference / diffex', unet_evals=ratio('unet_evals'), edits=ratio('edits'), seconds=ratio('seconds'),
                      s_per_edit=(agg['reference']['seconds'] / agg['reference']['edits']) / (agg['diffex']['seconds'] / agg['diffex']['edits']),
@@ -449,7 +450,7 @@ class BenchResult:
         if not q: return []
         out = [f"UNet evaluations: reference / diffex = {q['unet_evals']:.2f}x (target >= 5x): {'met' if q['unet_evals'] >= 5 else 'NOT met'}",
                f"seconds per explanation: reference / diffex = {q['seconds']:.2f}x (target >= 3x): {'met' if q['seconds'] >= 3 else 'NOT met'}"]
-        pd_, pr = r['diffex (3 seeds screened with 1, beam 3, full depth)']['p_at_k'], r['DiffEx reference (4 seeds, beam 8, top 25)']['p_at_k']
+        pd_, pr = r[DIFFEX_CASE]['p_at_k'], r[REFERENCE_CASE]['p_at_k']
         if q['p_at_k'] is None: out.append('precision@k: not measured (toy classifiers not trained)')
         else: out.append(f"precision@k: diffex {pd_:.2f}, reference {pr:.2f} (target: diffex >= reference): {'met' if q['p_at_k'] >= 0 else 'NOT met'}"
                          + (' only trivially: neither found a true cause with these edits' if pd_ == pr == 0 else ''))

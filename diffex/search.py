@@ -209,11 +209,12 @@ def beam_search(tree,                        # a `SemanticTree`
         cands = call(cands, first)
         if not cands: break
         pos = {c.path_str: i for i, c in enumerate(cands)}
-        order = sorted(cands, key=lambda c: (-imp(c), -n_descendants(c), pos[c.path_str]))
-        kept = [c for c in order if imp(c) > -math.inf]
+        below = {c.path_str: n_descendants(c) for c in cands}
+        key = lambda c: (-imp(c), -below[c.path_str], pos[c.path_str])   # strongest; on a tie, most below; then corpus order
+        kept = [c for c in sorted(cands, key=key) if imp(c) > -math.inf]
         if beam is not None: kept = kept[:beam]
         rescored = call(kept, rest) if rest and stopped != 'budget' else []
-        kept = sorted(kept, key=lambda c: (-imp(c), -n_descendants(c), pos[c.path_str]))
+        kept = sorted(kept, key=key)
         kept = [c for c in kept if imp(c) >= min_effect and imp(c) > -math.inf]
         lvl = SearchLevel(d + 1, [c.path_str for c in cands], [c.path_str for c in kept], spent - before, time.time() - t0,
                           [c.path_str for c in rescored])
