@@ -241,6 +241,7 @@ def explain(image,                          # a PIL image, a path or an array
             seeds: int|Sequence[int] = 3,   # number of seeds (0..n-1) or the seeds themselves
             beam: int|None = 3,             # nodes kept per level; None = exhaustive
             screen: int|None = 1,           # seeds each level is screened with; only the beam gets all seeds (None: all get all)
+            rescore: str = 'top',           # who gets all seeds after screening: 'top' (the final top `beam`) or 'kept' (each level's beam)
             depth: int|None = None,         # most levels; None = to the leaves
             directions: str|Sequence[str] = ('add',), # 'add', 'remove', or both
             score: str = 'logit',           # 'logit', 'logodds' or 'prob'
@@ -262,11 +263,11 @@ def explain(image,                          # a PIL image, a path or an array
     bar = tqdm(desc='search', unit='level', disable=not progress)
     def on_level(l):
         bar.update(1); bar.set_postfix(scored=len(l.scored), kept=len(l.kept))
-    res = beam_search(tree, sc, seeds=seeds, screen=screen, beam=beam, depth=depth, min_effect=min_effect, budget=budget,
+    res = beam_search(tree, sc, seeds=seeds, screen=screen, rescore=rescore, beam=beam, depth=depth, min_effect=min_effect, budget=budget,
                       rank=rank, edits_per_seed=len(directions), on_level=on_level)
     bar.close()
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
-    params = dict(seeds=seeds, beam=beam, screen=screen, depth=depth, directions=directions, score=score, rank=rank, joint=joint,
+    params = dict(seeds=seeds, beam=beam, screen=screen, rescore=rescore, depth=depth, directions=directions, score=score, rank=rank, joint=joint,
                   min_effect=min_effect, budget=budget, editor_params=getattr(editor, 'params', {}), corpus=tree.domain)
     models = dict(classifier=getattr(classifier, 'name', type(classifier).__name__), editor=editor.name,
                   verifier=verifier.name if verifier else None)

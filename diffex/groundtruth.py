@@ -70,8 +70,8 @@ def ground_truth_check(world=None,                 # a loaded `ToyWorld` (for it
         res = {'beam': [], 'exhaustive': []}
         for f in open_faces(name, n_images, seed):
             im = toyworld.draw(f)
-            for mode, b in [('beam', beam)] + ([('exhaustive', None)] if exhaustive else []):
-                ex = explain(im, clf, editor, corpus, name, seeds=seeds, beam=b, verifier=ver, progress=False)
+            for mode, b, scr in [('beam', beam, 1)] + ([('exhaustive', None, None)] if exhaustive else []):
+                ex = explain(im, clf, editor, corpus, name, seeds=seeds, beam=b, screen=scr, verifier=ver, progress=False)
                 res[mode].append(score_explanation(ex, causes))
         for mode, rs in res.items():
             if not rs: continue
@@ -97,4 +97,4 @@ def print_ground_truth(rows: list[dict], editor=None):
     for r in rows:
         print(f"{r['classifier']:10s} {r['search']:10s} {r['images']:4d} {r['k']:2d} {r['precision_at_k']:7.2f} {r['distractor_in_top_k']:6.2f} "
               f"{r['fine_subtype_first']:7.2f} {r['edits']:7.1f} {r['unet_evals']:8.0f} {r['seconds']:6.1f} "
-              f"{r.get('same_top_k_as_beam', float('nan')):8.2f} {r.get('beam_edit_share', float('nan')):8.2f}")
+              f"{r.get('same_top_k_as_beam', float('nan')):8.2f} {r.get('beam_edit_share', float('nan')):8.3f}")

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, asdict
 from typing import Callable, Sequence
 
 # %% auto #0
-__all__ = ['RANKS', 'mean_ci', 'Effect', 'importance', 'frontier', 'edit_prompts', 'SearchLevel', 'SearchResult', 'n_descendants',
-           'merge_effects', 'beam_search']
+__all__ = ['RANKS', 'RESCORE', 'mean_ci', 'Effect', 'importance', 'frontier', 'edit_prompts', 'SearchLevel', 'SearchResult',
+           'n_descendants', 'merge_effects', 'beam_search']
 
 # %% ../nbs/04_search.ipynb #ad1db152
 import numpy as np
@@ -164,10 +164,14 @@ def merge_effects(a: dict, b: dict) -> dict:
         x = out[d]
         out[d] = Effect(x.path, x.prompt, d, x.seeds + e.seeds, x.base + e.base, x.edited + e.edited, x.verified + e.verified, x.conf)
     return out
+
+RESCORE = ('top', 'kept')
+
 def beam_search(tree,                        # a `SemanticTree`
                 score: Callable,             # score(nodes, seeds) -> {path: {direction: Effect}}
                 seeds: Sequence[int] = (0, 1, 2), # the seeds every kept node is scored with
                 screen: int|None = 1,        # seeds a level is screened with before the beam is re-scored; None = all
+                rescore: str = 'top',        # who gets the other seeds: 'top' (the final top `beam`) or 'kept' (each level's beam)
                 beam: int|None = 3,          # nodes kept per level; None = exhaustive
                 depth: int|None = None,      # most levels; None = to the leaves
                 min_effect: float = 0.0,     # kept nodes weaker than this (with all seeds) are not expanded
@@ -183,6 +187,7 @@ def beam_search(tree,                        # a `SemanticTree`
     seeds = list(seeds)
     if not seeds: raise ValueError('at least one seed is needed')
     if screen is not None and screen < 1: raise ValueError(f'screen must be at least 1 seed (or None: no screening), not {screen}')
+    if rescore not in RESCORE: raise ValueError(f'rescore must be one of {RESCORE}, not {rescore!r}')
     first, rest = (seeds, []) if screen is None else (seeds[:screen], seeds[screen:])
     effects, levels, spent, stopped = {}, [], 0, 'exhausted'
     imp = lambda c: importance(effects[c.path_str], rank)
@@ -213,7 +218,7 @@ def beam_search(tree,                        # a `SemanticTree`
         key = lambda c: (-imp(c), -below[c.path_str], pos[c.path_str])   # strongest; on a tie, most below; then corpus order
         kept = [c for c in sorted(cands, key=key) if imp(c) > -math.inf]
         if beam is not None: kept = kept[:beam]
-        rescored = call(kept, rest) if rest and stopped != 'budget' else []
+        rescored = call(kept, rest) if rest and rescore == 'kept' and stopped != 'budget' else []
         kept = sorted(kept, key=key)
         kept = [c for c in kept if imp(c) >= min_effect and imp(c) > -math.inf]
         lvl = SearchLevel(d + 1, [c.path_str for c in cands], [c.path_str for c in kept], spent - before, time.time() - t0,
@@ -223,4 +228,16 @@ def beam_search(tree,                        # a `SemanticTree`
         if stopped == 'budget': break
         cands = [g for c in kept for g in frontier(c)]
         d += 1
+    if rest and rescore == 'top' and stopped != 'budget':     # the other seeds for the final top `beam`
+        t0, level_of, done = time.time(), {p: l for l in levels for p in l.scored}, set()
+        while stopped != 'budget':
+            top = [p for p in SearchResult(effects, levels, rank).ranking() if importance(effects[p], rank) > -math.inf]
+            todo = [p for p in top[:beam] if p not in done]
+            if not todo: break
+            n0 = {p: len(next(iter(effects[p].values())).seeds) for p in todo}
+            for c in call([tree[p] for p in todo], rest):
+                p = c.path_str; l = level_of[p]
+                l.rescored.append(p); l.edits += sum(len(e.seeds) for e in effects[p].values()) - n0[p] * len(effects[p])
+            done |= set(todo)
+        if levels: levels[-1].seconds += time.time() - t0
     return SearchResult(effects, levels, rank, stopped)
