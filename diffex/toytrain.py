@@ -41,11 +41,11 @@ def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
     for pe, pm in zip(ema.parameters(), model.parameters()): pe.lerp_(pm, 1 - decay)
 
 # %% ../nbs/08a_toytrain.ipynb #99167cc9
-def caption_batch(step: int, batch: int, seed: int = 0, drop: float = 0.15, empty: float = 0.1):
+def caption_batch(step: int, batch: int, seed: int = 0, drop: float = 0.15, empty: float = 0.1, coarse: float = 0.0):
     "The faces, images (N, 3, 32, 32) and captions of training step `step`."
     rng = random.Random(seed * 1_000_003 + step)
     faces = [sample_face(rng) for _ in range(batch)]
-    return faces, to_tensor([render(f) for f in faces]), [caption(f, rng, drop=drop, empty=empty) for f in faces]
+    return faces, to_tensor([render(f) for f in faces]), [caption(f, rng, drop=drop, empty=empty, coarse=coarse) for f in faces]
 
 def encode_prompts(tok, te, prompts: list[str]) -> torch.Tensor:
     "Text embeddings as the pipelines compute them: padded to the tokenizer's max length."
@@ -65,6 +65,8 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
                     max_minutes: float|None = None, # stop (after a checkpoint) once this much time has passed
                     export_to: str|Path|None = None, # also export the EMA model here at every checkpoint
                     init_from: str|Path|None = None, # with no checkpoint in `out`: continue from an exported model folder
+                    coarse: float = 0.25,  # probability that a caption names a sub-type by its parent ('hat' for 'beanie')
+                    coarse_from: int = 9250, # the step from which captions do that (the shipped run added it at 9,250)
                    ) -> Path:
     "Train (or resume training) the toy world's text-to-image model; returns the checkpoint path."
     if threads: torch.set_num_threads(threads)
@@ -104,7 +106,7 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
     unet.train(); te.train()
     while step < steps:
         for g in opt.param_groups: g['lr'] = lr * min(1.0, (step + 1) / warmup)
-        _, x, caps = caption_batch(step, batch, seed)
+        _, x, caps = caption_batch(step, batch, seed, coarse=coarse if step >= coarse_from else 0.0)
         z = latents(x)
         noise = torch.randn_like(z)
         t = torch.randint(0, ddpm.config.num_train_timesteps, (batch,))

@@ -9,11 +9,12 @@ from dataclasses import dataclass, asdict, replace, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['FAMILIES', 'HAIR_RGB', 'SKIN_RGB', 'BG_RGB', 'FACIAL_HAIR_RGB', 'SIZE', 'PHRASES', 'DISTRACTOR_WORDS', 'MAX_TOKENS',
-           'PIXEL_CLIP', 'RULES', 'EDITS', 'TOY_EDIT', 'Face', 'sample_face', 'render', 'image_grid', 'phrases',
-           'caption', 'toy_words', 'toy_tokenizer', 'toy_unet', 'toy_text_encoder', 'toy_schedulers', 'to_tensor',
-           'to_pil', 'latents', 'toy_pipeline', 'ToyCNN', 'label', 'causes', 'has', 'counterfactual', 'draw', 'face_of',
-           'toy_prompt_paths', 'OracleEditor', 'probe_read', 'ProbeVerifier', 'ToyWorld', 'load', 'RuleClassifier']
+__all__ = ['FAMILIES', 'HAIR_RGB', 'SKIN_RGB', 'BG_RGB', 'FACIAL_HAIR_RGB', 'SIZE', 'PHRASES', 'COARSE', 'DISTRACTOR_WORDS',
+           'MAX_TOKENS', 'PIXEL_CLIP', 'RULES', 'EDITS', 'TOY_EDIT', 'Face', 'sample_face', 'render', 'image_grid',
+           'phrases', 'caption', 'toy_words', 'toy_tokenizer', 'toy_unet', 'toy_text_encoder', 'toy_schedulers',
+           'to_tensor', 'to_pil', 'latents', 'toy_pipeline', 'ToyCNN', 'label', 'causes', 'has', 'counterfactual',
+           'draw', 'face_of', 'toy_prompt_paths', 'OracleEditor', 'probe_read', 'ProbeVerifier', 'ToyWorld', 'load',
+           'RuleClassifier']
 
 # %% ../nbs/08_toyworld.ipynb #125a1f85
 import numpy as np
@@ -158,20 +159,26 @@ PHRASES = {
     'background': {v: f'{v} background' for v in FAMILIES['background']},
 }
 
-def phrases(face: Face, rng: random.Random|None = None) -> list[str]:
-    "The caption phrases of `face`; with `rng`, hair colour and style are sometimes merged ('red short hair')."
+COARSE = {'beard': 'beard', 'eyewear': {'round glasses': 'glasses', 'square glasses': 'glasses'}, 'headwear': 'hat'}
+
+def phrases(face: Face, rng: random.Random|None = None, coarse: float = 0.0) -> list[str]:
+    "The caption phrases of `face`; with `rng`, hair colour and style are sometimes merged ('red short hair'), and with probability `coarse` a sub-type is named by its parent ('hat' for a beanie)."
     out = []
     if face.hair_style == 'bald': out.append('bald')
     elif rng is not None and rng.random() < 0.5: out.append(f'{face.hair_color} {face.hair_style} hair')
     else: out += [f'{face.hair_color} hair', PHRASES['hair_style'][face.hair_style]]
     for fam in ['beard', 'moustache', 'eyewear', 'headwear', 'expression', 'skin', 'background']:
-        p = PHRASES[fam][getattr(face, fam)]
+        v = getattr(face, fam)
+        p = PHRASES[fam][v]
+        if p and coarse and fam in COARSE and rng is not None and rng.random() < coarse:
+            c = COARSE[fam]
+            p = c.get(v, p) if isinstance(c, dict) else c
         if p: out.append(p)
     return out
 
-def caption(face: Face, rng: random.Random|None = None, drop: float = 0.0, empty: float = 0.0) -> str:
-    "A caption of `face`. With `rng`: phrases shuffled, each dropped with probability `drop`; empty with probability `empty`."
-    ps = phrases(face, rng)
+def caption(face: Face, rng: random.Random|None = None, drop: float = 0.0, empty: float = 0.0, coarse: float = 0.0) -> str:
+    "A caption of `face`. With `rng`: phrases shuffled, each dropped with probability `drop`, named by the parent with probability `coarse`; empty with probability `empty`."
+    ps = phrases(face, rng, coarse)
     if rng is None: return 'a face with ' + ' '.join(ps)
     if rng.random() < empty: return ''
     ps = [p for p in ps if rng.random() >= drop]
