@@ -206,6 +206,7 @@ def add_explain_args(p: argparse.ArgumentParser):
     s.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
     s.add_argument('--screen', type=int, default=1, help='seeds each level is screened with before the beam gets all --seeds; 0 = every node gets every seed (default: 1)')
     s.add_argument('--rescore', default='top', choices=['top', 'kept'], help='who gets all --seeds after screening: top = the final top --beam semantics; kept = every level\'s beam, for intervals on expanded parents too (default: top)')
+    s.add_argument('--screen-fidelity', type=float, default=1.0, help='share of the editor\'s inversion steps the one-seed screening pass uses; the semantics that get all --seeds are edited again at full steps (default: 1, screening at full steps)')
     s.add_argument('--directions', default='add', help='add, remove, or add,remove (default: add)')
     s.add_argument('--score', default='logit', choices=['logit', 'logodds', 'prob'], help='what is tracked for the target (default: logit)')
     s.add_argument('--joint', action='store_true', help='score a child together with its parent concept (DiffEx Algorithm 1)')
@@ -255,6 +256,7 @@ def run_explain(args) -> int:
     if args.beam < 0: raise UsageError('--beam must be 0 (exhaustive) or more')
     if args.seeds < 1: raise UsageError('--seeds must be at least 1')
     if args.screen < 0: raise UsageError('--screen must be 0 (no screening) or more')
+    if not 0 < args.screen_fidelity <= 1: raise UsageError(f'--screen-fidelity must be more than 0 and at most 1, not {args.screen_fidelity}')
     if args.depth is not None and args.depth < 1: raise UsageError('--depth must be at least 1')
     tree = corpus_arg(args.corpus)
     clf = load_classifier(args.classifier, args.labels, args.device)
@@ -269,7 +271,7 @@ def run_explain(args) -> int:
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     exs = []
     for i, im in enumerate(args.image):
-        ex = explain(im, clf, editor, tree, target, seeds=args.seeds, screen=args.screen or None, rescore=args.rescore, beam=args.beam or None, depth=args.depth, directions=dirs,
+        ex = explain(im, clf, editor, tree, target, seeds=args.seeds, screen=args.screen or None, rescore=args.rescore, screen_fidelity=args.screen_fidelity, beam=args.beam or None, depth=args.depth, directions=dirs,
                      score=args.score, joint=args.joint, budget=args.budget, verifier=verifier, progress=not args.quiet)
         folder = out/(f'image_{i:02d}' if len(args.image) > 1 else 'explanation')
         ex.save(folder); exs.append(ex)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_editing.ipynb #587c0642
 from __future__ import annotations
-import hashlib, inspect, io, json, math, os, string, struct, tempfile, warnings
+import copy, hashlib, inspect, io, json, math, os, string, struct, tempfile, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,6 +193,12 @@ class Editor:
         bad = sorted(set(over) - set(self.defaults))
         if bad: raise TypeError(f'{type(self).__name__} has no parameter(s) {bad}; known: {sorted(self.defaults)}')
         return {**base, **over}
+
+    def variant(self, **params) -> Editor:
+        "This editor with some parameters changed, inversion parameters included: the same model, cache and name, its own UNet count."
+        ed = copy.copy(self)
+        ed.params, ed._unet_evals = self._merge(self.params, params), 0
+        return ed
 
     def load(self, image) -> Image.Image:
         "Read and check `image` (see `load_rgb`) against this editor's `min_size`."
@@ -523,6 +529,12 @@ class LeditsEditor(Editor):
 
     @property
     def unet_evals(self) -> int: return self._unet_evals   # only this editor's own calls (a shared pipeline may run others)
+
+    def variant(self, **params) -> LeditsEditor:
+        if 'use_masks' in params:
+            if params['use_masks'] not in _MASKS: raise ValueError(f"use_masks must be one of {sorted(map(str, _MASKS))}, got {params['use_masks']!r}")
+            params['use_masks'] = _MASKS[params['use_masks']]
+        return super().variant(**params)
 
     def _counted(self, fn, *args):
         n = self.counter.n

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['ImageScorer', 'classifier_scores', 'Explanation', 'effect_bar', 'save', 'load', 'explain', 'DatasetExplanation',
-           'aggregate', 'explain_dataset']
+__all__ = ['ImageScorer', 'classifier_scores', 'Explanation', 'effect_bar', 'save', 'load', 'explain', 'screen_editor',
+           'DatasetExplanation', 'aggregate', 'explain_dataset']
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
 import numpy as np
@@ -242,6 +242,7 @@ def explain(image,                          # a PIL image, a path or an array
             beam: int|None = 3,             # nodes kept per level; None = exhaustive
             screen: int|None = 1,           # seeds each level is screened with; only the beam gets all seeds (None: all get all)
             rescore: str = 'top',           # who gets all seeds after screening: 'top' (the final top `beam`) or 'kept' (each level's beam)
+            screen_fidelity: float = 1.0,   # screening runs with this share of the editor's inversion steps (1: full)
             depth: int|None = None,         # most levels; None = to the leaves
             directions: str|Sequence[str] = ('add',), # 'add', 'remove', or both
             score: str = 'logit',           # 'logit', 'logodds' or 'prob'
@@ -259,21 +260,36 @@ def explain(image,                          # a PIL image, a path or an array
     seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
     directions = [directions] if isinstance(directions, str) else list(directions)
     u0 = editor.unet_evals
+    if not 0 < screen_fidelity <= 1: raise ValueError(f'screen_fidelity must be in (0, 1], not {screen_fidelity}')
     sc = ImageScorer(image, classifier, editor, target, seeds, directions, score, verifier, joint, keep_images, progress)
+    screen_ed, ssc = screen_editor(editor, screen_fidelity) if screen is not None else None, None
+    if screen_ed is not None:
+        u1 = screen_ed.unet_evals
+        ssc = ImageScorer(sc.image, classifier, screen_ed, target, seeds[:screen], directions, score, verifier, joint, keep_images, progress)
     bar = tqdm(desc='search', unit='level', disable=not progress)
     def on_level(l):
         bar.update(1); bar.set_postfix(scored=len(l.scored), kept=len(l.kept))
-    res = beam_search(tree, sc, seeds=seeds, screen=screen, rescore=rescore, beam=beam, depth=depth, min_effect=min_effect, budget=budget,
+    res = beam_search(tree, sc, seeds=seeds, screen=screen, rescore=rescore, screen_score=ssc, beam=beam, depth=depth, min_effect=min_effect, budget=budget,
                       rank=rank, edits_per_seed=len(directions), on_level=on_level)
     bar.close()
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
-    params = dict(seeds=seeds, beam=beam, screen=screen, rescore=rescore, depth=depth, directions=directions, score=score, rank=rank, joint=joint,
+    params = dict(seeds=seeds, beam=beam, screen=screen, rescore=rescore,
+                  screen_fidelity=screen_ed.params['num_inversion_steps'] / editor.params['num_inversion_steps'] if screen_ed else 1.0, depth=depth, directions=directions, score=score, rank=rank, joint=joint,
                   min_effect=min_effect, budget=budget, editor_params=getattr(editor, 'params', {}), corpus=tree.domain)
     models = dict(classifier=getattr(classifier, 'name', type(classifier).__name__), editor=editor.name,
                   verifier=verifier.name if verifier else None)
-    cost = dict(edits=sc.edits, unet_evals=editor.unet_evals - u0, seconds=round(time.time() - t0, 3), stopped=res.stopped)
+    cost = dict(edits=sc.edits + (ssc.edits if ssc else 0), seconds=round(time.time() - t0, 3), stopped=res.stopped,
+                unet_evals=editor.unet_evals - u0 + (screen_ed.unet_evals - u1 if ssc else 0))
+    images = {**ssc.images, **sc.images} if ssc else sc.images       # a re-scored node shows its full-fidelity edits
     return Explanation(sc.image, tname, res.effects, res.levels, tree, sc.base, sc.original_score, sc.null,
-                       sc.images, params, models, cost, rank)
+                       images, params, models, cost, rank)
+
+def screen_editor(editor: Editor, fidelity: float) -> Editor|None:
+    "The editor that screens: `editor` with `fidelity` times its inversion steps; None when that would change nothing (fidelity 1, or an editor without inversion steps)."
+    n = getattr(editor, 'params', {}).get('num_inversion_steps')
+    if n is None or fidelity >= 1: return None
+    m = max(2, round(n * fidelity))
+    return editor.variant(num_inversion_steps=m) if m < n else None
 
 # %% ../nbs/05_explain.ipynb #83dd166e
 @dataclass

@@ -172,6 +172,7 @@ def beam_search(tree,                        # a `SemanticTree`
                 seeds: Sequence[int] = (0, 1, 2), # the seeds every kept node is scored with
                 screen: int|None = 1,        # seeds a level is screened with before the beam is re-scored; None = all
                 rescore: str = 'top',        # who gets the other seeds: 'top' (the final top `beam`) or 'kept' (each level's beam)
+                screen_score: Callable|None = None, # scores the screening pass (a cheaper editor); None: `score`
                 beam: int|None = 3,          # nodes kept per level; None = exhaustive
                 depth: int|None = None,      # most levels; None = to the leaves
                 min_effect: float = 0.0,     # kept nodes weaker than this (with all seeds) are not expanded
@@ -192,33 +193,37 @@ def beam_search(tree,                        # a `SemanticTree`
     effects, levels, spent, stopped = {}, [], 0, 'exhausted'
     imp = lambda c: importance(effects[c.path_str], rank)
 
-    def call(nodes, ss):
-        "Score `nodes` with seeds `ss` within the budget; returns the nodes that were scored."
+    added = {}   # path -> edits of its last call
+    def call(nodes, ss, fn=score, replace=False):
+        "Score `nodes` with seeds `ss` within the budget (adding to, or with `replace` replacing, what they had); returns the nodes scored."
         nonlocal spent, stopped
         if budget is not None and spent + len(nodes) * len(ss) * edits_per_seed > budget:
             nodes = nodes[:max(0, (budget - spent) // (len(ss) * edits_per_seed))]; stopped = 'budget'
         if not nodes: return []
-        res = score(nodes, ss)
+        res = fn(nodes, ss)
         missing = [c.path_str for c in nodes if c.path_str not in res]
         if missing: raise RuntimeError(f'score() returned no effect for {missing}')
         for c in nodes:
             p = c.path_str
-            effects[p] = merge_effects(effects[p], res[p]) if p in effects else res[p]
-            spent += sum(len(e.seeds) for e in res[p].values())
+            effects[p] = merge_effects(effects[p], res[p]) if p in effects and not replace else res[p]
+            added[p] = sum(len(e.seeds) for e in res[p].values()); spent += added[p]
         return nodes
+    # after screening, the kept nodes get the other seeds; after screening with another scorer, all seeds from `score`
+    more = (lambda nodes: call(nodes, seeds, score, replace=True)) if screen_score is not None else (lambda nodes: call(nodes, rest))
+    if screen is not None and screen_score is not None: rest = rest or seeds
 
     cands, d = frontier(tree.root), 0
     while cands:
         if depth is not None and d >= depth: stopped = 'depth'; break
         t0, before = time.time(), spent
-        cands = call(cands, first)
+        cands = call(cands, first, screen_score or score) if screen is not None else call(cands, first)
         if not cands: break
         pos = {c.path_str: i for i, c in enumerate(cands)}
         below = {c.path_str: n_descendants(c) for c in cands}
         key = lambda c: (-imp(c), -below[c.path_str], pos[c.path_str])   # strongest; on a tie, most below; then corpus order
         kept = [c for c in sorted(cands, key=key) if imp(c) > -math.inf]
         if beam is not None: kept = kept[:beam]
-        rescored = call(kept, rest) if rest and rescore == 'kept' and stopped != 'budget' else []
+        rescored = more(kept) if rest and rescore == 'kept' and stopped != 'budget' else []
         kept = sorted(kept, key=key)
         kept = [c for c in kept if imp(c) >= min_effect and imp(c) > -math.inf]
         lvl = SearchLevel(d + 1, [c.path_str for c in cands], [c.path_str for c in kept], spent - before, time.time() - t0,
@@ -229,15 +234,9 @@ def beam_search(tree,                        # a `SemanticTree`
         cands = [g for c in kept for g in frontier(c)]
         d += 1
     if rest and rescore == 'top' and stopped != 'budget':     # the other seeds for the final top `beam`
-        t0, level_of, done = time.time(), {p: l for l in levels for p in l.scored}, set()
-        while stopped != 'budget':
-            top = [p for p in SearchResult(effects, levels, rank).ranking() if importance(effects[p], rank) > -math.inf]
-            todo = [p for p in top[:beam] if p not in done]
-            if not todo: break
-            n0 = {p: len(next(iter(effects[p].values())).seeds) for p in todo}
-            for c in call([tree[p] for p in todo], rest):
-                p = c.path_str; l = level_of[p]
-                l.rescored.append(p); l.edits += sum(len(e.seeds) for e in effects[p].values()) - n0[p] * len(effects[p])
-            done |= set(todo)
+        t0, level_of = time.time(), {p: l for l in levels for p in l.scored}
+        top = [p for p in SearchResult(effects, levels, rank).ranking() if importance(effects[p], rank) > -math.inf][:beam]
+        for c in more([tree[p] for p in top]):
+            p = c.path_str; level_of[p].rescored.append(p); level_of[p].edits += added[p]
         if levels: levels[-1].seconds += time.time() - t0
     return SearchResult(effects, levels, rank, stopped)
