@@ -333,7 +333,8 @@ def aggregate(explanations: list, names: list|None = None) -> DatasetExplanation
     if not explanations: raise ValueError('no explanations to aggregate')
     per, spec = {}, {}
     for i, ex in enumerate(explanations):
-        for p in ex.ranking(specific=True): spec[p] = spec.get(p, 0) + 1
+        for p in ex.ranking(specific=True):
+            if any(e.status == 'ok' for e in ex.effects[p].values()): spec[p] = spec.get(p, 0) + 1   # among the images it has an estimate in
         for p, effs in ex.effects.items():
             for d, e in effs.items():
                 if e.status == 'ok': per.setdefault((p, d), []).append((i, e.mean, e.success_rate))
