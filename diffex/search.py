@@ -128,6 +128,7 @@ class SearchLevel:
     edits: int        # edits made for this level
     seconds: float
     rescored: list = field(default_factory=list) # paths re-scored with the seeds after screening
+    retried: list = field(default_factory=list)  # paths screened again with the next seed because every screening edit failed
 
 @dataclass
 class SearchResult:
@@ -209,7 +210,14 @@ def beam_search(tree,                        # a `SemanticTree`
             added[p] = sum(len(e.seeds) for e in res[p].values()); spent += added[p]
         return nodes
     # after screening, the kept nodes get the other seeds; after screening with another scorer, all seeds from `score`
-    more = (lambda nodes: call(nodes, seeds, score, replace=True)) if screen_score is not None else (lambda nodes: call(nodes, rest))
+    def more(nodes):
+        "The other seeds for `nodes`: all seeds from `score` after a cheaper screening, else the seeds each node lacks."
+        if screen_score is not None: return call(nodes, seeds, score, replace=True)
+        groups = {}
+        for c in nodes:
+            have = {s for e in effects[c.path_str].values() for s in e.seeds}
+            groups.setdefault(tuple(s for s in seeds if s not in have), []).append(c)
+        return [c for ss, cs in groups.items() if ss for c in call(cs, list(ss))]
     if screen is not None and screen_score is not None: rest = rest or seeds
 
     cands, d = frontier(tree.root), 0
@@ -218,6 +226,8 @@ def beam_search(tree,                        # a `SemanticTree`
         t0, before = time.time(), spent
         cands = call(cands, first, screen_score or score) if screen is not None else call(cands, first)
         if not cands: break
+        failed = [c for c in cands if imp(c) == -math.inf]
+        retried = call(failed, rest[:1]) if failed and rest and screen_score is None and stopped != 'budget' else []
         pos = {c.path_str: i for i, c in enumerate(cands)}
         below = {c.path_str: n_descendants(c) for c in cands}
         key = lambda c: (-imp(c), -below[c.path_str], pos[c.path_str])   # strongest; on a tie, most below; then corpus order
@@ -227,7 +237,7 @@ def beam_search(tree,                        # a `SemanticTree`
         kept = sorted(kept, key=key)
         kept = [c for c in kept if imp(c) >= min_effect and imp(c) > -math.inf]
         lvl = SearchLevel(d + 1, [c.path_str for c in cands], [c.path_str for c in kept], spent - before, time.time() - t0,
-                          [c.path_str for c in rescored])
+                          [c.path_str for c in rescored], [c.path_str for c in retried])
         levels.append(lvl)
         if on_level: on_level(lvl)
         if stopped == 'budget': break

@@ -143,7 +143,7 @@ def test_voila_explorer(page, voila):
     row('eyewear/glasses').locator('.dx-name').click()
     expect(info.locator('.dx-path')).to_have_text('eyewear/glasses')
     expect(info.locator('.dx-effect')).to_have_text('edit failed in every seed')
-    expect(info.locator('.dx-verification')).to_have_text('0/1 edits verified')   # failed on the screening seed: never re-scored
+    expect(info.locator('.dx-verification')).to_have_text('0/2 edits verified')   # failed on the screening seed, retried once, failed again
     expect(row('eyewear/glasses').locator('.dx-val')).to_have_text('failed')
 
     # collapse and expand
@@ -290,7 +290,7 @@ def test_static_report(page, report):
     expect(glasses).to_be_hidden()                                 # not on a ranked path: closed
     node('eyewear').locator('> summary').click()
     glasses.locator('> summary').click()
-    expect(glasses.locator('figure.dx-rejected')).to_have_count(1)   # failed on the screening seed: not re-scored
+    expect(glasses.locator('figure.dx-rejected')).to_have_count(2)   # failed on the screening seed and on its one retry
     expect(glasses.locator('> summary')).to_contain_text('edit failed')
     page.select_option('#dx-sign', 'negative')
     expect(page.locator('#dx-count')).to_have_text('0 semantics match')
