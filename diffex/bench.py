@@ -134,7 +134,7 @@ class BenchConfig:
     "What the benchmark runs."
     editor: str = 'toy'            # 'toy' or 'tiny'
     target: str = 'older'          # the toy classifier explained
-    steps: int = 3                 # inversion steps of the comparison and batch rows (the toy default is 20)
+    steps: int = 20                # inversion steps of the comparison and batch rows (the toy world's own setting)
     scale_steps: int = 1           # inversion steps of the corpus, seeds and accelerate rows
     images: int = 2                # images of the diffex-vs-reference comparison (medians over them)
     oracle_images: int = 20        # images per toy classifier for precision@k with exact edits
