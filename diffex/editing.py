@@ -488,6 +488,11 @@ def _mask_guidance(g, attn, t, thr, mode, n_tok, smoothing, in_channels, xl=Fals
 # %% ../nbs/03_editing.ipynb #5f0a222d
 _MASKS = {True: 'intersect', False: 'quantile', 'intersect': 'intersect', 'attention': 'attention', 'quantile': 'quantile'}
 
+def _mask_mode(v) -> str:
+    "The mask mode a `use_masks` value names, or a clear error."
+    if v not in _MASKS: raise ValueError(f"use_masks must be one of {sorted(map(str, _MASKS))}, got {v!r}")
+    return _MASKS[v]
+
 class LeditsEditor(Editor):
     "LEDITS++ on a `diffusers` SD 1.x/2.x or SDXL pipeline: invert once, K independent edits per denoising loop, counted, cached."
     defaults = dict(num_inversion_steps=50, skip=0.1, source_prompt='', source_guidance_scale=3.5, resolution=None,
@@ -508,8 +513,7 @@ class LeditsEditor(Editor):
             raise TypeError(f'LeditsEditor needs a LEditsPPPipelineStableDiffusion or ...XL pipeline, got {type(pipe).__name__}')
         super().__init__(cache_dir=cache_dir, batch_size=batch_size, **params)
         p = self.params
-        if p['use_masks'] not in _MASKS: raise ValueError(f"use_masks must be one of {sorted(map(str, _MASKS))}, got {p['use_masks']!r}")
-        p['use_masks'] = _MASKS[p['use_masks']]
+        p['use_masks'] = _mask_mode(p['use_masks'])
         if not 0 <= p['skip'] < 1: raise ValueError(f"skip must be in [0, 1), got {p['skip']}")
         if isinstance(pipe.scheduler, DDIMScheduler) and not isinstance(pipe.scheduler, _DDIMFix):
             pipe.scheduler = _DDIMFix.from_config(pipe.scheduler.config)
@@ -531,9 +535,7 @@ class LeditsEditor(Editor):
     def unet_evals(self) -> int: return self._unet_evals   # only this editor's own calls (a shared pipeline may run others)
 
     def variant(self, **params) -> LeditsEditor:
-        if 'use_masks' in params:
-            if params['use_masks'] not in _MASKS: raise ValueError(f"use_masks must be one of {sorted(map(str, _MASKS))}, got {params['use_masks']!r}")
-            params['use_masks'] = _MASKS[params['use_masks']]
+        if 'use_masks' in params: params['use_masks'] = _mask_mode(params['use_masks'])
         return super().variant(**params)
 
     def _counted(self, fn, *args):

@@ -209,7 +209,6 @@ def beam_search(tree,                        # a `SemanticTree`
             effects[p] = merge_effects(effects[p], res[p]) if p in effects and not replace else res[p]
             added[p] = sum(len(e.seeds) for e in res[p].values()); spent += added[p]
         return nodes
-    # after screening, the kept nodes get the other seeds; after screening with another scorer, all seeds from `score`
     def more(nodes):
         "The other seeds for `nodes`: all seeds from `score` after a cheaper screening, else the seeds each node lacks."
         if screen_score is not None: return call(nodes, seeds, score, replace=True)

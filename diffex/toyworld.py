@@ -159,7 +159,8 @@ PHRASES = {
     'background': {v: f'{v} background' for v in FAMILIES['background']},
 }
 
-COARSE = {'beard': 'beard', 'eyewear': {'round glasses': 'glasses', 'square glasses': 'glasses'}, 'headwear': 'hat'}
+COARSE = {'beard': {'goatee': 'beard', 'full beard': 'beard'}, 'eyewear': {'round glasses': 'glasses', 'square glasses': 'glasses'},
+          'headwear': {'cap': 'hat', 'beanie': 'hat', 'top hat': 'hat'}}   # family -> {sub-type: its parent's word}
 
 def phrases(face: Face, rng: random.Random|None = None, coarse: float = 0.0) -> list[str]:
     "The caption phrases of `face`; with `rng`, hair colour and style are sometimes merged ('red short hair'), and with probability `coarse` a sub-type is named by its parent ('hat' for a beanie)."
@@ -170,9 +171,7 @@ def phrases(face: Face, rng: random.Random|None = None, coarse: float = 0.0) -> 
     for fam in ['beard', 'moustache', 'eyewear', 'headwear', 'expression', 'skin', 'background']:
         v = getattr(face, fam)
         p = PHRASES[fam][v]
-        if p and coarse and fam in COARSE and rng is not None and rng.random() < coarse:
-            c = COARSE[fam]
-            p = c.get(v, p) if isinstance(c, dict) else c
+        if p and coarse and fam in COARSE and rng is not None and rng.random() < coarse: p = COARSE[fam].get(v, p)
         if p: out.append(p)
     return out
 
