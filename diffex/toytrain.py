@@ -50,7 +50,7 @@ def caption_batch(step: int, batch: int, seed: int = 0, drop: float = 0.15, empt
 def encode_prompts(tok, te, prompts: list[str]) -> torch.Tensor:
     "Text embeddings as the pipelines compute them: padded to the tokenizer's max length."
     ids = tok(prompts, padding='max_length', max_length=tok.model_max_length, truncation=True, return_tensors='pt').input_ids
-    return te(ids)[0]
+    return te(ids.to(te.device))[0]
 
 def train_diffusion(out: str|Path,         # folder for the checkpoint, the log and the exported model
                     steps: int = 20000,    # total number of optimiser steps (a resumed run continues up to this)
@@ -62,6 +62,7 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
                     ckpt_every: int = 250, # steps between checkpoints (and exports)
                     log_every: int = 25,   # steps between log lines
                     threads: int|None = None, # torch CPU threads
+                    device: str = 'cpu',   # where the model trains ('cuda' on a GPU); data and random numbers stay on the CPU, so the stream is the same
                     max_minutes: float|None = None, # stop (after a checkpoint) once this much time has passed
                     export_to: str|Path|None = None, # also export the EMA model here at every checkpoint
                     init_from: str|Path|None = None, # with no checkpoint in `out`: continue from an exported model folder
@@ -74,19 +75,19 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
     ckpt_path, log = out/'checkpoint.pt', JsonLog(out/'train_log.jsonl')
     torch.manual_seed(seed)
     tok = toy_tokenizer()
-    unet, te = toy_unet(), toy_text_encoder(len(tok))
+    unet, te = toy_unet().to(device), toy_text_encoder(len(tok)).to(device)
     ema_unet, ema_te = copy.deepcopy(unet).requires_grad_(False), copy.deepcopy(te).requires_grad_(False)
     params = list(unet.parameters()) + list(te.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
     ddpm, _ = toy_schedulers()
     step = 0
     if ckpt_path.exists():
-        ck = torch.load(ckpt_path, weights_only=False)
+        ck = torch.load(ckpt_path, weights_only=False, map_location='cpu')
         unet.load_state_dict(ck['unet']); te.load_state_dict(ck['te'])
         ema_unet.load_state_dict(ck['ema_unet']); ema_te.load_state_dict(ck['ema_te'])
         opt.load_state_dict(ck['opt']); step = ck['step']
         torch.set_rng_state(ck['torch_rng'])
-        log(event='resume', step=step)
+        log(event='resume', step=step, device=str(device))
     elif init_from is not None and (Path(init_from)/'unet').exists():
         from diffusers import UNet2DConditionModel
         from transformers import CLIPTextModel
@@ -96,13 +97,15 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
         ema_unet.load_state_dict(unet.state_dict()); ema_te.load_state_dict(te.state_dict())
         step = json.loads((src/'training.json').read_text()).get('step') or 0
         log(event='init_from', step=step, folder=str(src))    # fresh optimiser state; the data stream continues at `step`
-    else: log(event='start', steps=steps, batch=batch, lr=lr, seed=seed)
+    else: log(event='start', steps=steps, batch=batch, lr=lr, seed=seed, device=str(device))
     alphas = ddpm.alphas_cumprod
     t0, losses = time.time(), []
+    cpu = lambda m: copy.deepcopy(m).cpu()
     def save():
-        atomic_save(dict(unet=unet.state_dict(), te=te.state_dict(), ema_unet=ema_unet.state_dict(), ema_te=ema_te.state_dict(),
-                         opt=opt.state_dict(), step=step, torch_rng=torch.get_rng_state()), ckpt_path)
-        if export_to: export_diffusion(ema_unet, ema_te, tok, export_to, step=step)
+        on_cpu = lambda sd: {k: v.cpu() if torch.is_tensor(v) else on_cpu(v) if isinstance(v, dict) else v for k, v in sd.items()}
+        atomic_save(on_cpu(dict(unet=unet.state_dict(), te=te.state_dict(), ema_unet=ema_unet.state_dict(), ema_te=ema_te.state_dict(),
+                                opt=opt.state_dict(), step=step, torch_rng=torch.get_rng_state())), ckpt_path)
+        if export_to: export_diffusion(cpu(ema_unet), cpu(ema_te), tok, export_to, step=step)
     unet.train(); te.train()
     while step < steps:
         for g in opt.param_groups: g['lr'] = lr * min(1.0, (step + 1) / warmup)
@@ -111,6 +114,7 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
         noise = torch.randn_like(z)
         t = torch.randint(0, ddpm.config.num_train_timesteps, (batch,))
         a = alphas[t].view(-1, 1, 1, 1)
+        z, noise, t, a = (v.to(device) for v in (z, noise, t, a))
         zt = a.sqrt() * z + (1 - a).sqrt() * noise
         pred = unet(zt, t, encoder_hidden_states=encode_prompts(tok, te, caps)).sample
         loss = F.mse_loss(pred, noise)
