@@ -637,10 +637,10 @@ class LeditsEditor(Editor):
         with _processors(unet, procs):
             for i, t in enumerate(timesteps):
                 active = [(k, c, rev) for k, c, rev in flat if i >= warm and (cool is None or i < cool)]
-                if latents.shape[0] == 1 and K > 1 and active: latents = latents.expand(K, -1, -1, -1).clone()
                 n_it = latents.shape[0]                                # 1 while the trajectory is shared, else K
                 rows = [c for _, c, _ in active]
-                x = sched.scale_model_input(torch.cat([latents] + [latents[k:k + 1] for k, _, _ in active]), t)
+                # on a shared trajectory (the first step, warm-up) the K items' latents are one latent: one unconditional row serves all
+                x = sched.scale_model_input(torch.cat([latents] + [latents[k % n_it:k % n_it + 1] for k, _, _ in active]), t)
                 ehs = torch.cat([unc.expand(n_it, -1, -1)] + ([emb[rows]] if rows else []))
                 kw = {}
                 if self.xl:
@@ -650,6 +650,8 @@ class LeditsEditor(Editor):
                 eps = unet(x, t, encoder_hidden_states=ehs, return_dict=False, **kw)[0]
                 unc_eps, con_eps = eps[:n_it], eps[n_it:]
                 maps = store.aggregate(att_res) if (active and mode != 'quantile') else None
+                if n_it == 1 and K > 1 and active:                     # the items part here
+                    latents, unc_eps = latents.expand(K, -1, -1, -1).clone(), unc_eps.expand(K, -1, -1, -1)
                 guidance = torch.zeros_like(unc_eps)
                 for j, (k, c, rev) in enumerate(active):
                     g = con_eps[j:j + 1] - unc_eps[k:k + 1]
