@@ -9,8 +9,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['HANDLERS', 'SUBCOMMANDS', 'UsageError', 'handler', 'corpus_arg', 'default_cache_dir', 'add_mine_args', 'make_backend',
-           'run_mine', 'add_demo_args', 'print_ranking', 'run_demo', 'add_explain_args', 'load_classifier',
-           'load_editor', 'run_explain', 'build_parser', 'main']
+           'run_mine', 'add_demo_args', 'set_threads', 'print_ranking', 'run_demo', 'add_explain_args',
+           'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
 import numpy as np
@@ -122,6 +122,20 @@ def add_demo_args(p: argparse.ArgumentParser):
     p.add_argument('--out', type=Path, default=Path('diffex-demo'), help='report folder (default: ./diffex-demo)')
     p.add_argument('--cache-dir', type=Path, default=None, help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.add_argument('--threads', type=int, default=None, help="torch CPU threads (default: torch's own choice; 1 when other processes keep the cores busy)")
+
+def set_threads(n: int|None, log=print) -> int:
+    "Apply `--threads`; without it, warn when the cores are already busy, where torch's default threads slow down many times over."
+    import torch
+    if n is not None:
+        if n < 1: raise UsageError(f'--threads must be at least 1, not {n}')
+        torch.set_num_threads(n)
+    elif hasattr(os, 'getloadavg') and torch.get_num_threads() > 1:
+        load, cores = os.getloadavg()[0], os.cpu_count() or 1
+        if load > cores - 0.5:
+            log(f'note: the CPU is already busy (load average {load:.1f} on {cores} cores); torch\'s {torch.get_num_threads()} threads will '
+                f'compete with that work and can run many times slower. If this is slow, pass --threads 1.')
+    return torch.get_num_threads()
 
 def _fmt_effect(e) -> str:
     if e.status != 'ok': return 'edit failed'
@@ -148,6 +162,7 @@ def run_demo(args) -> int:
     from diffex.explain import explain, aggregate
     if args.classifier not in toyworld.RULES: raise UsageError(f'--classifier must be one of {", ".join(toyworld.RULES)}, not {args.classifier!r}')
     if args.images < 1 or args.seeds < 1 or args.beam < 1: raise UsageError('--images, --seeds and --beam must be at least 1')
+    set_threads(args.threads)
     t0 = time.time()
     world = toyworld.load(diffusion=not args.oracle)
     name, causes = args.classifier, toyworld.causes(args.classifier)
@@ -217,6 +232,7 @@ def add_explain_args(p: argparse.ArgumentParser):
     r.add_argument('--fp16', action='store_true', help='half precision for the editor (GPU)')
     r.add_argument('--cache-dir', type=Path, default=None, help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
     r.add_argument('--quiet', action='store_true', help='no progress bars')
+    r.add_argument('--threads', type=int, default=None, help="torch CPU threads (default: torch's own choice; 1 when other processes keep the cores busy)")
 
 def load_classifier(spec: str, labels: str|None = None, device: str|None = None):
     "The classifier named by a `--classifier` value."
@@ -258,6 +274,7 @@ def run_explain(args) -> int:
     if args.screen < 0: raise UsageError('--screen must be 0 (no screening) or more')
     if not 0 < args.screen_fidelity <= 1: raise UsageError(f'--screen-fidelity must be more than 0 and at most 1, not {args.screen_fidelity}')
     if args.depth is not None and args.depth < 1: raise UsageError('--depth must be at least 1')
+    set_threads(args.threads, log=lambda m: print(m, file=sys.stderr))
     tree = corpus_arg(args.corpus)
     clf = load_classifier(args.classifier, args.labels, args.device)
     target = int(args.target) if args.target.isdigit() else args.target
