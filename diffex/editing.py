@@ -336,9 +336,13 @@ def from_canvas(canvas: Image.Image, box: tuple, size: tuple) -> Image.Image:
 class IdentityVAE(AutoencoderKL):
     "A pixel-space 'VAE' (scale factor 1): RGB in [-1, 1] <-> 4-channel latents [R, G, B, grey]."
     def __init__(self, size: int = 32):
-        super().__init__(latent_channels=4, block_out_channels=(8,), down_block_types=('DownEncoderBlock2D',),
-                         up_block_types=('UpDecoderBlock2D',), layers_per_block=1, norm_num_groups=8,
-                         sample_size=size, scaling_factor=1.0, force_upcast=False)
+        # the parent's layers are never used, but they are weights: initialise them from a fixed seed, so that the model's
+        # fingerprint (and with it every disk-cache key) is the same in every process; the global random state is left alone
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            super().__init__(latent_channels=4, block_out_channels=(8,), down_block_types=('DownEncoderBlock2D',),
+                             up_block_types=('UpDecoderBlock2D',), layers_per_block=1, norm_num_groups=8,
+                             sample_size=size, scaling_factor=1.0, force_upcast=False)
     def encode(self, x, return_dict=True):
         lat = torch.cat([x, x.mean(1, keepdim=True)], 1)
         dist = DiagonalGaussianDistribution(torch.cat([lat, torch.full_like(lat, -30.0)], 1))
