@@ -413,7 +413,7 @@ def gpu_rows(cfg: BenchConfig, log=print,
             return [r]
         except Exception as e:
             log(f'  toy model: failed: {type(e).__name__}: {e}')
-            return [_row('gpu', 'toy model, 100-leaf corpus', note=f'failed on {card}: {type(e).__name__}: {str(e)[:200]}')]
+            return [_row('gpu', f'toy model, {cfg.gpu_corpus}-leaf corpus', note=f'failed on {card}: {type(e).__name__}: {str(e)[:200]}')]
     # plain dtypes first, then the toy model, then compilation (slowest to start), so a cut-off run keeps the most rows
     rows = [r for dt in cfg.gpu_dtypes if False in cfg.gpu_compile for r in sd_case(dt, False)] + toy_case()
     rows += [r for dt in cfg.gpu_dtypes if True in cfg.gpu_compile and dt in cfg.gpu_compile_dtypes for r in sd_case(dt, True)]

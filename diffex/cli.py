@@ -9,8 +9,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['HANDLERS', 'SUBCOMMANDS', 'UsageError', 'handler', 'corpus_arg', 'default_cache_dir', 'add_mine_args', 'make_backend',
-           'run_mine', 'add_demo_args', 'set_threads', 'print_ranking', 'run_demo', 'add_explain_args',
-           'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
+           'run_mine', 'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'run_demo',
+           'add_explain_args', 'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
 import numpy as np
@@ -122,6 +122,10 @@ def add_demo_args(p: argparse.ArgumentParser):
     p.add_argument('--out', type=Path, default=Path('diffex-demo'), help='report folder (default: ./diffex-demo)')
     p.add_argument('--cache-dir', type=Path, default=None, help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
+    add_threads_arg(p)
+
+def add_threads_arg(p):
+    "The `--threads` option of the commands that run a model."
     p.add_argument('--threads', type=int, default=None, help="torch CPU threads (default: torch's own choice; 1 when other processes keep the cores busy)")
 
 def set_threads(n: int|None, log=print) -> int:
@@ -232,7 +236,7 @@ def add_explain_args(p: argparse.ArgumentParser):
     r.add_argument('--fp16', action='store_true', help='half precision for the editor (GPU)')
     r.add_argument('--cache-dir', type=Path, default=None, help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
     r.add_argument('--quiet', action='store_true', help='no progress bars')
-    r.add_argument('--threads', type=int, default=None, help="torch CPU threads (default: torch's own choice; 1 when other processes keep the cores busy)")
+    add_threads_arg(r)
 
 def load_classifier(spec: str, labels: str|None = None, device: str|None = None):
     "The classifier named by a `--classifier` value."

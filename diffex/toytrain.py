@@ -100,7 +100,7 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
     else: log(event='start', steps=steps, batch=batch, lr=lr, seed=seed, device=str(device))
     alphas = ddpm.alphas_cumprod
     t0, losses = time.time(), []
-    cpu = lambda m: copy.deepcopy(m).cpu()
+    cpu = (lambda m: m) if str(device) == 'cpu' else (lambda m: copy.deepcopy(m).cpu())   # export a CPU copy, leave the model where it trains
     def save():
         on_cpu = lambda sd: {k: v.cpu() if torch.is_tensor(v) else on_cpu(v) if isinstance(v, dict) else v for k, v in sd.items()}
         atomic_save(on_cpu(dict(unet=unet.state_dict(), te=te.state_dict(), ema_unet=ema_unet.state_dict(), ema_te=ema_te.state_dict(),
