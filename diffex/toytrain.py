@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_toytrain.ipynb #98f6b746
 from __future__ import annotations
-import copy, json, math, os, random, time
+import collections, copy, json, math, os, random, time
 from pathlib import Path
 
 # %% auto #0
@@ -272,33 +272,39 @@ def text_to_image_agreement(world, n: int = 200, seed: int = 0, steps: int = 30,
     return {k: float(np.mean(v)) for k, v in hits.items()}
 
 def edit_success(world, n: int = 50, seed: int = 0, paths: list|None = None, editor=None) -> list[dict]:
-    "Per editable toy path: success rate of LEDITS++ edits over `n` faces lacking the attribute, and the rate at which other families stay unchanged."
-    from diffex.toyworld import EDITS, FAMILIES, has, probe_read, draw
+    """Per editable toy path, over `n` faces that lack the attribute and on which the exact counterfactual shows it:
+    how often a LEDITS++ edit shows it (`success`), and how often every family the exact counterfactual leaves alone
+    (as the probes read it) stays as it reads on the null edit (`others_unchanged`); `changed` counts which families moved."""
+    from diffex.toyworld import EDITS, FAMILIES, has, probe_read, draw, counterfactual
     editor = editor or world.editor()
     paths = paths or list(EDITS)
     rng = random.Random(seed)
     pool = [sample_face(rng) for _ in range(20 * n)]
-    rows = []
     prompts = {p: world.corpus[p].prompt for p in paths}
-    todo = {p: [f for f in pool if not has(f, p)][:n] for p in paths}
+    todo = {}  # path -> {face: families that must stay}
+    for p in paths:
+        fam, cand = EDITS[p][0], [f for f in pool if not has(f, p)][:3 * n]
+        reads = probe_read(world.probe, [draw(f) for f in cand] + [draw(counterfactual(f, p)) for f in cand])
+        ok = [(f, r0, r1) for f, r0, r1 in zip(cand, reads[:len(cand)], reads[len(cand):]) if _read_has(r1, p)][:n]
+        todo[p] = {f: [k for k in FAMILIES if k != fam and r0[k] == r1[k]] for f, r0, r1 in ok}
     faces = list(dict.fromkeys(f for fs in todo.values() for f in fs))
     res = {p: [] for p in paths}
     for f in faces:
         want = [p for p in paths if f in todo[p]]
-        if not want: continue
         inv = editor.invert(draw(f), seed=0)
         null = editor.reconstruct(inv)
         ims = editor.edit(inv, [prompts[p] for p in want])
         reads = probe_read(world.probe, [null] + ims)
         base = reads[0]
         for p, r in zip(want, reads[1:]):
-            fam = EDITS[p][0]
-            others = [k for k in FAMILIES if k != fam and not (fam == 'hair_style' and k == 'hair_color')]
-            res[p].append((_read_has(r, p), all(r[k] == base[k] for k in others)))
+            res[p].append((_read_has(r, p), [k for k in todo[p][f] if r[k] != base[k]]))
+    rows = []
     for p in paths:
         v = res[p]
+        changed = collections.Counter(k for _, ks in v for k in ks)
         rows.append(dict(path=p, prompt=prompts[p], n=len(v), success=float(np.mean([a for a, _ in v])) if v else float('nan'),
-                         others_unchanged=float(np.mean([b for _, b in v])) if v else float('nan')))
+                         others_unchanged=float(np.mean([not ks for _, ks in v])) if v else float('nan'),
+                         changed=dict(changed.most_common())))
     return rows
 
 def _read_has(r: dict, path: str) -> bool:
@@ -332,5 +338,7 @@ def print_gates(g: dict):
     print(f"classifier accuracy (gate 0.97) [{ok(g['gates']['classifiers'])}]: " + ', '.join(f'{k} {v:.3f}' for k, v in g['classifier_accuracy'].items()))
     print(f"text-to-image agreement (gate 0.80) [{ok(g['gates']['text_to_image'])}]: " + ', '.join(f'{k} {v:.2f}' for k, v in g['text_to_image'].items()))
     print(f"edits (gates: success 0.70 [{ok(g['gates']['edit_success'])}], others unchanged 0.85 [{ok(g['gates']['edit_locality'])}]):")
-    print(f"  {'path':34s} {'prompt':16s} {'n':>4s} {'success':>8s} {'others same':>12s}")
-    for r in g['edits']: print(f"  {r['path']:34s} {r['prompt']:16s} {r['n']:4d} {r['success']:8.2f} {r['others_unchanged']:12.2f}")
+    print(f"  {'path':34s} {'prompt':16s} {'n':>4s} {'success':>8s} {'others same':>12s}  families changed (count)")
+    for r in g['edits']:
+        moved = ', '.join(f'{k} {c}' for k, c in r.get('changed', {}).items())
+        print(f"  {r['path']:34s} {r['prompt']:16s} {r['n']:4d} {r['success']:8.2f} {r['others_unchanged']:12.2f}  {moved}")
