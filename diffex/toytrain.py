@@ -10,7 +10,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['atomic_save', 'JsonLog', 'ema_update', 'caption_batch', 'encode_prompts', 'train_diffusion', 'export_diffusion',
            'face_set', 'augment', 'probe_targets', 'classifier_targets', 'fit', 'accuracy',
-           'train_probes_and_classifiers', 'text_to_image_agreement', 'edit_success', 'quality_gates', 'print_gates']
+           'train_probes_and_classifiers', 'text_to_image_agreement', 'edit_success', 'quality_gates', 'print_gates',
+           'print_edit_table']
 
 # %% ../nbs/08a_toytrain.ipynb #c7a5c997
 import numpy as np
@@ -41,11 +42,11 @@ def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
     for pe, pm in zip(ema.parameters(), model.parameters()): pe.lerp_(pm, 1 - decay)
 
 # %% ../nbs/08a_toytrain.ipynb #99167cc9
-def caption_batch(step: int, batch: int, seed: int = 0, drop: float = 0.15, empty: float = 0.1, coarse: float = 0.0):
+def caption_batch(step: int, batch: int, seed: int = 0, drop: float = 0.15, empty: float = 0.1, coarse: float = 0.0, short: float = 0.0):
     "The faces, images (N, 3, 32, 32) and captions of training step `step`."
     rng = random.Random(seed * 1_000_003 + step)
     faces = [sample_face(rng) for _ in range(batch)]
-    return faces, to_tensor([render(f) for f in faces]), [caption(f, rng, drop=drop, empty=empty, coarse=coarse) for f in faces]
+    return faces, to_tensor([render(f) for f in faces]), [caption(f, rng, drop=drop, empty=empty, coarse=coarse, short=short) for f in faces]
 
 def encode_prompts(tok, te, prompts: list[str]) -> torch.Tensor:
     "Text embeddings as the pipelines compute them: padded to the tokenizer's max length."
@@ -68,6 +69,8 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
                     init_from: str|Path|None = None, # with no checkpoint in `out`: continue from an exported model folder
                     coarse: float = 0.25,  # probability that a caption names a sub-type by its parent ('hat' for 'beanie')
                     coarse_from: int = 9250, # the step from which captions do that (the shipped run added it at 9,250)
+                    short: float = 0.0,    # probability that a caption is one or two bare phrases, like an edit prompt
+                    short_from: int = 0,   # the step from which captions do that
                    ) -> Path:
     "Train (or resume training) the toy world's text-to-image model; returns the checkpoint path."
     if threads: torch.set_num_threads(threads)
@@ -87,7 +90,7 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
         ema_unet.load_state_dict(ck['ema_unet']); ema_te.load_state_dict(ck['ema_te'])
         opt.load_state_dict(ck['opt']); step = ck['step']
         torch.set_rng_state(ck['torch_rng'])
-        log(event='resume', step=step, device=str(device))
+        log(event='resume', step=step, device=str(device), short=short, short_from=short_from)
     elif init_from is not None and (Path(init_from)/'unet').exists():
         from diffusers import UNet2DConditionModel
         from transformers import CLIPTextModel
@@ -109,7 +112,7 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
     unet.train(); te.train()
     while step < steps:
         for g in opt.param_groups: g['lr'] = lr * min(1.0, (step + 1) / warmup)
-        _, x, caps = caption_batch(step, batch, seed, coarse=coarse if step >= coarse_from else 0.0)
+        _, x, caps = caption_batch(step, batch, seed, coarse=coarse if step >= coarse_from else 0.0, short=short if step >= short_from else 0.0)
         z = latents(x)
         noise = torch.randn_like(z)
         t = torch.randint(0, ddpm.config.num_train_timesteps, (batch,))
@@ -338,7 +341,14 @@ def print_gates(g: dict):
     print(f"classifier accuracy (gate 0.97) [{ok(g['gates']['classifiers'])}]: " + ', '.join(f'{k} {v:.3f}' for k, v in g['classifier_accuracy'].items()))
     print(f"text-to-image agreement (gate 0.80) [{ok(g['gates']['text_to_image'])}]: " + ', '.join(f'{k} {v:.2f}' for k, v in g['text_to_image'].items()))
     print(f"edits (gates: success 0.70 [{ok(g['gates']['edit_success'])}], others unchanged 0.85 [{ok(g['gates']['edit_locality'])}]):")
+    print_edit_table(g['edits'])
+
+def print_edit_table(rows: list[dict]):
+    "Print `edit_success` rows, one per path, and a summary line."
     print(f"  {'path':34s} {'prompt':16s} {'n':>4s} {'success':>8s} {'others same':>12s}  families changed (count)")
-    for r in g['edits']:
+    for r in rows:
         moved = ', '.join(f'{k} {c}' for k, c in r.get('changed', {}).items())
         print(f"  {r['path']:34s} {r['prompt']:16s} {r['n']:4d} {r['success']:8.2f} {r['others_unchanged']:12.2f}  {moved}")
+    mean = lambda k: float(np.mean([r[k] for r in rows]))
+    print(f"  {len(rows)} paths: mean success {mean('success'):.2f}, {sum(r['success'] >= 0.70 for r in rows)} at 0.70 or more; "
+          f"mean others unchanged {mean('others_unchanged'):.2f}, {sum(r['others_unchanged'] >= 0.85 for r in rows)} at 0.85 or more")

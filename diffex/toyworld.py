@@ -175,11 +175,14 @@ def phrases(face: Face, rng: random.Random|None = None, coarse: float = 0.0) -> 
         if p: out.append(p)
     return out
 
-def caption(face: Face, rng: random.Random|None = None, drop: float = 0.0, empty: float = 0.0, coarse: float = 0.0) -> str:
-    "A caption of `face`. With `rng`: phrases shuffled, each dropped with probability `drop`, named by the parent with probability `coarse`; empty with probability `empty`."
+def caption(face: Face, rng: random.Random|None = None, drop: float = 0.0, empty: float = 0.0, coarse: float = 0.0,
+            short: float = 0.0) -> str:
+    """A caption of `face`. With `rng`: phrases shuffled, each dropped with probability `drop`, named by the parent with probability `coarse`;
+    empty with probability `empty`; with probability `short`, one or two bare phrases ('goatee', 'red hair smiling'), as edit prompts are."""
     ps = phrases(face, rng, coarse)
     if rng is None: return 'a face with ' + ' '.join(ps)
     if rng.random() < empty: return ''
+    if short and rng.random() < short: return ' '.join(rng.sample(ps, min(len(ps), rng.randint(1, 2))))
     ps = [p for p in ps if rng.random() >= drop]
     rng.shuffle(ps)
     return ('a face with ' + ' '.join(ps)).strip()
@@ -441,7 +444,7 @@ class ProbeVerifier(Verifier):
                 for r in probe_read(self.probe, list(edited))]
 
 # %% ../nbs/08_toyworld.ipynb #d597c8f5
-TOY_EDIT = dict(num_inversion_steps=20, skip=0.1, edit_guidance_scale=8.0, edit_threshold=0.7, use_masks=False, resolution=SIZE)
+TOY_EDIT = dict(num_inversion_steps=20, skip=0.1, edit_guidance_scale=8.0, edit_threshold=0.9, use_masks=False, resolution=SIZE)
 
 def _load_cnn(path: Path, prefix: str, heads: dict, width: int) -> ToyCNN:
     from safetensors.torch import load_file
