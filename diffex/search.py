@@ -174,6 +174,7 @@ def beam_search(tree,                        # a `SemanticTree`
                 screen: int|None = 1,        # seeds a level is screened with before the beam is re-scored; None = all
                 rescore: str = 'top',        # who gets the other seeds: 'top' (the final top `beam`) or 'kept' (each level's beam)
                 screen_score: Callable|None = None, # scores the screening pass (a cheaper editor); None: `score`
+                screen_parents: int|None = None, # seeds a node with children is screened with (its edit samples its children); None: as `screen`
                 beam: int|None = 3,          # nodes kept per level; None = exhaustive
                 depth: int|None = None,      # most levels; None = to the leaves
                 min_effect: float = 0.0,     # kept nodes weaker than this (with all seeds) are not expanded
@@ -190,7 +191,9 @@ def beam_search(tree,                        # a `SemanticTree`
     if not seeds: raise ValueError('at least one seed is needed')
     if screen is not None and screen < 1: raise ValueError(f'screen must be at least 1 seed (or None: no screening), not {screen}')
     if rescore not in RESCORE: raise ValueError(f'rescore must be one of {RESCORE}, not {rescore!r}')
+    if screen_parents is not None and screen_parents < 1: raise ValueError(f'screen_parents must be at least 1 seed (or None: as screen), not {screen_parents}')
     first, rest = (seeds, []) if screen is None else (seeds[:screen], seeds[screen:])
+    pfirst = seeds[:screen_parents] if screen is not None and screen_parents is not None else first
     effects, levels, spent, stopped = {}, [], 0, 'exhausted'
     imp = lambda c: importance(effects[c.path_str], rank)
 
@@ -223,9 +226,14 @@ def beam_search(tree,                        # a `SemanticTree`
     while cands:
         if depth is not None and d >= depth: stopped = 'depth'; break
         t0, before = time.time(), spent
-        cands = call(cands, first, screen_score or score) if screen is not None else call(cands, first)
+        if screen is None: cands = call(cands, first)
+        elif pfirst == first: cands = call(cands, first, screen_score or score)
+        else:    # parents with their own (usually more) seeds
+            done = {c.path_str for c in call([c for c in cands if not c.children], first, screen_score or score)
+                    + call([c for c in cands if c.children], pfirst, screen_score or score)}
+            cands = [c for c in cands if c.path_str in done]
         if not cands: break
-        failed = [c for c in cands if imp(c) == -math.inf]
+        failed = [c for c in cands if imp(c) == -math.inf and rest and rest[0] not in {s for e in effects[c.path_str].values() for s in e.seeds}]
         retried = call(failed, rest[:1]) if failed and rest and screen_score is None and stopped != 'budget' else []
         pos = {c.path_str: i for i, c in enumerate(cands)}
         below = {c.path_str: n_descendants(c) for c in cands}
