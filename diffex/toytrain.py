@@ -8,8 +8,8 @@ import collections, copy, json, math, os, random, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['atomic_save', 'JsonLog', 'ema_update', 'caption_batch', 'encode_prompts', 'train_diffusion', 'export_diffusion',
-           'face_set', 'augment', 'probe_targets', 'classifier_targets', 'fit', 'accuracy',
+__all__ = ['GATES', 'atomic_save', 'JsonLog', 'ema_update', 'caption_batch', 'encode_prompts', 'train_diffusion',
+           'export_diffusion', 'face_set', 'augment', 'probe_targets', 'classifier_targets', 'fit', 'accuracy',
            'train_probes_and_classifiers', 'text_to_image_agreement', 'edit_success', 'quality_gates', 'print_gates',
            'print_edit_table']
 
@@ -284,12 +284,15 @@ def edit_success(world, n: int = 50, seed: int = 0, paths: list|None = None, edi
     rng = random.Random(seed)
     pool = [sample_face(rng) for _ in range(20 * n)]
     prompts = {p: world.corpus[p].prompt for p in paths}
+    cand = {p: [f for f in pool if not has(f, p)][:3 * n] for p in paths}
+    uniq = list(dict.fromkeys(f for fs in cand.values() for f in fs))
+    orig = dict(zip(uniq, probe_read(world.probe, [draw(f) for f in uniq])))   # each face read once, whatever the paths
     todo = {}  # path -> {face: families that must stay}
     for p in paths:
-        fam, cand = EDITS[p][0], [f for f in pool if not has(f, p)][:3 * n]
-        reads = probe_read(world.probe, [draw(f) for f in cand] + [draw(counterfactual(f, p)) for f in cand])
-        ok = [(f, r0, r1) for f, r0, r1 in zip(cand, reads[:len(cand)], reads[len(cand):]) if _read_has(r1, p)][:n]
-        todo[p] = {f: [k for k in FAMILIES if k != fam and r0[k] == r1[k]] for f, r0, r1 in ok}
+        fam = EDITS[p][0]
+        cf = probe_read(world.probe, [draw(counterfactual(f, p)) for f in cand[p]])
+        ok = [(f, r1) for f, r1 in zip(cand[p], cf) if _read_has(r1, p)][:n]
+        todo[p] = {f: [k for k in FAMILIES if k != fam and orig[f][k] == r1[k]] for f, r1 in ok}
     faces = list(dict.fromkeys(f for fs in todo.values() for f in fs))
     res = {p: [] for p in paths}
     for f in faces:
@@ -315,6 +318,8 @@ def _read_has(r: dict, path: str) -> bool:
     fam, v = EDITS[path]
     return r[fam] != 'none' if v is None else r[fam] == v
 
+GATES = dict(probes=0.95, classifiers=0.97, text_to_image=0.80, edit_success=0.70, edit_locality=0.85)   # the thresholds
+
 def quality_gates(folder=None, n_edit: int = 50, n_t2i: int = 200, verbose: bool = True) -> dict:
     "Measure every quality gate of the toy world and print a report; returns the figures and pass/fail per gate."
     from diffex import toyworld
@@ -324,9 +329,11 @@ def quality_gates(folder=None, n_edit: int = 50, n_t2i: int = 200, verbose: bool
     clf_acc = {n: accuracy(m, hx, {n: classifier_targets(hfaces)[n]})[n] for n, m in world.nets.items()}
     t2i = text_to_image_agreement(world, n=n_t2i)
     edits = edit_success(world, n=n_edit)
-    gates = dict(probes=min(probe_acc.values()) >= 0.95, classifiers=min(clf_acc.values()) >= 0.97,
-                 text_to_image=min(t2i.values()) >= 0.80,
-                 edit_success=all(r['success'] >= 0.70 for r in edits), edit_locality=all(r['others_unchanged'] >= 0.85 for r in edits),
+    G = GATES
+    gates = dict(probes=min(probe_acc.values()) >= G['probes'], classifiers=min(clf_acc.values()) >= G['classifiers'],
+                 text_to_image=min(t2i.values()) >= G['text_to_image'],
+                 edit_success=all(r['success'] >= G['edit_success'] for r in edits),
+                 edit_locality=all(r['others_unchanged'] >= G['edit_locality'] for r in edits),
                  load_time=load_s < 5)
     out = dict(load_seconds=load_s, probe_accuracy=probe_acc, classifier_accuracy=clf_acc, text_to_image=t2i, edits=edits, gates=gates,
                model_step=json.loads((world.folder/'sd'/'training.json').read_text()).get('step'))
@@ -337,10 +344,11 @@ def print_gates(g: dict):
     "Print the quality-gate report."
     ok = lambda b: 'PASS' if b else 'FAIL'
     print(f"toy diffusion model at training step {g['model_step']}; world loads in {g['load_seconds']:.2f} s [{ok(g['gates']['load_time'])}]")
-    print(f"probe accuracy (gate 0.95) [{ok(g['gates']['probes'])}]: " + ', '.join(f'{k} {v:.3f}' for k, v in g['probe_accuracy'].items()))
-    print(f"classifier accuracy (gate 0.97) [{ok(g['gates']['classifiers'])}]: " + ', '.join(f'{k} {v:.3f}' for k, v in g['classifier_accuracy'].items()))
-    print(f"text-to-image agreement (gate 0.80) [{ok(g['gates']['text_to_image'])}]: " + ', '.join(f'{k} {v:.2f}' for k, v in g['text_to_image'].items()))
-    print(f"edits (gates: success 0.70 [{ok(g['gates']['edit_success'])}], others unchanged 0.85 [{ok(g['gates']['edit_locality'])}]):")
+    G = GATES
+    print(f"probe accuracy (gate {G['probes']:.2f}) [{ok(g['gates']['probes'])}]: " + ', '.join(f'{k} {v:.3f}' for k, v in g['probe_accuracy'].items()))
+    print(f"classifier accuracy (gate {G['classifiers']:.2f}) [{ok(g['gates']['classifiers'])}]: " + ', '.join(f'{k} {v:.3f}' for k, v in g['classifier_accuracy'].items()))
+    print(f"text-to-image agreement (gate {G['text_to_image']:.2f}) [{ok(g['gates']['text_to_image'])}]: " + ', '.join(f'{k} {v:.2f}' for k, v in g['text_to_image'].items()))
+    print(f"edits (gates: success {G['edit_success']:.2f} [{ok(g['gates']['edit_success'])}], others unchanged {G['edit_locality']:.2f} [{ok(g['gates']['edit_locality'])}]):")
     print_edit_table(g['edits'])
 
 def print_edit_table(rows: list[dict]):
@@ -350,5 +358,6 @@ def print_edit_table(rows: list[dict]):
         moved = ', '.join(f'{k} {c}' for k, c in r.get('changed', {}).items())
         print(f"  {r['path']:34s} {r['prompt']:16s} {r['n']:4d} {r['success']:8.2f} {r['others_unchanged']:12.2f}  {moved}")
     mean = lambda k: float(np.mean([r[k] for r in rows]))
-    print(f"  {len(rows)} paths: mean success {mean('success'):.2f}, {sum(r['success'] >= 0.70 for r in rows)} at 0.70 or more; "
-          f"mean others unchanged {mean('others_unchanged'):.2f}, {sum(r['others_unchanged'] >= 0.85 for r in rows)} at 0.85 or more")
+    su, lo = GATES['edit_success'], GATES['edit_locality']
+    print(f"  {len(rows)} paths: mean success {mean('success'):.2f}, {sum(r['success'] >= su for r in rows)} at {su:.2f} or more; "
+          f"mean others unchanged {mean('others_unchanged'):.2f}, {sum(r['others_unchanged'] >= lo for r in rows)} at {lo:.2f} or more")
