@@ -117,6 +117,7 @@ def add_demo_args(p: argparse.ArgumentParser):
     p.add_argument('--images', type=int, default=2, help='number of generated faces (default: 2)')
     p.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
     p.add_argument('--beam', type=int, default=3, help='beam width (default: 3)')
+    p.add_argument('--beam-leaves', action='store_true', help='leaves take beam places too, so a kept leaf ends its branch (the beam as in DiffEx); default: the beam holds only semantics with children')
     p.add_argument('--seed', type=int, default=0, help='seed of the generated faces (default: 0)')
     p.add_argument('--oracle', action='store_true', help='edit with exact counterfactuals instead of the diffusion model')
     p.add_argument('--out', type=Path, default=Path('diffex-demo'), help='report folder (default: ./diffex-demo)')
@@ -178,11 +179,11 @@ def run_demo(args) -> int:
     faces = world.sample(args.images, seed=args.seed, where=open_case)
     print(f'diffex demo: explaining the toy classifier "{name}" (true rule: {toyworld.RULES[name]["text"]}) on {len(faces)} faces')
     print(f'  editor: {editor.name}; corpus: {world.corpus.domain} ({world.corpus.n_leaves} leaves); '
-          f'{args.seeds} seeds, beam {args.beam}; loaded in {time.time() - t0:.1f} s')
+          f'{args.seeds} seeds, beam {args.beam}{" (leaves in the beam)" if args.beam_leaves else ""}; loaded in {time.time() - t0:.1f} s')
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     exs = []
     for i, (f, im) in enumerate(faces):
-        ex = explain(im, clf, editor, world.corpus, name, seeds=args.seeds, beam=args.beam, verifier=world.verifier(),
+        ex = explain(im, clf, editor, world.corpus, name, seeds=args.seeds, beam=args.beam, beam_leaves=args.beam_leaves, verifier=world.verifier(),
                      progress=not args.quiet)
         exs.append(ex)
         ex.save(out/f'image_{i:02d}')
@@ -221,6 +222,7 @@ def add_explain_args(p: argparse.ArgumentParser):
     g.add_argument('--corpus', required=True, help='corpus JSON file or built-in corpus name (e.g. faces, birds, toy)')
     s = p.add_argument_group('search')
     s.add_argument('--beam', type=int, default=3, help='beam width; 0 = exhaustive (default: 3)')
+    s.add_argument('--beam-leaves', action='store_true', help='leaves take beam places too, so a kept leaf ends its branch (the beam as in DiffEx); default: the beam holds only semantics with children')
     s.add_argument('--depth', type=int, default=None, help='most levels of the tree (default: all)')
     s.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
     s.add_argument('--screen', type=int, default=1, help='seeds each level is screened with before the beam gets all --seeds; 0 = every node gets every seed (default: 1)')
@@ -292,7 +294,7 @@ def run_explain(args) -> int:
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     exs = []
     for i, im in enumerate(args.image):
-        ex = explain(im, clf, editor, tree, target, seeds=args.seeds, screen=args.screen or None, rescore=args.rescore, screen_fidelity=args.screen_fidelity, beam=args.beam or None, depth=args.depth, directions=dirs,
+        ex = explain(im, clf, editor, tree, target, seeds=args.seeds, screen=args.screen or None, rescore=args.rescore, screen_fidelity=args.screen_fidelity, beam=args.beam or None, beam_leaves=args.beam_leaves, depth=args.depth, directions=dirs,
                      score=args.score, joint=args.joint, budget=args.budget, verifier=verifier, progress=not args.quiet)
         folder = out/(f'image_{i:02d}' if len(args.image) > 1 else 'explanation')
         ex.save(folder); exs.append(ex)

@@ -240,6 +240,7 @@ def explain(image,                          # a PIL image, a path or an array
             target: int|str,                # the class whose score is tracked (name or index)
             seeds: int|Sequence[int] = 3,   # number of seeds (0..n-1) or the seeds themselves
             beam: int|None = 3,             # nodes kept per level; None = exhaustive
+            beam_leaves: bool = False,      # False: the beam holds only semantics with children (leaves are finished); True: leaves take places too
             screen: int|None = 1,           # seeds each level is screened with; only the beam gets all seeds (None: all get all)
             screen_parents: int|None = None, # seeds a semantic with children is screened with (its edit samples its children); None: as `screen`
             rescore: str = 'top',           # who gets all seeds after screening: 'top' (the final top `beam`) or 'kept' (each level's beam)
@@ -270,11 +271,11 @@ def explain(image,                          # a PIL image, a path or an array
     bar = tqdm(desc='search', unit='level', disable=not progress)
     def on_level(l):
         bar.update(1); bar.set_postfix(scored=len(l.scored), kept=len(l.kept))
-    res = beam_search(tree, sc, seeds=seeds, screen=screen, rescore=rescore, screen_score=ssc, screen_parents=screen_parents, beam=beam, depth=depth, min_effect=min_effect, budget=budget,
+    res = beam_search(tree, sc, seeds=seeds, screen=screen, rescore=rescore, screen_score=ssc, screen_parents=screen_parents, beam=beam, beam_leaves=beam_leaves, depth=depth, min_effect=min_effect, budget=budget,
                       rank=rank, edits_per_seed=len(directions), on_level=on_level)
     bar.close()
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
-    params = dict(seeds=seeds, beam=beam, screen=screen, screen_parents=screen_parents, rescore=rescore,
+    params = dict(seeds=seeds, beam=beam, beam_leaves=beam_leaves, screen=screen, screen_parents=screen_parents, rescore=rescore,
                   screen_fidelity=screen_ed.params['num_inversion_steps'] / editor.params['num_inversion_steps'] if screen_ed else 1.0, depth=depth, directions=directions, score=score, rank=rank, joint=joint,
                   min_effect=min_effect, budget=budget, editor_params=getattr(editor, 'params', {}), corpus=tree.domain)
     models = dict(classifier=getattr(classifier, 'name', type(classifier).__name__), editor=editor.name,

@@ -176,6 +176,7 @@ def beam_search(tree,                        # a `SemanticTree`
                 screen_score: Callable|None = None, # scores the screening pass (a cheaper editor); None: `score`
                 screen_parents: int|None = None, # seeds a node with children is screened with (its edit samples its children); None: as `screen`
                 beam: int|None = 3,          # nodes kept per level; None = exhaustive
+                beam_leaves: bool = False,   # False: the beam holds only nodes with children (leaves are finished); True: leaves take places too (a kept leaf ends its branch)
                 depth: int|None = None,      # most levels; None = to the leaves
                 min_effect: float = 0.0,     # kept nodes weaker than this (with all seeds) are not expanded
                 budget: int|None = None,     # most edits in all (node x seed x direction)
@@ -238,7 +239,7 @@ def beam_search(tree,                        # a `SemanticTree`
         pos = {c.path_str: i for i, c in enumerate(cands)}
         below = {c.path_str: n_descendants(c) for c in cands}
         key = lambda c: (-imp(c), -below[c.path_str], pos[c.path_str])   # strongest; on a tie, most below; then corpus order
-        kept = [c for c in sorted(cands, key=key) if imp(c) > -math.inf]
+        kept = [c for c in sorted(cands, key=key) if imp(c) > -math.inf and (beam_leaves or frontier(c))]
         if beam is not None: kept = kept[:beam]
         rescored = more(kept) if rest and rescore == 'kept' and stopped != 'budget' else []
         kept = sorted(kept, key=key)
