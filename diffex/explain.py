@@ -243,7 +243,7 @@ def explain(image,                          # a PIL image, a path or an array
             beam_leaves: bool = False,      # False: the beam holds only semantics with children (leaves are finished); True: leaves take places too
             screen: int|None = 1,           # seeds each level is screened with; only the beam gets all seeds (None: all get all)
             screen_parents: int|None = None, # seeds a semantic with children is screened with (its edit samples its children); None: as `screen`
-            rescore: str = 'top',           # who gets all seeds after screening: 'top' (the final top `beam`) or 'kept' (each level's beam)
+            rescore: str = 'top',           # who gets all seeds after screening: 'top' (the final top `beam`) or 'kept' (each level's beam and its strongest `beam`)
             screen_fidelity: float = 1.0,   # screening runs with this share of the editor's inversion steps (1: full)
             depth: int|None = None,         # most levels; None = to the leaves
             directions: str|Sequence[str] = ('add',), # 'add', 'remove', or both

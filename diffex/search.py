@@ -172,7 +172,7 @@ def beam_search(tree,                        # a `SemanticTree`
                 score: Callable,             # score(nodes, seeds) -> {path: {direction: Effect}}
                 seeds: Sequence[int] = (0, 1, 2), # the seeds every kept node is scored with
                 screen: int|None = 1,        # seeds a level is screened with before the beam is re-scored; None = all
-                rescore: str = 'top',        # who gets the other seeds: 'top' (the final top `beam`) or 'kept' (each level's beam)
+                rescore: str = 'top',        # who gets the other seeds: 'top' (the final top `beam`) or 'kept' (each level's beam and its strongest `beam`)
                 screen_score: Callable|None = None, # scores the screening pass (a cheaper editor); None: `score`
                 screen_parents: int|None = None, # seeds a node with children is screened with (its edit samples its children); None: as `screen`
                 beam: int|None = 3,          # nodes kept per level; None = exhaustive
@@ -239,9 +239,12 @@ def beam_search(tree,                        # a `SemanticTree`
         pos = {c.path_str: i for i, c in enumerate(cands)}
         below = {c.path_str: n_descendants(c) for c in cands}
         key = lambda c: (-imp(c), -below[c.path_str], pos[c.path_str])   # strongest; on a tie, most below; then corpus order
-        kept = [c for c in sorted(cands, key=key) if imp(c) > -math.inf and (beam_leaves or frontier(c))]
-        if beam is not None: kept = kept[:beam]
-        rescored = more(kept) if rest and rescore == 'kept' and stopped != 'budget' else []
+        ranked = [c for c in sorted(cands, key=key) if imp(c) > -math.inf]
+        kept, best = [c for c in ranked if beam_leaves or frontier(c)], ranked
+        if beam is not None: kept, best = kept[:beam], best[:beam]
+        # rescore='kept': all seeds for the expanded nodes and for the level's strongest `beam` (leaves among them, when they take no place)
+        sure = kept + [c for c in best if c.path_str not in {k.path_str for k in kept}]
+        rescored = more(sure) if rest and rescore == 'kept' and stopped != 'budget' else []
         kept = sorted(kept, key=key)
         kept = [c for c in kept if imp(c) >= min_effect and imp(c) > -math.inf]
         lvl = SearchLevel(d + 1, [c.path_str for c in cands], [c.path_str for c in kept], spent - before, time.time() - t0,
