@@ -111,13 +111,15 @@ def run_mine(args) -> int:
     return 0
 
 # %% ../nbs/10_cli.ipynb #ca9b324d
+_BEAM_LEAVES_HELP = 'leaves take beam places too, so a kept leaf ends its branch (the beam as in DiffEx); default: the beam holds only semantics with children'
+
 def add_demo_args(p: argparse.ArgumentParser):
     "The options of `diffex demo`."
     p.add_argument('--classifier', default='older', help='toy classifier to explain: older, formal, cheerful or hipster (default: older)')
     p.add_argument('--images', type=int, default=2, help='number of generated faces (default: 2)')
     p.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
     p.add_argument('--beam', type=int, default=3, help='beam width (default: 3)')
-    p.add_argument('--beam-leaves', action='store_true', help='leaves take beam places too, so a kept leaf ends its branch (the beam as in DiffEx); default: the beam holds only semantics with children')
+    p.add_argument('--beam-leaves', action='store_true', help=_BEAM_LEAVES_HELP)
     p.add_argument('--seed', type=int, default=0, help='seed of the generated faces (default: 0)')
     p.add_argument('--oracle', action='store_true', help='edit with exact counterfactuals instead of the diffusion model')
     p.add_argument('--out', type=Path, default=Path('diffex-demo'), help='report folder (default: ./diffex-demo)')
@@ -222,7 +224,7 @@ def add_explain_args(p: argparse.ArgumentParser):
     g.add_argument('--corpus', required=True, help='corpus JSON file or built-in corpus name (e.g. faces, birds, toy)')
     s = p.add_argument_group('search')
     s.add_argument('--beam', type=int, default=3, help='beam width; 0 = exhaustive (default: 3)')
-    s.add_argument('--beam-leaves', action='store_true', help='leaves take beam places too, so a kept leaf ends its branch (the beam as in DiffEx); default: the beam holds only semantics with children')
+    s.add_argument('--beam-leaves', action='store_true', help=_BEAM_LEAVES_HELP)
     s.add_argument('--depth', type=int, default=None, help='most levels of the tree (default: all)')
     s.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
     s.add_argument('--screen', type=int, default=1, help='seeds each level is screened with before the beam gets all --seeds; 0 = every node gets every seed (default: 1)')

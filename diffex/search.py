@@ -243,7 +243,8 @@ def beam_search(tree,                        # a `SemanticTree`
         kept, best = [c for c in ranked if beam_leaves or frontier(c)], ranked
         if beam is not None: kept, best = kept[:beam], best[:beam]
         # rescore='kept': all seeds for the expanded nodes and for the level's strongest `beam` (leaves among them, when they take no place)
-        sure = kept + [c for c in best if c.path_str not in {k.path_str for k in kept}]
+        kp = {c.path_str for c in kept}
+        sure = kept + [c for c in best if c.path_str not in kp]
         rescored = more(sure) if rest and rescore == 'kept' and stopped != 'budget' else []
         kept = sorted(kept, key=key)
         kept = [c for c in kept if imp(c) >= min_effect and imp(c) > -math.inf]
