@@ -42,11 +42,12 @@ def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
     for pe, pm in zip(ema.parameters(), model.parameters()): pe.lerp_(pm, 1 - decay)
 
 # %% ../nbs/08a_toytrain.ipynb #99167cc9
-def caption_batch(step: int, batch: int, seed: int = 0, drop: float = 0.15, empty: float = 0.1, coarse: float = 0.0, short: float = 0.0):
+def caption_batch(step: int, batch: int, seed: int = 0, drop: float = 0.15, empty: float = 0.1, coarse: float = 0.0, short: float = 0.0,
+                  partial: float = 0.0):
     "The faces, images (N, 3, 32, 32) and captions of training step `step`."
     rng = random.Random(seed * 1_000_003 + step)
     faces = [sample_face(rng) for _ in range(batch)]
-    return faces, to_tensor([render(f) for f in faces]), [caption(f, rng, drop=drop, empty=empty, coarse=coarse, short=short) for f in faces]
+    return faces, to_tensor([render(f) for f in faces]), [caption(f, rng, drop=drop, empty=empty, coarse=coarse, short=short, partial=partial) for f in faces]
 
 def encode_prompts(tok, te, prompts: list[str]) -> torch.Tensor:
     "Text embeddings as the pipelines compute them: padded to the tokenizer's max length."
@@ -71,6 +72,8 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
                     coarse_from: int = 9250, # the step from which captions do that (the shipped run added it at 9,250)
                     short: float = 0.0,    # probability that a caption is one or two bare phrases, like an edit prompt
                     short_from: int = 0,   # the step from which captions do that
+                    partial: float = 0.0,  # probability that a caption is a random subset of its phrases, of any size
+                    partial_from: int = 0, # the step from which captions do that
                    ) -> Path:
     "Train (or resume training) the toy world's text-to-image model; returns the checkpoint path."
     if threads: torch.set_num_threads(threads)
@@ -90,7 +93,7 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
         ema_unet.load_state_dict(ck['ema_unet']); ema_te.load_state_dict(ck['ema_te'])
         opt.load_state_dict(ck['opt']); step = ck['step']
         torch.set_rng_state(ck['torch_rng'])
-        log(event='resume', step=step, device=str(device), short=short, short_from=short_from)
+        log(event='resume', step=step, device=str(device), short=short, short_from=short_from, partial=partial, partial_from=partial_from)
     elif init_from is not None and (Path(init_from)/'unet').exists():
         from diffusers import UNet2DConditionModel
         from transformers import CLIPTextModel
@@ -112,7 +115,8 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
     unet.train(); te.train()
     while step < steps:
         for g in opt.param_groups: g['lr'] = lr * min(1.0, (step + 1) / warmup)
-        _, x, caps = caption_batch(step, batch, seed, coarse=coarse if step >= coarse_from else 0.0, short=short if step >= short_from else 0.0)
+        _, x, caps = caption_batch(step, batch, seed, coarse=coarse if step >= coarse_from else 0.0, short=short if step >= short_from else 0.0,
+                                  partial=partial if step >= partial_from else 0.0)
         z = latents(x)
         noise = torch.randn_like(z)
         t = torch.randint(0, ddpm.config.num_train_timesteps, (batch,))

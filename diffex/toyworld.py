@@ -176,13 +176,19 @@ def phrases(face: Face, rng: random.Random|None = None, coarse: float = 0.0) -> 
     return out
 
 def caption(face: Face, rng: random.Random|None = None, drop: float = 0.0, empty: float = 0.0, coarse: float = 0.0,
-            short: float = 0.0) -> str:
+            short: float = 0.0, partial: float = 0.0) -> str:
     """A caption of `face`. With `rng`: phrases shuffled, each dropped with probability `drop`, named by the parent with probability `coarse`;
-    empty with probability `empty`; with probability `short`, one or two bare phrases ('goatee', 'red hair smiling'), as edit prompts are."""
+    empty with probability `empty`; with probability `short`, one or two bare phrases ('goatee', 'red hair smiling'), as edit prompts are;
+    with probability `partial`, a random subset of any size (each phrase kept with one probability drawn uniformly), half the time bare."""
     ps = phrases(face, rng, coarse)
     if rng is None: return 'a face with ' + ' '.join(ps)
     if rng.random() < empty: return ''
     if short and rng.random() < short: return ' '.join(rng.sample(ps, min(len(ps), rng.randint(1, 2))))
+    if partial and rng.random() < partial:
+        keep = rng.random()
+        ps = [p for p in ps if rng.random() < keep]
+        rng.shuffle(ps)
+        return ' '.join(ps) if rng.random() < 0.5 else ('a face with ' + ' '.join(ps)).strip()
     ps = [p for p in ps if rng.random() >= drop]
     rng.shuffle(ps)
     return ('a face with ' + ' '.join(ps)).strip()
