@@ -156,6 +156,8 @@ class StockLedits(ReferenceEditor):
         um = p['use_masks']
         p['use_masks'] = {True: 'intersect', False: 'quantile'}.get(um, um) if isinstance(um, bool) else um
         if p['use_masks'] not in _MASK_FLAGS: raise ValueError(f"use_masks must be one of {sorted(_MASK_FLAGS)}, got {um!r}")
+        if p.get('attention_threshold') is not None:
+            raise ValueError('stock LEDITS++ cuts the attention map at edit_threshold; attention_threshold is a diffex setting, leave it None here')
         self.pipe, self.params = pipe, p
         self.size = p['resolution'] or pipe.unet.config.sample_size * pipe.vae_scale_factor
         self.counter = UNetCounter(pipe.unet)

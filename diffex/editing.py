@@ -472,14 +472,15 @@ class _MapStore:
         return out.reshape(out.shape[0], *res, out.shape[-1])
 
 # %% ../nbs/03_editing.ipynb #f2d2713b
-def _mask_guidance(g, attn, t, thr, mode, n_tok, smoothing, in_channels, xl=False):
-    "Stock LEDITS++ masking of one concept's guidance `g` (1, C, h, w); `attn` is its attention map (1, h/4, w/4, tokens)."
+def _mask_guidance(g, attn, t, thr, mode, n_tok, smoothing, in_channels, xl=False, attn_thr=None):
+    """Stock LEDITS++ masking of one concept's guidance `g` (1, C, h, w); `attn` is its attention map (1, h/4, w/4, tokens).
+    `attn_thr`: the quantile that cuts the attention map, if not `thr` (stock LEDITS++ uses `thr` for both)."""
     attn_mask = None
     if mode in ('intersect', 'attention'):
         att_res = attn.shape[1:3]
         m = attn[:, :, :, 1:1 + n_tok].sum(3)
         m = smoothing(F.pad(m.unsqueeze(1), (1, 1, 1, 1), mode='reflect')).squeeze(1)
-        q = torch.quantile(m.flatten(start_dim=1).float(), thr, dim=1).to(m.dtype)
+        q = torch.quantile(m.flatten(start_dim=1).float(), thr if attn_thr is None else attn_thr, dim=1).to(m.dtype)
         attn_mask = torch.where(m >= q.unsqueeze(1).unsqueeze(1).repeat(1, *att_res), 1.0, 0.0)
         attn_mask = F.interpolate(attn_mask.unsqueeze(1), g.shape[-2:]).repeat(1, 4, 1, 1)
         if mode == 'attention' or (t > 800 and not xl): return g * attn_mask   # SD uses attention only early; SDXL never
@@ -497,11 +498,16 @@ def _mask_mode(v) -> str:
     if v not in _MASKS: raise ValueError(f"use_masks must be one of {sorted(map(str, _MASKS))}, got {v!r}")
     return _MASKS[v]
 
+def _check_attention_threshold(v):
+    "`attention_threshold` is None (use `edit_threshold`, as stock LEDITS++ does) or a quantile in [0, 1)."
+    if v is not None and not (isinstance(v, (int, float)) and 0 <= v < 1):
+        raise ValueError(f'attention_threshold must be None (use edit_threshold, as stock LEDITS++ does) or a quantile in [0, 1), got {v!r}')
+
 class LeditsEditor(Editor):
     "LEDITS++ on a `diffusers` SD 1.x/2.x or SDXL pipeline: invert once, K independent edits per denoising loop, counted, cached."
     defaults = dict(num_inversion_steps=50, skip=0.1, source_prompt='', source_guidance_scale=3.5, resolution=None,
                     pad_mode='reflect', edit_guidance_scale=10.0, edit_threshold=0.75, edit_warmup_steps=0,
-                    edit_cooldown_steps=None, use_masks='intersect')
+                    edit_cooldown_steps=None, use_masks='intersect', attention_threshold=None)
     inversion_params = ('num_inversion_steps', 'skip', 'source_prompt', 'source_guidance_scale', 'resolution', 'pad_mode')
 
     def __init__(self, pipe,                              # a `LEditsPPPipelineStableDiffusion` or `...XL`
@@ -518,6 +524,7 @@ class LeditsEditor(Editor):
         super().__init__(cache_dir=cache_dir, batch_size=batch_size, **params)
         p = self.params
         p['use_masks'] = _mask_mode(p['use_masks'])
+        _check_attention_threshold(p['attention_threshold'])
         if not 0 <= p['skip'] < 1: raise ValueError(f"skip must be in [0, 1), got {p['skip']}")
         if isinstance(pipe.scheduler, DDIMScheduler) and not isinstance(pipe.scheduler, _DDIMFix):
             pipe.scheduler = _DDIMFix.from_config(pipe.scheduler.config)
@@ -538,8 +545,15 @@ class LeditsEditor(Editor):
     @property
     def unet_evals(self) -> int: return self._unet_evals   # only this editor's own calls (a shared pipeline may run others)
 
+    def _edit_params(self, inv, overrides):
+        params = super()._edit_params(inv, overrides)
+        params['use_masks'] = _mask_mode(params['use_masks'])
+        _check_attention_threshold(params['attention_threshold'])
+        return params
+
     def variant(self, **params) -> LeditsEditor:
         if 'use_masks' in params: params['use_masks'] = _mask_mode(params['use_masks'])
+        if 'attention_threshold' in params: _check_attention_threshold(params['attention_threshold'])
         return super().variant(**params)
 
     def _counted(self, fn, *args):
@@ -662,7 +676,7 @@ class LeditsEditor(Editor):
                     if rev: g = g * -1
                     g = g * scale
                     g = _mask_guidance(g, maps[j:j + 1] if maps is not None else None, t, params['edit_threshold'], mode,
-                                       int(enc['ntok'][c]), smoothing, unet.config.in_channels, self.xl)
+                                       int(enc['ntok'][c]), smoothing, unet.config.in_channels, self.xl, params['attention_threshold'])
                     guidance[k:k + 1] += g
                 latents = sched.step(unc_eps + guidance, t, latents, variance_noise=zs[t_to_idx[int(t)]], **step_kw).prev_sample
         return latents.expand(K, -1, -1, -1) if latents.shape[0] != K else latents
