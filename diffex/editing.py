@@ -523,8 +523,6 @@ class LeditsEditor(Editor):
             raise TypeError(f'LeditsEditor needs a LEditsPPPipelineStableDiffusion or ...XL pipeline, got {type(pipe).__name__}')
         super().__init__(cache_dir=cache_dir, batch_size=batch_size, **params)
         p = self.params
-        p['use_masks'] = _mask_mode(p['use_masks'])
-        _check_attention_threshold(p['attention_threshold'])
         if not 0 <= p['skip'] < 1: raise ValueError(f"skip must be in [0, 1), got {p['skip']}")
         if isinstance(pipe.scheduler, DDIMScheduler) and not isinstance(pipe.scheduler, _DDIMFix):
             pipe.scheduler = _DDIMFix.from_config(pipe.scheduler.config)
@@ -545,16 +543,12 @@ class LeditsEditor(Editor):
     @property
     def unet_evals(self) -> int: return self._unet_evals   # only this editor's own calls (a shared pipeline may run others)
 
-    def _edit_params(self, inv, overrides):
-        params = super()._edit_params(inv, overrides)
-        params['use_masks'] = _mask_mode(params['use_masks'])
-        _check_attention_threshold(params['attention_threshold'])
-        return params
-
-    def variant(self, **params) -> LeditsEditor:
-        if 'use_masks' in params: params['use_masks'] = _mask_mode(params['use_masks'])
-        if 'attention_threshold' in params: _check_attention_threshold(params['attention_threshold'])
-        return super().variant(**params)
+    def _merge(self, base, over):
+        "Every parameter set (constructor, `variant`, per-edit overrides) passes here: mask mode normalised, attention cut checked."
+        p = super()._merge(base, over)
+        p['use_masks'] = _mask_mode(p['use_masks'])
+        _check_attention_threshold(p['attention_threshold'])
+        return p
 
     def _counted(self, fn, *args):
         n = self.counter.n

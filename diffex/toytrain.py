@@ -11,7 +11,7 @@ from pathlib import Path
 __all__ = ['GATES', 'atomic_save', 'JsonLog', 'ema_update', 'caption_batch', 'encode_prompts', 'train_diffusion',
            'export_diffusion', 'face_set', 'augment', 'probe_targets', 'classifier_targets', 'fit', 'accuracy',
            'train_probes_and_classifiers', 'text_to_image_agreement', 'edit_success', 'gated', 'quality_gates',
-           'print_gates', 'print_edit_table']
+           'print_gates', 'print_edit_table', 'edit_summary']
 
 # %% ../nbs/08a_toytrain.ipynb #c7a5c997
 import numpy as np
@@ -371,6 +371,14 @@ def print_edit_table(rows: list[dict]):
     su, lo = GATES['edit_success'], GATES['edit_locality']
     for what, rs in [('leaves', [r for r in rows if gated(r['path'])]), ('parents (*)', [r for r in rows if not gated(r['path'])])]:
         if not rs: continue
-        mean = lambda k: float(np.mean([r[k] for r in rs]))
-        print(f"  {len(rs)} {what}: mean success {mean('success'):.2f}, {sum(r['success'] >= su for r in rs)} at {su:.2f} or more; "
-              f"mean others unchanged {mean('others_unchanged'):.2f}, {sum(r['others_unchanged'] >= lo for r in rs)} at {lo:.2f} or more")
+        m = edit_summary(rs)
+        print(f"  {len(rs)} {what}: mean success {m['mean_success']:.2f}, {m['success_ok']} at {su:.2f} or more; "
+              f"mean others unchanged {m['mean_others_unchanged']:.2f}, {m['locality_ok']} at {lo:.2f} or more")
+
+def edit_summary(rows: list[dict]) -> dict:
+    "Over `edit_success` rows: mean success and mean others unchanged, and how many rows reach the success gate, the locality gate and both."
+    su, lo = GATES['edit_success'], GATES['edit_locality']
+    return dict(mean_success=round(float(np.mean([r['success'] for r in rows])), 3),
+                mean_others_unchanged=round(float(np.mean([r['others_unchanged'] for r in rows])), 3),
+                success_ok=sum(r['success'] >= su for r in rows), locality_ok=sum(r['others_unchanged'] >= lo for r in rows),
+                both_ok=sum(r['success'] >= su and r['others_unchanged'] >= lo for r in rows))

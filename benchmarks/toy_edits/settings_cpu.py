@@ -8,22 +8,19 @@ The rows are `diffex.toytrain.edit_success`; the line also carries the leaves' s
 Seed 0 draws the faces the quality gates use, so choose settings on another seed and check them on seed 0.
 """
 import sys, json, time
-import numpy as np, torch
+from pathlib import Path
+import torch
 
 def main(out, n, seed, settings, folder=None):
     torch.set_num_threads(1)
     from diffex import toyworld
-    from diffex.toytrain import edit_success, print_edit_table, gated
+    from diffex.toytrain import edit_success, edit_summary, print_edit_table, gated
     w = toyworld.load()
     if folder: w.pipe = toyworld.toy_pipeline(folder)
-    model = json.loads((w.folder/'sd'/'training.json').read_text() if not folder else open(f'{folder}/training.json').read()).get('step')
+    model = json.loads((Path(folder or w.folder/'sd')/'training.json').read_text()).get('step')
     t0 = time.time()
     rows = edit_success(w, n=n, seed=seed, editor=w.editor(**settings))
-    L = [r for r in rows if gated(r['path'])]
-    leaves = dict(mean_success=round(float(np.mean([r['success'] for r in L])), 3),
-                  mean_others_unchanged=round(float(np.mean([r['others_unchanged'] for r in L])), 3),
-                  success_ok=sum(r['success'] >= 0.7 for r in L), locality_ok=sum(r['others_unchanged'] >= 0.85 for r in L),
-                  both_ok=sum(r['success'] >= 0.7 and r['others_unchanged'] >= 0.85 for r in L))
+    leaves = edit_summary([r for r in rows if gated(r['path'])])
     rec = dict(model=str(model), folder=folder, settings=settings, n=n, seed=seed, seconds=round(time.time() - t0), machine='CPU, 1 thread',
                leaves=leaves, rows=rows)
     print(settings, folder or 'shipped', f'n={n} seed={seed}', leaves)
