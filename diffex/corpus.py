@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_corpus.ipynb #77f77b4f
 from __future__ import annotations
-import copy, datetime, html, importlib.resources, json, os, tempfile
+import copy, datetime, functools, hashlib, html, importlib.resources, json, os, re, reprlib, tempfile, unicodedata
 from fastcore.basics import patch_to
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['FORMAT', 'VERSION', 'CORPORA_DIR', 'NODE_KEYS', 'TOP_KEYS', 'norm', 'with_context', 'dedupe_synonyms', 'CorpusError',
-           'SemanticNode', 'schema', 'node_to_dict', 'check_node_dict', 'check_corpus_dict', 'node_from_dict',
-           'SemanticTree', 'tree_lines', 'atomic_write_text', 'read_json', 'merge_nodes']
+__all__ = ['MAX_DEPTH', 'MAX_NAME_LEN', 'FORMAT', 'VERSION', 'CORPORA_DIR', 'NODE_KEYS', 'TOP_KEYS', 'MAX_PROVENANCE_DEPTH',
+           'norm', 'with_context', 'dedupe_synonyms', 'CorpusError', 'SemanticNode', 'schema', 'node_to_dict',
+           'name_problem', 'check_node_dict', 'check_corpus_dict', 'node_from_dict', 'SemanticTree', 'tree_lines',
+           'file_stem', 'plain_text', 'umask', 'atomic_write_text', 'read_json', 'merge_nodes']
 
 # %% ../nbs/00_corpus.ipynb #966e31f3
 def norm(name: str) -> str:
@@ -33,6 +34,7 @@ def dedupe_synonyms(synonyms: list, # candidate synonyms, in order of preference
                     name: str = '', # the node's name, never kept as its own synonym
                    ) -> list[str]:
     "`synonyms` stripped, in order, without duplicates by `norm` and without `name`."
+    if not synonyms: return []
     seen, out = {norm(name)}, []
     for s in synonyms:
         k = norm(s)
@@ -41,14 +43,21 @@ def dedupe_synonyms(synonyms: list, # candidate synonyms, in order of preference
 
 # %% ../nbs/00_corpus.ipynb #5c731ba5
 class CorpusError(ValueError):
-    "A corpus that cannot be used: `problems` lists each problem as 'path: message'."
+    "A corpus that cannot be used: `problems` lists each problem as 'path: message'; the message shows the first `SHOWN`."
+    SHOWN = 20
     def __init__(self, message: str, # what went wrong, in one line
                  problems: list[str] = (), # one entry per problem, each starting with the path it concerns
                  source: str|None = None, # the file or object the corpus came from
                 ):
         self.problems, self.source = list(problems), source
         head = f'{source}: {message}' if source else message
-        super().__init__('\n  - '.join([head] + self.problems))
+        more = len(self.problems) - self.SHOWN
+        tail = [f'... and {more} more (all of them are in the `problems` attribute of this error)'] if more > 0 else []
+        super().__init__('\n  - '.join([head] + self.problems[:self.SHOWN] + tail))
+
+# %% ../nbs/00_corpus.ipynb #03b4f9f1
+MAX_DEPTH = 64       # levels below the root; the paper's corpora have 3 or 4
+MAX_NAME_LEN = 200   # characters of a node name; longer text belongs in `description`
 
 # %% ../nbs/00_corpus.ipynb #680b5740
 class SemanticNode:
@@ -69,7 +78,12 @@ class SemanticNode:
         for c in children or []: self.add(c)
 
     def add(self, child: SemanticNode) -> SemanticNode:
-        "Attach `child` below this node and return it."
+        "Attach `child` below this node and return it; `CorpusError` if `child` is this node or one above it."
+        n = self
+        while n is not None:
+            if n is child: raise CorpusError(f'cannot add {child.name!r} below {self.name!r}: it is that node or one above it, '
+                                             'and a corpus is a tree, without cycles')
+            n = n.parent
         child.parent = self
         self.children.append(child)
         return child
@@ -102,9 +116,14 @@ class SemanticNode:
     def is_leaf(self) -> bool: return not self.children
 
     def walk(self):
-        "This node and everything below it, in preorder."
-        yield self
-        for c in self.children: yield from c.walk()
+        "This node and everything below it, in preorder; `CorpusError` on meeting a node more than `MAX_DEPTH` levels below."
+        stack = [(self, 0)]
+        while stack:
+            n, d = stack.pop()
+            if d > MAX_DEPTH: raise CorpusError(f'{self.name!r} has nodes more than {MAX_DEPTH} levels below it (MAX_DEPTH), '
+                                                'or a node below itself')
+            yield n
+            stack.extend((c, d + 1) for c in reversed(n.children))
 
     def __repr__(self):
         kind = 'group' if not self.editable else f'prompt={self.prompt!r}'
@@ -121,101 +140,175 @@ def schema() -> dict:
     return json.loads((CORPORA_DIR/'schema.json').read_text())
 
 # %% ../nbs/00_corpus.ipynb #38a69f11
-def node_to_dict(node: SemanticNode) -> dict:
-    "The JSON object of `node` and its subtree, defaults left out."
+def _one_node_dict(node: SemanticNode) -> dict:
     d = {'name': node.name}
     if node.explicit_prompt: d['prompt'] = node.explicit_prompt
     if not node.editable: d['editable'] = False
     if node.context is not None: d['context'] = node.context
     if node.description: d['description'] = node.description
     if node.synonyms: d['synonyms'] = list(node.synonyms)
-    if node.children: d['children'] = [node_to_dict(c) for c in node.children]
     return d
 
-# %% ../nbs/00_corpus.ipynb #2701f6ed
-def _where(path: list) -> str: return '/'.join(path) if path else '<root>'
+def node_to_dict(node: SemanticNode) -> dict:
+    "The JSON object of `node` and its subtree, defaults left out; `CorpusError` below `MAX_DEPTH` levels."
+    out = _one_node_dict(node)
+    stack = [(node, out, 0)]
+    while stack:
+        n, d, depth = stack.pop()
+        if not n.children: continue
+        if depth >= MAX_DEPTH:
+            where = '/'.join(str(x) for x in n.path)
+            msg = f'{where}: has children more than {MAX_DEPTH} levels below the root (MAX_DEPTH), or a node below itself'
+            raise CorpusError('the tree is too deep', [msg])
+        d['children'] = [_one_node_dict(c) for c in n.children]
+        stack.extend((c, cd, depth + 1) for c, cd in zip(n.children, d['children']))
+    return out
 
+# %% ../nbs/00_corpus.ipynb #2701f6ed
+def _where(path: list) -> str: return '/'.join(map(str, path)) if path else '<root>'
+
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 40
+def _cut(x) -> str:
+    "A short `repr` of `x` for messages: at most about 40 characters, whatever its size."
+    return repr(x[:40]) if isinstance(x, str) else _repr.repr(x)
+
+_FORBIDDEN = re.compile('[\x00-\x1f\x7f-\x9f\ud800-\udfff]')  # control characters and unpaired surrogates
+
+def name_problem(name, # a node name (or a domain) as found in a file
+                 path_part: bool = True, # whether the name is part of node paths, so may not contain '/'
+                ) -> str|None:
+    "What is wrong with `name` as a node name, in words, or None when it is a usable name."
+    if not isinstance(name, str): return f'name must be a string, got {type(name).__name__} {_cut(name)}'
+    if not name.strip(): return 'name is empty'
+    if len(name) > MAX_NAME_LEN:
+        return f'name is {len(name):,} characters long, more than {MAX_NAME_LEN} (MAX_NAME_LEN); put longer text in "description"'
+    if not name.isprintable():   # the slow checks, only for the rare names that need them
+        bad = _FORBIDDEN.search(name)
+        if bad:
+            what = 'an unpaired surrogate' if 0xD800 <= ord(bad[0]) <= 0xDFFF else 'the control character'
+            return f'name {_cut(name)} contains {what} U+{ord(bad[0]):04X}; a name is one line of printable text'
+        if all(unicodedata.category(ch)[0] == 'Z' or unicodedata.category(ch) == 'Cf' for ch in name):
+            return f'name {_cut(name)} has no visible characters (only spaces or invisible characters such as U+200B)'
+    if path_part and '/' in name: return f'name {_cut(name)} contains "/", the path separator'
+    return None
+
+# %% ../nbs/00_corpus.ipynb #97e1c6d3
 def check_node_dict(d, # a node object, as parsed from JSON
                     path: list|None = None, # names from below the root to `d` (for messages)
                     problems: list|None = None, # collects messages; a new list if None
-                    ancestors: tuple = (), # `norm`ed names above `d`, to find cycles
-                    _ids: tuple = (), # ids of the dicts above `d`, to find object cycles
-                    is_root: bool = True,
                    ) -> list[str]:
-    "Every problem of node object `d` and its subtree, each as 'path: message'."
-    path = list(path or [])
+    "Every problem of node object `d` and its subtree, each as 'path: message', in preorder."
     problems = [] if problems is None else problems
-    where = _where(path)
-    if not isinstance(d, dict):
-        problems.append(f'{where}: a node must be a JSON object, got {type(d).__name__} {str(d)[:40]!r}'); return problems
-    if id(d) in _ids:
-        problems.append(f'{where}: cycle: this node contains itself'); return problems
-    for k in sorted(set(d) - NODE_KEYS):
-        problems.append(f'{where}: unknown key {k!r} (allowed: {", ".join(sorted(NODE_KEYS))})')
-    for k in ('prompt', 'context', 'description'):
-        if k in d and not isinstance(d[k], str):
-            problems.append(f'{where}: {k} must be a string, got {type(d[k]).__name__}')
-    if 'prompt' in d and isinstance(d['prompt'], str) and not d['prompt'].strip():
-        problems.append(f'{where}: prompt is empty (leave it out to use the default prompt)')
-    if 'editable' in d and not isinstance(d['editable'], bool):
-        problems.append(f'{where}: editable must be true or false, got {d["editable"]!r}')
-    syn = d.get('synonyms', [])
-    if not isinstance(syn, list): problems.append(f'{where}: synonyms must be a list of strings, got {type(syn).__name__}')
-    else:
-        for i, s in enumerate(syn):
-            if not isinstance(s, str): problems.append(f'{where}: synonyms[{i}] must be a string, got {type(s).__name__} {s!r}')
-    kids = d.get('children', [])
-    if not isinstance(kids, list):
-        problems.append(f'{where}: children must be a list of nodes, got {type(kids).__name__}'); kids = []
-    seen = {}
-    for i, c in enumerate(kids):
-        name = c.get('name') if isinstance(c, dict) else None
-        ok = isinstance(name, str) and name.strip() and '/' not in name
-        cpath = path + [name.strip() if ok else f'[{i}]']
-        cwhere = _where(cpath)
-        if isinstance(c, dict):
-            if 'name' not in c: problems.append(f'{cwhere}: name is missing')
-            elif not isinstance(name, str): problems.append(f'{cwhere}: name must be a string, got {type(name).__name__} {name!r}')
-            elif not name.strip(): problems.append(f'{cwhere}: name is empty')
-            elif '/' in name: problems.append(f'{_where(path + [f"[{i}]"])}: name {name!r} contains "/", the path separator')
-        if ok:
-            k = norm(name)
-            if k in seen: problems.append(f'{cwhere}: duplicate of sibling {seen[k][1]!r} (children [{seen[k][0]}] and [{i}] of {where}; names are compared ignoring case and whitespace)')
-            else: seen[k] = (i, name)
-            if k in ancestors: problems.append(f'{cwhere}: cycle: {name!r} repeats an ancestor of the same name')
-        check_node_dict(c, cpath, problems, ancestors + ((norm(name),) if ok else ()), _ids + (id(d),), is_root=False)
+    # one frame per node still to check: the object, its path, the `norm`ed names and the ids of the objects above it,
+    # and the problems its parent found with it (its name), reported just before its own
+    stack = [(d, list(path or []), (), (), ())]
+    while stack:
+        d, path, ancestors, ids, found = stack.pop()
+        problems += found
+        where = _where(path)
+        if not isinstance(d, dict):
+            got = _cut(d if isinstance(d, str) else str(d))
+            problems.append(f'{where}: a node must be a JSON object, got {type(d).__name__} {got}')
+            continue
+        if id(d) in ids: problems.append(f'{where}: cycle: this node contains itself'); continue
+        if len(ids) > MAX_DEPTH:
+            problems.append(f'{where}: this node is {len(ids)} levels below the root; a corpus may be at most {MAX_DEPTH} levels '
+                            'deep (MAX_DEPTH), so nothing below it was checked'); continue
+        for k in sorted(set(d) - NODE_KEYS, key=str):
+            problems.append(f'{where}: unknown key {_cut(k)} (allowed: {", ".join(sorted(NODE_KEYS))})')
+        for k in ('prompt', 'context', 'description'):
+            if k in d and not isinstance(d[k], str):
+                problems.append(f'{where}: {k} must be a string, got {type(d[k]).__name__}')
+        if 'prompt' in d and isinstance(d['prompt'], str) and not d['prompt'].strip():
+            problems.append(f'{where}: prompt is empty (leave it out to use the default prompt)')
+        if 'editable' in d and not isinstance(d['editable'], bool):
+            problems.append(f'{where}: editable must be true or false, got {_cut(d["editable"])}')
+        syn = d.get('synonyms', [])
+        if not isinstance(syn, list): problems.append(f'{where}: synonyms must be a list of strings, got {type(syn).__name__}')
+        else:
+            for i, s in enumerate(syn):
+                if not isinstance(s, str):
+                    problems.append(f'{where}: synonyms[{i}] must be a string, got {type(s).__name__} {_cut(s)}')
+        kids = d.get('children', [])
+        if not isinstance(kids, list):
+            problems.append(f'{where}: children must be a list of nodes, got {type(kids).__name__}'); kids = []
+        seen, frames, cids = {}, [], ids + (id(d),)
+        for i, c in enumerate(kids):
+            bad = (('name is missing' if 'name' not in c else name_problem(c['name'])) if isinstance(c, dict) else 'not a node')
+            cpath = path + [c['name'].strip() if bad is None else f'[{i}]']
+            found, k = [], None
+            if bad is None:
+                k = norm(c['name'])
+                if k in seen: found.append(f'{_where(cpath)}: duplicate of sibling {_cut(seen[k][1])} (children [{seen[k][0]}] '
+                                           f'and [{i}] of {where}; names are compared ignoring case and whitespace)')
+                else: seen[k] = (i, c['name'])
+                if k in ancestors: found.append(f'{_where(cpath)}: cycle: {_cut(c["name"])} repeats an ancestor of the same name')
+            elif isinstance(c, dict): found.append(f'{_where(cpath)}: {bad}')
+            frames.append((c, cpath, ancestors + ((k,) if k is not None else ()), cids, found))
+        stack.extend(reversed(frames))
     return problems
 
 # %% ../nbs/00_corpus.ipynb #51d66a69
-def _schema_problems(d: dict) -> list[str]:
+MAX_PROVENANCE_DEPTH = 16   # nesting of the free-form provenance object
+
+@functools.lru_cache(maxsize=1)
+def _validator():
     import jsonschema
-    v = jsonschema.Draft202012Validator(schema())
-    return [f'{"/".join(map(str, e.absolute_path)) or "<file>"}: {e.message} (JSON Schema)' for e in v.iter_errors(d)]
+    return jsonschema.Draft202012Validator(schema())
+
+def _schema_problems(d: dict) -> list[str]:
+    "What the shipped JSON Schema finds wrong in the top level of `d` and in the root's own keys (not in the nodes below)."
+    if isinstance(d.get('root'), dict): d = {**d, 'root': {k: v for k, v in d['root'].items() if k != 'children'}}
+    return [f'{"/".join(map(str, e.absolute_path)) or "<file>"}: {e.message} (JSON Schema)' for e in _validator().iter_errors(d)]
+
+def _nesting(x, limit: int) -> int:
+    "How deeply `x` nests lists and dicts, counted without recursion and up to `limit + 1`."
+    depth, level = 0, [x]
+    while depth <= limit:
+        level = [v for y in level if isinstance(y, (dict, list)) for v in (y.values() if isinstance(y, dict) else y)]
+        if not level: return depth
+        depth += 1
+    return depth
 
 def check_corpus_dict(d) -> list[str]:
     "Every problem of the corpus file object `d`, each as 'path: message'; empty when it is valid."
     if not isinstance(d, dict): return [f'<file>: a corpus file must be a JSON object, got {type(d).__name__}']
-    p = [f'<file>: unknown top-level key {k!r} (allowed: {", ".join(sorted(TOP_KEYS))})' for k in sorted(set(d) - TOP_KEYS)]
-    if d.get('format') != FORMAT: p.append(f'<file>: format must be {FORMAT!r}, got {d.get("format")!r}')
+    p = [f'<file>: unknown top-level key {_cut(k)} (allowed: {", ".join(sorted(TOP_KEYS))})' for k in sorted(set(d) - TOP_KEYS, key=str)]
+    if d.get('format') != FORMAT: p.append(f'<file>: format must be {FORMAT!r}, got {_cut(d.get("format"))}')
     v = d.get('version')
-    if not isinstance(v, int) or isinstance(v, bool) or v < 1: p.append(f'<file>: version must be a positive integer, got {v!r}')
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1: p.append(f'<file>: version must be a positive integer, got {_cut(v)}')
     elif v > VERSION: p.append(f'<file>: version {v} is newer than this diffex understands ({VERSION}); upgrade diffex')
-    if not isinstance(d.get('domain'), str) or not d.get('domain', '').strip(): p.append(f'<file>: domain must be a non-empty string, got {d.get("domain")!r}')
-    if 'provenance' in d and not isinstance(d['provenance'], dict): p.append(f'<file>: provenance must be an object, got {type(d["provenance"]).__name__}')
+    dom = d.get('domain')
+    if not isinstance(dom, str) or not dom.strip(): p.append(f'<file>: domain must be a non-empty string, got {_cut(dom)}')
+    elif name_problem(dom, path_part=False): p.append(f'<file>: domain {name_problem(dom, path_part=False)[5:]}')
+    if 'provenance' in d:
+        if not isinstance(d['provenance'], dict): p.append(f'<file>: provenance must be an object, got {type(d["provenance"]).__name__}')
+        elif _nesting(d['provenance'], MAX_PROVENANCE_DEPTH) > MAX_PROVENANCE_DEPTH:
+            p.append(f'<file>: provenance nests objects or lists more than {MAX_PROVENANCE_DEPTH} deep (MAX_PROVENANCE_DEPTH)')
     if 'root' not in d: p.append('<file>: root is missing')
     else:
         r = d['root']
-        if isinstance(r, dict) and not (isinstance(r.get('name'), str) and r['name'].strip()): p.append('<root>: name must be a non-empty string')
+        if isinstance(r, dict):
+            bad = 'name is missing' if 'name' not in r else name_problem(r['name'])
+            if bad: p.append(f'<root>: {bad}')
         check_node_dict(r, problems=p)
     if not p: p = _schema_problems(d)
     return p
 
 # %% ../nbs/00_corpus.ipynb #bd6bab2f
+def _one_node(d: dict) -> SemanticNode:
+    return SemanticNode(d['name'].strip(), prompt=d.get('prompt'), editable=d.get('editable', True),
+                        description=d.get('description') or '', synonyms=d.get('synonyms'), context=d.get('context'))
+
 def node_from_dict(d: dict) -> SemanticNode:
-    "The `SemanticNode` tree of a checked node object `d`."
-    return SemanticNode(d['name'].strip(), [node_from_dict(c) for c in d.get('children', [])], prompt=d.get('prompt'),
-                        editable=d.get('editable', True), description=d.get('description') or '',
-                        synonyms=d.get('synonyms'), context=d.get('context'))
+    "The `SemanticNode` tree of a checked node object `d` (see `check_node_dict`)."
+    root = _one_node(d)
+    stack = [(d, root)]
+    while stack:
+        x, n = stack.pop()
+        stack.extend((c, n.add(_one_node(c))) for c in x.get('children', []))
+    return root
 
 # %% ../nbs/00_corpus.ipynb #2a471dcb
 class SemanticTree:
@@ -314,10 +407,39 @@ def _repr_html_(self, max_depth: int|None = None) -> str:
     items = ''.join(_html_node(c, None if max_depth is None else max_depth - 1) for c in self.root.children)
     return f'<div class="diffex-corpus"><p><b>{html.escape(self.summary())}</b></p><ul style="margin:0">{items}</ul></div>'
 
+# %% ../nbs/00_corpus.ipynb #3f3ad499
+def file_stem(path: str|tuple|SemanticNode, # a node, its path as names, or its `path_str` ('a/b/c')
+              max_slug: int = 40, # at most this many characters of readable slug
+             ) -> str:
+    "A unique, stable, file-system-safe file-name stem for the node at `path`: '<ascii slug>-<16 hex digits of SHA-256>'."
+    if isinstance(path, SemanticNode): path = path.path
+    key = path if isinstance(path, str) else '/'.join(map(str, path))
+    ascii_ = unicodedata.normalize('NFKD', key).encode('ascii', 'ignore').decode().lower()
+    slug = re.sub(r'[^a-z0-9]+', '-', ascii_).strip('-')[:max_slug].strip('-') or 'node'
+    return f'{slug}-{hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]}'
+
+@patch_to(SemanticTree)
+def file_stems(self) -> dict[str, str]:
+    "`file_stem` of every node below the root, by `path_str`; `CorpusError` in the (astronomically unlikely) case of a clash."
+    out, seen = {}, {}
+    for n in self.root.walk():
+        if n is self.root: continue
+        s = out[n.path_str] = file_stem(n.path)
+        if s in seen: raise CorpusError(f'file names of {seen[s]!r} and {n.path_str!r} clash ({s}); please report this')
+        seen[s] = n.path_str
+    return out
+
+def plain_text(s: str) -> str:
+    "`s` with every `$` escaped, so that matplotlib shows it as plain text instead of reading mathematics."
+    return str(s).replace('$', r'\$')
+
 # %% ../nbs/00_corpus.ipynb #2794dd97
 @patch_to(SemanticTree)
 def to_dict(self) -> dict:
-    "The JSON object of this corpus."
+    "The JSON object of this corpus; `CorpusError` when it is deeper than `MAX_DEPTH` or its provenance too nested."
+    if _nesting(self.provenance, MAX_PROVENANCE_DEPTH) > MAX_PROVENANCE_DEPTH:
+        msg = f'<file>: provenance nests objects or lists more than {MAX_PROVENANCE_DEPTH} deep (MAX_PROVENANCE_DEPTH)'
+        raise CorpusError('the provenance is too nested', [msg])
     return {'format': FORMAT, 'version': VERSION, 'domain': self.domain,
             'provenance': copy.deepcopy(self.provenance), 'root': node_to_dict(self.root)}
 
@@ -331,37 +453,60 @@ def from_dict(cls, d: dict, # a corpus file object, as `to_dict` writes it
     return cls(node_from_dict(d['root']), d['domain'].strip(), d.get('provenance') or {})
 
 @patch_to(SemanticTree)
-def problems(self) -> list[str]:
-    "Every problem of this tree as it is now (after edits in Python), each as 'path: message'."
-    p = check_corpus_dict(self.to_dict())
+def checked_dict(self) -> dict:
+    "The JSON object of this tree after checking all of it (see `validate`); raises `CorpusError` listing every problem."
+    try: d = self.to_dict()
+    except CorpusError as e: raise CorpusError(f'{len(e.problems)} problem(s) in corpus {_cut(self.domain)}', e.problems) from None
+    p = check_corpus_dict(d)
     for n in self.root.walk():
         p += [f'{_where(list(c.path))}: parent link is wrong (attach children with `add`)' for c in n.children if c.parent is not n]
-    return p
+    if p: raise CorpusError(f'{len(p)} problem(s) in corpus {_cut(self.domain)}', p)
+    return d
+
+@patch_to(SemanticTree)
+def problems(self) -> list[str]:
+    "Every problem of this tree as it is now (after edits in Python), each as 'path: message'."
+    try: self.checked_dict(); return []
+    except CorpusError as e: return e.problems
 
 @patch_to(SemanticTree)
 def validate(self) -> SemanticTree:
     "Raise `CorpusError` listing every problem of this tree; return the tree when there is none."
-    p = self.problems()
-    if p: raise CorpusError(f'{len(p)} problem(s) in corpus {self.domain!r}', p)
+    self.checked_dict()
     return self
 
 # %% ../nbs/00_corpus.ipynb #1fb5d2a4
-def atomic_write_text(path: str|Path, text: str):
-    "Write `text` to `path` through a temporary file in the same folder and a rename."
+def umask() -> int:
+    "The process's file-creation mask (e.g. 0o022), read without changing it where the system allows."
+    try:
+        for line in Path('/proc/self/status').read_text().splitlines():
+            if line.startswith('Umask:'): return int(line.split()[1], 8)
+    except OSError: pass
+    m = os.umask(0o022); os.umask(m)   # elsewhere: the classic read, setting it back at once
+    return m
+
+def atomic_write_text(path: str|Path, # the file to write; its folder is created if missing
+                      text: str, # the content, written as UTF-8
+                      mode: int|None = None, # permission bits; None keeps those of the file replaced, else 0o666 less the umask
+                     ):
+    "Write `text` to `path` through a temporary file in the same folder and a rename, so `path` is never half-written."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    if mode is None:
+        try: mode = path.stat().st_mode & 0o7777
+        except OSError: mode = 0o666 & ~umask()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')   # mkstemp makes it 0o600
     try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f: f.write(text); f.flush(); os.fsync(f.fileno())
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(text); f.flush(); os.fchmod(f.fileno(), mode); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
 @patch_to(SemanticTree)
 def save(self, path: str|Path) -> Path:
-    "Validate, then write this corpus as JSON to `path` atomically; returns the path."
-    self.validate()
-    atomic_write_text(path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + '\n')
+    "Validate, then write this corpus as JSON to `path` atomically (see `atomic_write_text`); returns the path."
+    atomic_write_text(path, json.dumps(self.checked_dict(), indent=1, ensure_ascii=False) + '\n')
     return Path(path)
 
 def read_json(path: str|Path):
@@ -369,9 +514,12 @@ def read_json(path: str|Path):
     path = Path(path)
     try: text = path.read_text(encoding='utf-8')
     except FileNotFoundError: raise CorpusError('no such corpus file', source=str(path)) from None
+    except IsADirectoryError: raise CorpusError('this is a folder, not a corpus file', source=str(path)) from None
     except UnicodeDecodeError as e: raise CorpusError(f'not a UTF-8 text file ({e.reason})', source=str(path)) from None
     try: return json.loads(text)
     except json.JSONDecodeError as e: raise CorpusError(f'not valid JSON: {e.msg} at line {e.lineno} column {e.colno}', source=str(path)) from None
+    except RecursionError:
+        raise CorpusError(f'JSON nested too deeply to read (a corpus is at most {MAX_DEPTH} levels deep)', source=str(path)) from None
 
 @patch_to(SemanticTree, cls_method=True)
 def load(cls, path: str|Path) -> SemanticTree:
@@ -386,7 +534,7 @@ def _diffex_keywords(vals, path: list, problems: list) -> list[SemanticNode]:
         problems.append(f'{_where(path)}: keywords must be a list of strings, got {type(vals).__name__}'); return []
     out, seen = [], set()
     for i, v in enumerate(vals):
-        if not isinstance(v, str): problems.append(f'{_where(path + [f"[{i}]"])}: keywords must be strings, got {type(v).__name__} {v!r}')
+        if not isinstance(v, str): problems.append(f'{_where(path + [f"[{i}]"])}: keywords must be strings, got {type(v).__name__} {_cut(v)}')
         elif not v.strip(): problems.append(f'{_where(path + [f"[{i}]"])}: keyword is empty')
         elif norm(v) not in seen: seen.add(norm(v)); out.append(SemanticNode(' '.join(v.split())))
     return out
@@ -400,7 +548,7 @@ def from_diffex(cls, d: dict|str|Path, # a DiffEx `{domain, categories}` object,
     problems = []
     if not isinstance(d, dict): raise CorpusError(f'a DiffEx file must be a JSON object, got {type(d).__name__}', source=source)
     dom, cats = d.get('domain'), d.get('categories')
-    if not isinstance(dom, str) or not dom.strip(): problems.append(f'<file>: domain must be a non-empty string, got {dom!r}')
+    if not isinstance(dom, str) or not dom.strip(): problems.append(f'<file>: domain must be a non-empty string, got {_cut(dom)}')
     if not isinstance(cats, dict): problems.append(f'<file>: categories must be an object, got {type(cats).__name__}'); cats = {}
     root = SemanticNode(dom.strip() if isinstance(dom, str) and dom.strip() else 'corpus', editable=False)
     for cat, v in cats.items():
@@ -438,7 +586,8 @@ def merge_nodes(a: SemanticNode, b: SemanticNode):
 
 @patch_to(SemanticTree)
 def merge(self, other: SemanticTree) -> SemanticTree:
-    "A new corpus with the nodes of this one and `other`, matched by name or synonym."
+    "A new corpus with the nodes of this one and `other`, matched by name or synonym; both must be valid (`CorpusError`)."
+    self.validate(); other.validate()
     root = _copy_node(self.root)
     merge_nodes(root, other.root)
     prov = {'source': 'merge', 'date': datetime.date.today().isoformat(),
