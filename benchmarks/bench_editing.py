@@ -78,7 +78,7 @@ def sd15_random(dtype=torch.float16, device='cuda'):
     "SD 1.5's architecture with random weights, built from its config (no download)."
     from diffusers import UNet2DConditionModel, AutoencoderKL, DPMSolverMultistepScheduler, LEditsPPPipelineStableDiffusion
     from transformers import CLIPTextConfig, CLIPTextModel
-    from diffex.editing import tiny_tokenizer
+    from diffex.tiny import tiny_tokenizer
     torch.manual_seed(0)
     unet = UNet2DConditionModel(sample_size=64, block_out_channels=(320, 640, 1280, 1280), layers_per_block=2, cross_attention_dim=768,
                                 attention_head_dim=8, down_block_types=('CrossAttnDownBlock2D',) * 3 + ('DownBlock2D',),

@@ -117,7 +117,7 @@ def toy_editor(kind: str = 'toy',  # 'toy' (the toy world's model) or 'tiny' (ti
     "A `LeditsEditor` with the toy edit settings and `steps` inversion steps (pipelines are loaded once per process)."
     if kind not in ('toy', 'tiny'): raise ValueError(f"editor must be 'toy' or 'tiny', got {kind!r}")
     if kind not in _PIPES:
-        from diffex.editing import tiny_pipeline
+        from diffex.tiny import tiny_pipeline
         _PIPES[kind] = toyworld.toy_pipeline() if kind == 'toy' else tiny_pipeline()
     return LeditsEditor(_PIPES[kind], cache_dir=cache_dir, batch_size=batch_size, **{**toyworld.TOY_EDIT, 'num_inversion_steps': steps})
 
@@ -339,16 +339,15 @@ def sd15_random_pipeline(dtype: torch.dtype = torch.float16, device: str = 'cuda
                         ):
     "A LEDITS++ pipeline with Stable Diffusion 1.5's architecture and random weights, built offline."
     from diffusers import AutoencoderKL, UNet2DConditionModel, DPMSolverMultistepScheduler, LEditsPPPipelineStableDiffusion
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+    from transformers import CLIPTextConfig, CLIPTextModel
+    from diffex.tiny import bpe_tokenizer
     u, v, t = dict(SD15_UNET), dict(SD15_VAE), dict(SD15_TEXT)
     if small:
         u.update(block_out_channels=(32, 32, 64, 64), layers_per_block=1, cross_attention_dim=32, sample_size=8)
         v.update(block_out_channels=(32, 32, 32, 32), layers_per_block=1, sample_size=64)
         t.update(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, projection_dim=32)
     torch.manual_seed(0)
-    vocab, merges = toyworld.build_bpe(toyworld.toy_words() + _ADJ + _NOUN + _MAT)
-    tok = CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77, pad_token='<|endoftext|>', bos_token='<|startoftext|>',
-                        eos_token='<|endoftext|>', unk_token='<|endoftext|>')
+    tok = bpe_tokenizer(toyworld.toy_words() + _ADJ + _NOUN + _MAT, max_length=77)
     te = CLIPTextModel(CLIPTextConfig(**t, bos_token_id=0, eos_token_id=1, pad_token_id=1))
     sch = DPMSolverMultistepScheduler(beta_schedule='scaled_linear', beta_start=0.00085, beta_end=0.012, algorithm_type='sde-dpmsolver++',
                                       solver_order=2, steps_offset=1)

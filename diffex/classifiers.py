@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 
 # %% auto #0
 __all__ = ['SCORE_KINDS', 'load_image', 'Classifier', 'scores_from_logits', 'TorchClassifier', 'HFClassifier', 'CLIPZeroShot',
-           'build_bpe', 'bpe_tokenizer', 'tiny_clip', 'Verifier', 'CLIPVerifier']
+           'Verifier', 'CLIPVerifier']
 
 # %% ../nbs/02_classifiers.ipynb #de7e0d1c
 import numpy as np
@@ -194,46 +194,6 @@ class CLIPZeroShot(Classifier):
 
     def _logits(self, images):
         return self.model.logit_scale.exp() * self.image_embeddings(images) @ self.text_emb.T
-
-# %% ../nbs/02_classifiers.ipynb #c66423ec
-import string
-
-def build_bpe(words: list[str]) -> tuple[dict, list]:
-    "A CLIP-style BPE vocabulary and merges in which each of `words` is a single token."
-    vocab = {'<|startoftext|>': 0, '<|endoftext|>': 1}
-    chars = list(string.ascii_lowercase + string.digits + ".,!?'-")
-    for c in chars: vocab.setdefault(c, len(vocab))
-    for c in chars: vocab.setdefault(c + '</w>', len(vocab))
-    merges, seen = [], set()
-    for w in words:
-        syms = list(w[:-1]) + [w[-1] + '</w>']
-        cur = syms[0]
-        for s in syms[1:]:
-            if (cur, s) not in seen: seen.add((cur, s)); merges.append((cur, s))
-            cur = cur + s
-            vocab.setdefault(cur, len(vocab))
-    return vocab, merges
-
-def bpe_tokenizer(words: list[str], # words that become single tokens
-                  max_length: int = 77): # the tokenizer's model_max_length (prompts are padded to it)
-    "An in-memory `CLIPTokenizer` over `build_bpe(words)`."
-    from transformers import CLIPTokenizer
-    vocab, merges = build_bpe(list(words))
-    return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=max_length, pad_token='<|endoftext|>',
-                         bos_token='<|startoftext|>', eos_token='<|endoftext|>', unk_token='<|endoftext|>')
-
-# %% ../nbs/02_classifiers.ipynb #83823f67
-def tiny_clip(words=('a', 'photo', 'of', 'old', 'young', 'person', 'beard', 'goatee'), seed: int = 0):
-    "A tiny random CLIP model and processor, built in code (for tests and examples; it knows nothing)."
-    from transformers import CLIPConfig, CLIPModel, CLIPProcessor, CLIPTokenizer, CLIPImageProcessor, CLIPTextConfig, CLIPVisionConfig
-    tok = bpe_tokenizer(words, max_length=16)
-    torch.manual_seed(seed)
-    cfg = CLIPConfig(text_config=CLIPTextConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                                                num_attention_heads=2, max_position_embeddings=16, bos_token_id=0, eos_token_id=1, pad_token_id=1).to_dict(),
-                     vision_config=CLIPVisionConfig(image_size=16, patch_size=8, hidden_size=16, intermediate_size=32,
-                                                    num_hidden_layers=1, num_attention_heads=2).to_dict(), projection_dim=8)
-    proc = CLIPProcessor(image_processor=CLIPImageProcessor(size={'shortest_edge': 16}, crop_size={'height': 16, 'width': 16}), tokenizer=tok)
-    return CLIPModel(cfg).eval(), proc
 
 # %% ../nbs/02_classifiers.ipynb #59fda6a7
 class Verifier:

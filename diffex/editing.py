@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DIRECTIONS', 'TINY_WORDS', 'load_rgb', 'image_digest', 'content_key', 'EditCache', 'UNetCounter', 'Inversion',
-           'Editor', 'fit_canvas', 'to_canvas', 'from_canvas', 'IdentityVAE', 'tiny_tokenizer', 'tiny_pipeline',
-           'model_fingerprint', 'LeditsEditor']
+__all__ = ['DIRECTIONS', 'load_rgb', 'image_digest', 'content_key', 'EditCache', 'UNetCounter', 'Inversion', 'Editor',
+           'fit_canvas', 'to_canvas', 'from_canvas', 'model_fingerprint', 'LeditsEditor']
 
 # %% ../nbs/03_editing.ipynb #27ec565c
 import numpy as np
@@ -20,11 +19,8 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
 # %% ../nbs/03_editing.ipynb #5745a098
-from diffusers import (AutoencoderKL, DDIMScheduler, DPMSolverMultistepScheduler, LEditsPPPipelineStableDiffusion,
-                       LEditsPPPipelineStableDiffusionXL, UNet2DConditionModel)
+from diffusers import DDIMScheduler, LEditsPPPipelineStableDiffusion, LEditsPPPipelineStableDiffusionXL
 from diffusers.models.attention_processor import Attention
-from diffusers.models.autoencoders.vae import DecoderOutput, DiagonalGaussianDistribution
-from diffusers.models.modeling_outputs import AutoencoderKLOutput
 from diffusers.pipelines.ledits_pp.pipeline_leditspp_stable_diffusion import LeditsGaussianSmoothing
 
 # %% ../nbs/03_editing.ipynb #7125675b
@@ -331,72 +327,6 @@ def from_canvas(canvas: Image.Image, box: tuple, size: tuple) -> Image.Image:
     "Crop `canvas` to `box` and resize to `size`: the inverse framing of `to_canvas`."
     im = canvas.crop(tuple(box))
     return im if im.size == tuple(size) else im.resize(tuple(size), Image.LANCZOS)
-
-# %% ../nbs/03_editing.ipynb #3fb2af9a
-class IdentityVAE(AutoencoderKL):
-    "A pixel-space 'VAE' (scale factor 1): RGB in [-1, 1] <-> 4-channel latents [R, G, B, grey]."
-    def __init__(self, size: int = 32):
-        # the parent's layers are never used, but they are weights: initialise them from a fixed seed, so that the model's
-        # fingerprint (and with it every disk-cache key) is the same in every process; the global random state is left alone
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            super().__init__(latent_channels=4, block_out_channels=(8,), down_block_types=('DownEncoderBlock2D',),
-                             up_block_types=('UpDecoderBlock2D',), layers_per_block=1, norm_num_groups=8,
-                             sample_size=size, scaling_factor=1.0, force_upcast=False)
-    def encode(self, x, return_dict=True):
-        lat = torch.cat([x, x.mean(1, keepdim=True)], 1)
-        dist = DiagonalGaussianDistribution(torch.cat([lat, torch.full_like(lat, -30.0)], 1))
-        return AutoencoderKLOutput(latent_dist=dist) if return_dict else (dist,)
-    def decode(self, z, return_dict=True, generator=None):
-        x = z[:, :3].clamp(-1, 1)
-        return DecoderOutput(sample=x) if return_dict else (x,)
-
-TINY_WORDS = ['a', 'photo', 'face', 'red', 'blue', 'green', 'hair', 'beard', 'glasses', 'hat', 'smiling', 'cat', 'dog']
-
-def tiny_tokenizer(words: list[str] = TINY_WORDS, max_length: int = 16):
-    "An in-memory CLIP BPE tokenizer in which each of `words` is one token (others fall back to letters)."
-    from diffex.classifiers import bpe_tokenizer
-    return bpe_tokenizer(words, max_length)
-
-def tiny_pipeline(kind: str = 'sd', # 'sd' (LEDITS++ on SD 1.x/2.x) or 'sdxl'
-                  seed: int = 0,    # seed of the random weights
-                  vae: str = 'identity', # 'identity' (pixel space, scale 1) or 'kl' (tiny random AutoencoderKL, scale 2)
-                  size: int = 32,   # the model's native resolution in pixels
-                  scheduler: str = 'dpm', # 'dpm' (sde-dpmsolver++, the LEDITS++ default) or 'ddim'
-                 ):
-    "A stock LEDITS++ pipeline made of tiny random components, built offline in about a second."
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
-    torch.manual_seed(seed)
-    tok = tiny_tokenizer()
-    def te_cfg(**kw): return CLIPTextConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                                            num_attention_heads=4, max_position_embeddings=16, bos_token_id=0, eos_token_id=1,
-                                            pad_token_id=1, **kw)
-    xl = kind == 'sdxl'
-    if kind not in ('sd', 'sdxl'): raise ValueError(f"kind must be 'sd' or 'sdxl', got {kind!r}")
-    if vae == 'identity': v, lat = IdentityVAE(size), size
-    elif vae == 'kl':
-        v = AutoencoderKL(block_out_channels=(16, 32), down_block_types=('DownEncoderBlock2D',) * 2, up_block_types=('UpDecoderBlock2D',) * 2,
-                          latent_channels=4, layers_per_block=1, norm_num_groups=8, sample_size=size, force_upcast=False)
-        lat = size // 2
-    else: raise ValueError(f"vae must be 'identity' or 'kl', got {vae!r}")
-    ukw = dict(addition_embed_type='text_time', addition_time_embed_dim=8, projection_class_embeddings_input_dim=6 * 8 + 32,
-               use_linear_projection=True) if xl else {}
-    unet = UNet2DConditionModel(sample_size=lat, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64, 64),
-                                norm_num_groups=8, down_block_types=('DownBlock2D',) + ('CrossAttnDownBlock2D',) * 2,
-                                up_block_types=('CrossAttnUpBlock2D',) * 2 + ('UpBlock2D',),
-                                cross_attention_dim=64 if xl else 32, attention_head_dim=8, **ukw)
-    skw = dict(num_train_timesteps=1000, beta_schedule='scaled_linear', beta_start=0.00085, beta_end=0.012, steps_offset=1)
-    sch = (DDIMScheduler(**skw, clip_sample=False) if scheduler == 'ddim'
-           else DPMSolverMultistepScheduler(**skw, algorithm_type='sde-dpmsolver++', solver_order=2))
-    if xl:
-        pipe = LEditsPPPipelineStableDiffusionXL(vae=v, text_encoder=CLIPTextModel(te_cfg()), tokenizer=tok,
-                                                 text_encoder_2=CLIPTextModelWithProjection(te_cfg(projection_dim=32)),
-                                                 tokenizer_2=tiny_tokenizer(), unet=unet, scheduler=sch, add_watermarker=False)
-    else:
-        pipe = LEditsPPPipelineStableDiffusion(vae=v, text_encoder=CLIPTextModel(te_cfg()), tokenizer=tok, unet=unet, scheduler=sch,
-                                               safety_checker=None, feature_extractor=None, requires_safety_checker=False)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
 
 # %% ../nbs/03_editing.ipynb #f7757a49
 class _DDIMFix(DDIMScheduler):

@@ -4,16 +4,15 @@
 
 # %% ../nbs/01_mining.ipynb #58f39128
 from __future__ import annotations
-import base64, datetime, hashlib, io, json, logging, os, re, threading, time
+import base64, datetime, hashlib, io, json, logging, os, re, time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'IMAGE_SUFFIXES', 'MiningError',
            'AnswerParseError', 'show_answer', 'extract_json', 'Item', 'clean_name', 'parse_items', 'load_images',
-           'image_png', 'sha256', 'VLMBackend', 'safe_url', 'OpenAIBackend', 'ScriptedChatServer',
-           'TransformersBackend', 'tiny_vlm', 'CachedBackend', 'ask_items', 'mine_corpus', 'toy_responder']
+           'image_png', 'sha256', 'VLMBackend', 'safe_url', 'OpenAIBackend', 'TransformersBackend', 'CachedBackend',
+           'ask_items', 'mine_corpus']
 
 # %% ../nbs/01_mining.ipynb #6f19d070
 from PIL import Image
@@ -347,60 +346,6 @@ class OpenAIBackend(VLMBackend):
             except openai.APIError as e:
                 raise MiningError(_redact(f'{safe_url(self.base_url) or "OpenAI"} refused the request: {type(e).__name__}: {e}', self._secret)) from None
 
-# %% ../nbs/01_mining.ipynb #987afd04
-class ScriptedChatServer:
-    "A chat-completions server on 127.0.0.1 replaying scripted answers (a context manager)."
-    def __init__(self, script: list = (), # answers in order: str, or dict(answer=, status=, headers=, sleep=, finish_reason=)
-                 responder=None, # called with the request body (a dict) when the script is used up; returns an answer
-                ):
-        self.script, self.responder, self.requests = list(script), responder, []
-        self._lock = threading.Lock()
-        srv = self
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a): pass
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get('content-length', 0))) or b'{}')
-                with srv._lock:
-                    srv.requests.append({'path': self.path, 'headers': {k.lower(): v for k, v in self.headers.items()}, 'body': body})
-                    step = srv.script.pop(0) if srv.script else None
-                if step is None and srv.responder is not None:
-                    try: step = srv.responder(body)
-                    except Exception as e: step = {'status': 500, 'answer': f'the responder failed: {type(e).__name__}: {e}'}
-                if step is None: step = {'status': 500, 'answer': 'the script is used up'}
-                if isinstance(step, str): step = {'answer': step}
-                if step.get('sleep'): time.sleep(step['sleep'])
-                status = step.get('status', 200)
-                if status == 200:
-                    out = {'id': f'chatcmpl-{len(srv.requests)}', 'object': 'chat.completion', 'created': int(time.time()),
-                           'model': body.get('model', 'scripted'),
-                           'choices': [{'index': 0, 'finish_reason': step.get('finish_reason', 'stop'),
-                                        'message': {'role': 'assistant', 'content': step.get('answer', '')}}],
-                           'usage': {'prompt_tokens': 1, 'completion_tokens': 1, 'total_tokens': 2}}
-                else: out = {'error': {'message': step.get('answer', f'error {status}'), 'type': 'scripted', 'code': status}}
-                data = json.dumps(out).encode()
-                try:
-                    self.send_response(status)
-                    for k, v in step.get('headers', {}).items(): self.send_header(k, str(v))
-                    self.send_header('content-type', 'application/json'); self.send_header('content-length', str(len(data)))
-                    self.end_headers(); self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError): pass      # the client gave up (a timeout test)
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f'http://127.0.0.1:{self._server.server_address[1]}/v1'
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={'poll_interval': 0.02}, daemon=True); self._thread.start(); return self
-    def __exit__(self, *exc):
-        self._server.shutdown(); self._server.server_close()
-
-    def prompts(self) -> list[str]:
-        "The text of the last user message of each request received."
-        out = []
-        for r in self.requests:
-            c = [m for m in r['body']['messages'] if m['role'] == 'user'][-1]['content']
-            out.append(c if isinstance(c, str) else ' '.join(p.get('text', '') for p in c if p.get('type') == 'text'))
-        return out
-
 # %% ../nbs/01_mining.ipynb #c1f48b68
 class TransformersBackend(VLMBackend):
     "A local image-text-to-text model run with `transformers`."
@@ -444,37 +389,6 @@ class TransformersBackend(VLMBackend):
         with torch.no_grad():
             out = self.model.generate(**inp, max_new_tokens=self.max_new_tokens, do_sample=self.do_sample)
         return self.processor.decode(out[0, inp['input_ids'].shape[1]:], skip_special_tokens=True).strip()
-
-# %% ../nbs/01_mining.ipynb #07530315
-def tiny_vlm(seed: int = 0, # weights are random but fixed by the seed
-             path: str|Path|None = None, # also save model and processor there, to load by path
-            ):
-    "A tiny random LLaVA model and its processor, built in code (for tests)."
-    import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, decoders
-    from transformers import (LlavaConfig, LlavaForConditionalGeneration, CLIPVisionConfig, LlamaConfig, LlavaProcessor,
-                              PreTrainedTokenizerFast)
-    from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
-    words = ['<pad>', '<s>', '</s>', '<unk>', '<image>'] + list('{}[]":,') + \
-            'name description beard hair glasses hat colour the a of and true false user assistant system'.split()
-    tk = Tokenizer(models.WordLevel(vocab={w: i for i, w in enumerate(words)}, unk_token='<unk>'))
-    tk.pre_tokenizer, tk.decoder = pre_tokenizers.Whitespace(), decoders.WordPiece()
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, bos_token='<s>', eos_token='</s>', unk_token='<unk>', pad_token='<pad>',
-                                  extra_special_tokens={'image_token': '<image>'})
-    template = ("{% for m in messages %}{{ m['role'] }}: {% if m['content'] is string %}{{ m['content'] }}{% else %}"
-                "{% for c in m['content'] %}{% if c['type'] == 'image' %}<image> {% else %}{{ c['text'] }}{% endif %}{% endfor %}"
-                "{% endif %}{{ '\\n' }}{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}")
-    ip = CLIPImageProcessorPil(size={'shortest_edge': 16}, crop_size={'height': 16, 'width': 16})
-    proc = LlavaProcessor(image_processor=ip, tokenizer=tok, patch_size=8, vision_feature_select_strategy='default',
-                          chat_template=template, image_token='<image>', num_additional_image_tokens=1)
-    vc = CLIPVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, image_size=16, patch_size=8)
-    tc = LlamaConfig(vocab_size=len(words), hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
-                     num_key_value_heads=2, max_position_embeddings=4096, pad_token_id=0, bos_token_id=1, eos_token_id=2)
-    torch.manual_seed(seed)
-    model = LlavaForConditionalGeneration(LlavaConfig(vision_config=vc, text_config=tc, image_token_index=4,
-                                                      vision_feature_select_strategy='default', vision_feature_layer=-1)).eval()
-    if path is not None: model.save_pretrained(path); proc.save_pretrained(path)
-    return model, proc
 
 # %% ../nbs/01_mining.ipynb #94ffda79
 class CachedBackend(VLMBackend):
@@ -592,16 +506,3 @@ def mine_corpus(images, # sample images: a folder, paths, PIL images (see `load_
     except CorpusError as e: raise MiningError(f'the mined corpus is not valid: {e}') from None
     if out is not None: tree.save(out)
     return tree
-
-# %% ../nbs/01_mining.ipynb #a251c167
-def toy_responder(body: dict) -> str:
-    "A scripted model for faces: families first, then two or three sub-types of any node (for examples and tests)."
-    msg = [m for m in body['messages'] if m['role'] == 'user'][0]['content']      # the question, also in a repair round
-    text = msg if isinstance(msg, str) else ' '.join(p.get('text', '') for p in msg if p.get('type') == 'text')
-    if 'broad families' in text:
-        return json.dumps([{'name': 'facial hair', 'description': 'beards and moustaches', 'editable': False},
-                           {'name': 'eyewear', 'description': 'glasses', 'editable': False}])
-    name = re.search(r'sub-types or variants of "([^"]+)"', text).group(1)
-    subs = {'facial hair': ['beard', 'moustache'], 'eyewear': ['glasses', 'sunglasses'], 'beard': ['goatee', 'full beard', 'stubble'],
-            'moustache': ['handlebar', 'pencil'], 'glasses': ['round glasses', 'square glasses'], 'sunglasses': ['aviator', 'mirrored']}
-    return json.dumps([{'name': s, 'description': f'a kind of {name}'} for s in subs.get(name, [f'{name} variant a', f'{name} variant b'])])

@@ -4,8 +4,8 @@
 
 # %% ../nbs/08_toyworld.ipynb #bbfc269b
 from __future__ import annotations
-import json, random, string, time
-from dataclasses import dataclass, asdict, replace, fields
+import json, random
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 # %% auto #0
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 from PIL import Image, ImageDraw
-from .classifiers import build_bpe, bpe_tokenizer
+from .tiny import bpe_tokenizer
 
 # %% ../nbs/08_toyworld.ipynb #b014fc4c
 FAMILIES = {
@@ -207,16 +207,17 @@ def toy_words() -> list[str]:
 MAX_TOKENS = 32
 
 def toy_tokenizer():
-    "The toy world's `CLIPTokenizer`, built in memory (`diffex.classifiers.bpe_tokenizer`)."
+    "The toy world's `CLIPTokenizer`, built in memory (`diffex.tiny.bpe_tokenizer`)."
     return bpe_tokenizer(toy_words(), MAX_TOKENS)
 
 # %% ../nbs/08_toyworld.ipynb #4427a4b2
-from diffusers import AutoencoderKL, UNet2DConditionModel, DPMSolverMultistepScheduler, DDPMScheduler
-from .editing import IdentityVAE
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from diffusers import UNet2DConditionModel   # diffusers is imported where a model is built
 
 # %% ../nbs/08_toyworld.ipynb #fe6b1272
 def toy_unet() -> UNet2DConditionModel:
     "A fresh (untrained) toy UNet."
+    from diffusers import UNet2DConditionModel
     return UNet2DConditionModel(sample_size=SIZE, in_channels=4, out_channels=4, layers_per_block=1,
                                 block_out_channels=(32, 64, 64), norm_num_groups=8,
                                 down_block_types=('DownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D'),
@@ -234,6 +235,7 @@ PIXEL_CLIP = dict(thresholding=True, sample_max_value=1.0)   # clip the denoiser
 
 def toy_schedulers():
     "The training scheduler (DDPM) and the editing scheduler (DPM-Solver++ SDE, what LEDITS++ expects), same betas."
+    from diffusers import DDPMScheduler, DPMSolverMultistepScheduler
     kw = dict(num_train_timesteps=1000, beta_schedule='squaredcos_cap_v2', prediction_type='epsilon')
     return DDPMScheduler(**kw), DPMSolverMultistepScheduler(**kw, algorithm_type='sde-dpmsolver++', solver_order=2, **PIXEL_CLIP)
 
@@ -275,7 +277,8 @@ def toy_pipeline(folder: str|Path|None = None, # a toy model folder; default: th
                  device: str = 'cpu',
                 ):
     "The toy world's text-to-image model as a `diffusers` LEDITS++ pipeline, loaded offline."
-    from diffusers import LEditsPPPipelineStableDiffusion
+    from diffusers import DPMSolverMultistepScheduler, LEditsPPPipelineStableDiffusion
+    from diffex.tiny import IdentityVAE
     folder = Path(folder) if folder else _data_dir()/'sd'
     if not (folder/'model_index.json').exists():
         raise FileNotFoundError(f'{folder} holds no toy diffusion model (no model_index.json). Reinstall diffex, '

@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from diffex import toyworld
-from diffex.editing import LeditsEditor, tiny_pipeline
+from diffex.editing import LeditsEditor
+from diffex.tiny import tiny_pipeline
 from diffex.explain import explain
 from diffex.corpus import SemanticTree
 

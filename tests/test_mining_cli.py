@@ -8,7 +8,7 @@ from PIL import Image
 
 from diffex.cli import main, build_parser, HANDLERS
 from diffex.corpus import SemanticTree
-from diffex.mining import ScriptedChatServer, toy_responder
+from diffex.tiny import ScriptedChatServer, toy_responder
 
 
 @pytest.fixture

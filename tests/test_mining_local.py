@@ -9,7 +9,8 @@ import os
 import pytest
 from PIL import Image
 
-from diffex.mining import MiningError, TransformersBackend, mine_corpus, tiny_vlm, PROMPTS
+from diffex.mining import MiningError, TransformersBackend, mine_corpus, PROMPTS
+from diffex.tiny import tiny_vlm
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif('slow' not in os.environ.get('NBDEV_FLAGS', '').split() and not os.environ.get('DIFFEX_SLOW'),

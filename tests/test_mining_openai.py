@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from diffex.corpus import SemanticTree
-from diffex.mining import (OpenAIBackend, MiningError, ScriptedChatServer, mine_corpus, toy_responder, CachedBackend)
+from diffex.mining import OpenAIBackend, MiningError, mine_corpus, CachedBackend
+from diffex.tiny import ScriptedChatServer, toy_responder
 
 SECRET = 'sk-test-DO-NOT-LEAK-4f7a9c'
 TOP = json.dumps([{'name': 'facial hair', 'description': 'beards', 'editable': False}, {'name': 'eyewear', 'editable': False}])
