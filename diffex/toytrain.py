@@ -4,14 +4,14 @@
 
 # %% ../nbs/08a_toytrain.ipynb #98f6b746
 from __future__ import annotations
-import collections, copy, json, math, os, random, time
+import collections, copy, json, math, os, pickle, random, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['GATES', 'atomic_save', 'JsonLog', 'ema_update', 'caption_batch', 'encode_prompts', 'train_diffusion',
-           'export_diffusion', 'face_set', 'augment', 'probe_targets', 'classifier_targets', 'fit', 'accuracy',
-           'train_probes_and_classifiers', 'text_to_image_agreement', 'edit_success', 'gated', 'quality_gates',
-           'print_gates', 'print_edit_table', 'edit_summary']
+__all__ = ['CHECKPOINT_KEYS', 'GATES', 'atomic_save', 'JsonLog', 'ema_update', 'load_checkpoint', 'caption_batch',
+           'encode_prompts', 'train_diffusion', 'export_diffusion', 'face_set', 'augment', 'probe_targets',
+           'classifier_targets', 'fit', 'accuracy', 'train_probes_and_classifiers', 'text_to_image_agreement',
+           'edit_success', 'gated', 'quality_gates', 'print_gates', 'print_edit_table', 'edit_summary']
 
 # %% ../nbs/08a_toytrain.ipynb #c7a5c997
 import numpy as np
@@ -40,6 +40,23 @@ class JsonLog:
 def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
     "Move `ema`'s parameters towards `model`'s."
     for pe, pm in zip(ema.parameters(), model.parameters()): pe.lerp_(pm, 1 - decay)
+
+# %% ../nbs/08a_toytrain.ipynb #c0392349
+CHECKPOINT_KEYS = ('unet', 'te', 'ema_unet', 'ema_te', 'opt', 'step', 'torch_rng')
+
+def load_checkpoint(path: str|Path) -> dict:
+    "The training checkpoint at `path`, read with `weights_only=True` onto the CPU; `ValueError` when it is not one."
+    path = Path(path)
+    fix = 'delete it (or move it away) to start afresh, or pass `init_from` to continue from an exported model'
+    try: ck = torch.load(path, weights_only=True, map_location='cpu')
+    except pickle.UnpicklingError as e:
+        raise ValueError(f'{path}: holds more than tensors and plain containers, so it is not a diffex training checkpoint and '
+                         f'is not loaded (weights_only=True refused: {str(e).splitlines()[-1][:200]}); {fix}') from None
+    except (RuntimeError, EOFError) as e:
+        raise ValueError(f'{path}: cannot be read as a torch checkpoint ({str(e).splitlines()[0][:200]}); {fix}') from None
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(ck, dict) or k not in ck]
+    if missing: raise ValueError(f'{path}: not a diffex training checkpoint, it lacks {", ".join(missing)}; {fix}')
+    return ck
 
 # %% ../nbs/08a_toytrain.ipynb #99167cc9
 def caption_batch(step: int, batch: int, seed: int = 0, drop: float = 0.15, empty: float = 0.1, coarse: float = 0.0, short: float = 0.0,
@@ -88,7 +105,7 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
     ddpm, _ = toy_schedulers()
     step = 0
     if ckpt_path.exists():
-        ck = torch.load(ckpt_path, weights_only=False, map_location='cpu')
+        ck = load_checkpoint(ckpt_path)
         unet.load_state_dict(ck['unet']); te.load_state_dict(ck['te'])
         ema_unet.load_state_dict(ck['ema_unet']); ema_te.load_state_dict(ck['ema_te'])
         opt.load_state_dict(ck['opt']); step = ck['step']
