@@ -4,13 +4,15 @@
 
 # %% ../nbs/04_search.ipynb #bb048424
 from __future__ import annotations
-import math, time
-from dataclasses import dataclass, field, asdict
+import difflib, math, time
+from dataclasses import dataclass, field, asdict, fields
 from typing import Callable, Sequence
 
 # %% auto #0
-__all__ = ['RANKS', 'RESCORE', 'mean_ci', 'Effect', 'importance', 'frontier', 'edit_prompts', 'SearchLevel', 'SearchResult',
-           'n_descendants', 'merge_effects', 'beam_search']
+__all__ = ['RANKS', 'RESCORE', 'mean_ci', 'plural', 'Effect', 'importance', 'frontier', 'edit_prompts', 'SearchConfig',
+           'SearchLevel', 'SearchResult', 'n_descendants', 'merge_effects', 'SearchState', 'score_nodes',
+           'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'complete_seeds', 'rescore_level', 'prune_beam',
+           'rescore_top', 'search_level', 'beam_search']
 
 # %% ../nbs/04_search.ipynb #ad1db152
 import numpy as np
@@ -30,6 +32,14 @@ def mean_ci(x: Sequence[float], # the per-seed differences
     h = float(stats.t.ppf(0.5 + conf / 2, n - 1)) * se
     return m, se, m - h, m + h
 
+# %% ../nbs/04_search.ipynb #af68f17a
+def plural(n: int,              # a count
+           word: str,           # its noun, singular
+           many: str|None = None, # the plural; None: `word` + 's'
+          ) -> str:
+    "The count and its noun in the right number: '1 seed', '3 seeds'."
+    return f'{n} {word if n == 1 else many or word + "s"}'
+
 # %% ../nbs/04_search.ipynb #fc9d46f1
 @dataclass
 class Effect:
@@ -41,7 +51,7 @@ class Effect:
     base: list                # classifier score of the null edit, per seed
     edited: list              # classifier score of the edit, per seed
     verified: list = None     # per seed: True (the edit happened), False (it did not), None (not checked)
-    conf: float = 0.95
+    conf: float = 0.95        # confidence of the interval
 
     def __post_init__(self):
         if self.verified is None: self.verified = [None] * len(self.seeds)
@@ -72,19 +82,39 @@ class Effect:
     @property
     def status(self) -> str: return 'failed' if self.n == 0 else 'ok'
 
+    def format(self, digits: int = 2,        # decimals of the effect and its interval
+               planned: int|None = None,     # seeds the run gives its top semantics; a one-seed estimate below that
+                                             # is a screening estimate (None: unknown)
+               verified: bool = False,       # append the share of checked edits that the verifier passed
+              ) -> str:
+        "The effect as text: '+2.00 [+1.50, +2.50]', '+2.00 (1 seed, screening)', 'edit failed in all 3 seeds'."
+        k, n = len(self.seeds), self.n
+        if self.status == 'failed': return f'edit failed in {"all " if k > 1 else ""}{plural(k, "seed")}'
+        num = lambda v: f'{v:+.{digits}f}'
+        if n >= 2:
+            lo, hi = self.ci
+            s = f'{num(self.mean)} [{num(lo)}, {num(hi)}]' + (f' ({n} of {k} seeds)' if n < k else '')
+        elif k > 1: s = f'{num(self.mean)} (1 of {k} seeds, no interval)'
+        else: s = f'{num(self.mean)} (1 seed, {"screening" if planned is not None and planned > 1 else "no interval"})'
+        sr = self.success_rate
+        return s + (f', {sr:.0%} verified' if verified and sr is not None else '')
+
+    def __format__(self, spec: str) -> str: return self.format(int(spec.strip('.f'))) if spec else self.format()
+    def __str__(self) -> str: return self.format()
+
     def to_dict(self) -> dict:
         d = asdict(self)
-        d.update(mean=self.mean, se=self.se, ci=list(self.ci), n=self.n, success_rate=self.success_rate, status=self.status)
+        d.update(mean=self.mean, se=self.se, ci=list(self.ci), n=self.n, success_rate=self.success_rate,
+                 status=self.status)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Effect:
-        return cls(**{k: d[k] for k in ('path', 'prompt', 'direction', 'seeds', 'base', 'edited', 'verified', 'conf') if k in d})
+        keys = ('path', 'prompt', 'direction', 'seeds', 'base', 'edited', 'verified', 'conf')
+        return cls(**{k: d[k] for k in keys if k in d})
 
     def __repr__(self):
-        if self.status == 'failed': return f'Effect({self.path!r} {self.direction}: edit failed in all {len(self.seeds)} seeds)'
-        lo, hi = self.ci
-        return f'Effect({self.path!r} {self.direction}: {self.mean:+.3f} [{lo:+.3f}, {hi:+.3f}], n={self.n})'
+        return f'Effect({self.path!r} {self.direction}: {self.format(3)}' + (f', n={self.n})' if self.n else ')')
 
 # %% ../nbs/04_search.ipynb #18b2eec6
 RANKS = ('abs', 'up', 'down')
@@ -118,24 +148,121 @@ def edit_prompts(node, joint: bool = False) -> list[str]:
         n = n.parent
     return chain[::-1]
 
-# %% ../nbs/04_search.ipynb #8a5170dc
+# %% ../nbs/04_search.ipynb #a6af1d48
+RESCORE = ('top', 'kept')
+
+def _count(name: str, v, unit: str, none: str):
+    "`v` as a whole number of at least 1, or None; a ValueError that names `name` otherwise."
+    if v is None: return None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f'{name} must be a whole number (or None: {none}), not {v!r}')
+    if v < 1: raise ValueError(f'{name} must be at least 1{unit} (or None: {none}), not {v}')
+    return int(v)
+
+@dataclass(frozen=True)
+class SearchConfig:
+    "The settings of `beam_search`, checked when made (ValueError out of range, TypeError of a wrong type)."
+    beam: int|None = 3            # semantics kept per level; None: all of them (exhaustive search)
+    beam_leaves: bool = False     # leaves take beam places too, a kept leaf ending its branch; False: parents only
+    screen: int|None = 1          # seeds a level is screened with; the strongest get the rest later; None: no screening
+    screen_parents: int|None = None # seeds a node with children is screened with (its edit samples); None: as screen
+    rescore: str = 'top'          # 'top': the final top beam gets every seed after screening; 'kept': each level's beam
+    depth: int|None = None        # most levels of the tree; None: down to the leaves
+    min_effect: float = 0.0       # a kept semantic weaker than this is not expanded
+    budget: int|None = None       # most edits in all (semantic x seed x direction); None: no limit
+    rank: str = 'abs'             # rank by 'abs' effect, or by signed 'up' / 'down' effect (see importance)
+
+    def __post_init__(self):
+        put = lambda k, v: object.__setattr__(self, k, v)
+        put('beam', _count('beam', self.beam, '', 'exhaustive search'))
+        put('screen', _count('screen', self.screen, ' seed', 'no screening'))
+        put('screen_parents', _count('screen_parents', self.screen_parents, ' seed', 'as screen'))
+        put('depth', _count('depth', self.depth, '', 'down to the leaves'))
+        put('budget', _count('budget', self.budget, ' edit', 'no limit'))
+        if not isinstance(self.beam_leaves, (bool, np.bool_)):
+            raise TypeError(f'beam_leaves must be True or False, not {self.beam_leaves!r}')
+        put('beam_leaves', bool(self.beam_leaves))
+        m = self.min_effect
+        if isinstance(m, (bool, np.bool_)) or not isinstance(m, (int, float, np.number)):
+            raise TypeError(f'min_effect must be a number (an effect size), not {m!r}')
+        if not math.isfinite(m):
+            raise ValueError(f'min_effect must be a finite number (an effect size; 0: expand every kept semantic), '
+                             f'not {m!r}')
+        put('min_effect', float(m))
+        if self.rescore not in RESCORE: raise ValueError(f'rescore must be one of {RESCORE}, not {self.rescore!r}')
+        if self.rank not in RANKS: raise ValueError(f'rank must be one of {RANKS}, not {self.rank!r}')
+
+    @classmethod
+    def names(cls) -> list[str]: return [f.name for f in fields(cls)]
+
+    @classmethod
+    def of(cls, search: SearchConfig|None = None, # a config, or None for the defaults
+           **settings,                            # fields by name, applied to the defaults when `search` is None
+          ) -> SearchConfig:
+        "The config a caller means: `search`, or `SearchConfig(**settings)`; both, when they disagree, is an error."
+        unknown = [k for k in settings if k not in cls.names()]
+        if unknown:
+            near = [m for k in unknown for m in difflib.get_close_matches(k, cls.names(), 1)]
+            hint = f' (did you mean {near[0]!r}?)' if near else ''
+            raise TypeError(f'unknown search setting {", ".join(map(repr, unknown))}{hint}; '
+                            f'the settings are {", ".join(cls.names())}')
+        if search is None: return cls(**settings)
+        if not isinstance(search, cls): raise TypeError(f'search must be a SearchConfig, not {type(search).__name__}')
+        clash = {k: v for k, v in settings.items() if getattr(search, k) != v}
+        if clash:
+            k, v = next(iter(clash.items()))
+            raise ValueError(f'{k}={v!r} disagrees with search.{k}={getattr(search, k)!r}: give each setting once, '
+                             f'either in search= or as a keyword (dataclasses.replace(search, {k}={v!r}) makes the '
+                             'config you mean)')
+        return search
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SearchConfig:
+        "The config saved as `d` (`dataclasses.asdict`); keys that are not settings are ignored."
+        return cls(**{k: v for k, v in d.items() if k in cls.names()})
+
+    @classmethod
+    def field_help(cls) -> dict:
+        "Each setting's documentation (its field comment), for help texts."
+        from fastcore.docments import docments
+        d = docments(cls)
+        return {k: d[k] for k in cls.names()}
+
+    def describe(self, seeds: int|None = None) -> str:
+        "The settings in words, for headers of reports: 'beam 3, 3 seeds screened with 1'."
+        leaves = ' (leaves in the beam)' if self.beam_leaves else ''
+        out = ['exhaustive search' if self.beam is None else f'beam {self.beam}{leaves}']
+        if seeds is not None:
+            if self.screen is None or self.screen >= seeds: out.append(f'{plural(seeds, "seed")} each')
+            else:
+                sp = self.screen_parents
+                parents = f' ({sp} for parents)' if sp else ''
+                out.append(f'{plural(seeds, "seed")} screened with {self.screen}{parents}')
+        if self.rescore == 'kept': out.append("every level's beam re-scored")
+        if self.depth is not None: out.append(f'at most {plural(self.depth, "level")}')
+        if self.min_effect: out.append(f'expanding effects of at least {self.min_effect:g}')
+        if self.budget is not None: out.append(f'at most {plural(self.budget, "edit")}')
+        if self.rank != 'abs': out.append(f'ranked {self.rank}')
+        return ', '.join(out)
+
+# %% ../nbs/04_search.ipynb #6f32763a
 @dataclass
 class SearchLevel:
     "What one level of the search scored and kept."
-    depth: int
+    depth: int        # the level, from 1
     scored: list      # paths scored at this level
     kept: list        # paths kept in the beam (and expanded, where they have children)
     edits: int        # edits made for this level
-    seconds: float
+    seconds: float    # time spent on it
     rescored: list = field(default_factory=list) # paths re-scored with the seeds after screening
-    retried: list = field(default_factory=list)  # paths screened again with the next seed because every screening edit failed
+    retried: list = field(default_factory=list)  # paths screened again with the next seed: every screening edit failed
 
 @dataclass
 class SearchResult:
     "The outcome of a search: every scored node's effects, the levels, and what it cost."
     effects: dict     # path -> {direction: Effect}
     levels: list      # SearchLevel per level
-    rank: str = 'abs'
+    rank: str = 'abs' # what `ranking` ranks by (see `importance`)
     stopped: str = '' # why the search ended: 'depth', 'exhausted', 'budget'
 
     @property
@@ -153,6 +280,7 @@ class SearchResult:
     @property
     def edits(self) -> int: return sum(l.edits for l in self.levels)
 
+# %% ../nbs/04_search.ipynb #314899db
 def n_descendants(node) -> int:
     "Number of nodes below `node`."
     return sum(1 + n_descendants(c) for c in node.children)
@@ -163,102 +291,185 @@ def merge_effects(a: dict, b: dict) -> dict:
     for d, e in b.items():
         if d not in out: out[d] = e; continue
         x = out[d]
-        out[d] = Effect(x.path, x.prompt, d, x.seeds + e.seeds, x.base + e.base, x.edited + e.edited, x.verified + e.verified, x.conf)
+        out[d] = Effect(x.path, x.prompt, d, x.seeds + e.seeds, x.base + e.base, x.edited + e.edited,
+                        x.verified + e.verified, x.conf)
     return out
 
-RESCORE = ('top', 'kept')
+@dataclass
+class SearchState:
+    "What a running search knows and has spent: the steps of `beam_search` read and change it."
+    config: SearchConfig         # the settings
+    score: Callable              # score(nodes, seeds) -> {path: {direction: Effect}}
+    seeds: list                  # every seed; the top semantics get them all
+    screen_score: Callable|None = None # scores the screening pass (a cheaper editor); None: `score`
+    edits_per_seed: int = 1      # edits one node costs per seed (the number of directions), for the budget
+    effects: dict = field(default_factory=dict) # path -> {direction: Effect}, so far
+    levels: list = field(default_factory=list)  # the finished `SearchLevel`s
+    spent: int = 0               # edits so far
+    stopped: str = 'exhausted'   # why the search ended: 'exhausted', 'depth' or 'budget'
+    added: dict = field(default_factory=dict)   # path -> edits of its last scoring
 
-def beam_search(tree,                        # a `SemanticTree`
-                score: Callable,             # score(nodes, seeds) -> {path: {direction: Effect}}
-                seeds: Sequence[int] = (0, 1, 2), # the seeds every kept node is scored with
-                screen: int|None = 1,        # seeds a level is screened with before the beam is re-scored; None = all
-                rescore: str = 'top',        # who gets the other seeds: 'top' (the final top `beam`) or 'kept' (each level's beam and its strongest `beam`)
+    def __post_init__(self):
+        self.seeds = list(self.seeds)
+        if not self.seeds: raise ValueError('at least one seed is needed')
+
+    @property
+    def first(self) -> list:
+        "The seeds a level is screened with (every seed, without screening)."
+        return self.seeds if self.config.screen is None else self.seeds[:self.config.screen]
+    @property
+    def parent_seeds(self) -> list:
+        "The seeds a node with children is screened with."
+        c = self.config
+        return self.seeds[:c.screen_parents] if c.screen is not None and c.screen_parents is not None else self.first
+    @property
+    def rest(self) -> list:
+        "The seeds screening leaves for later (all of them again after a cheaper `screen_score`)."
+        if self.config.screen is None: return []
+        rest = self.seeds[self.config.screen:]
+        return rest or self.seeds if self.screen_score is not None else rest
+    def importance(self, node) -> float: return importance(self.effects[node.path_str], self.config.rank)
+    def seeds_of(self, node) -> set: return {s for e in self.effects[node.path_str].values() for s in e.seeds}
+
+def score_nodes(st: SearchState, nodes: list, # the search state and the nodes to score
+                seeds: list,                  # with these seeds
+                fn: Callable|None = None,     # the scorer; None: `st.score`
+                replace: bool = False,        # replace what the nodes had instead of adding to it
+               ) -> list:
+    "Score `nodes` with `seeds` within the budget; returns the nodes scored (the first that fit)."
+    fn, cost = fn or st.score, len(seeds) * st.edits_per_seed
+    b = st.config.budget
+    if b is not None and st.spent + len(nodes) * cost > b:
+        nodes, st.stopped = nodes[:max(0, (b - st.spent) // cost)], 'budget'
+    if not nodes: return []
+    res = fn(nodes, seeds)
+    missing = [c.path_str for c in nodes if c.path_str not in res]
+    if missing: raise RuntimeError(f'score() returned no effect for {missing}')
+    for c in nodes:
+        p = c.path_str
+        st.effects[p] = merge_effects(st.effects[p], res[p]) if p in st.effects and not replace else res[p]
+        st.added[p] = sum(len(e.seeds) for e in res[p].values()); st.spent += st.added[p]
+    return nodes
+
+# %% ../nbs/04_search.ipynb #75be0aa1
+def screen_level(st: SearchState, cands: list, # the search state and the level's candidates
+                ) -> list:
+    "Score a level's candidates with the screening seeds; returns those scored (all, unless the budget ran out)."
+    if st.config.screen is None: return score_nodes(st, cands, st.first)
+    fn = st.screen_score or st.score
+    if st.parent_seeds == st.first: return score_nodes(st, cands, st.first, fn)
+    done = {c.path_str for c in score_nodes(st, [c for c in cands if not c.children], st.first, fn)
+            + score_nodes(st, [c for c in cands if c.children], st.parent_seeds, fn)}
+    return [c for c in cands if c.path_str in done]
+
+# %% ../nbs/04_search.ipynb #1742cbd1
+def retry_failed(st: SearchState, cands: list, # the search state and the screened candidates
+                ) -> list:
+    "Screen again, with the next seed, the candidates whose every screening edit failed; returns those retried."
+    rest = st.rest
+    if not rest or st.screen_score is not None or st.stopped == 'budget': return []
+    failed = [c for c in cands if st.importance(c) == -math.inf and rest[0] not in st.seeds_of(c)]
+    return score_nodes(st, failed, rest[:1]) if failed else []
+
+# %% ../nbs/04_search.ipynb #5c87b33f
+def beam_order(cands: list, effects: dict, # the level's candidates and the effects so far
+               rank: str = 'abs',          # what to rank by (see `importance`)
+              ) -> Callable:
+    "The sort key of a level: strongest first; on a tie, most nodes below; then corpus order."
+    pos = {c.path_str: i for i, c in enumerate(cands)}
+    below = {c.path_str: n_descendants(c) for c in cands}
+    return lambda c: (-importance(effects[c.path_str], rank), -below[c.path_str], pos[c.path_str])
+
+def choose_beam(cands: list, effects: dict, # the level's candidates and the effects so far
+                config: SearchConfig,       # the settings (beam, beam_leaves, rank)
+                key: Callable|None = None,  # the level's sort key; None: `beam_order`
+               ) -> tuple[list, list]:
+    "(the beam, the strongest `beam` candidates of any kind); nodes with no estimate take no place."
+    key = key or beam_order(cands, effects, config.rank)
+    ranked = [c for c in sorted(cands, key=key) if importance(effects[c.path_str], config.rank) > -math.inf]
+    kept = [c for c in ranked if config.beam_leaves or frontier(c)]
+    return kept[:config.beam], ranked[:config.beam]
+
+# %% ../nbs/04_search.ipynb #c089ca2c
+def complete_seeds(st: SearchState, nodes: list, # the search state and the nodes
+                  ) -> list:
+    "Every seed for `nodes`: the seeds each lacks (all, from `score`, after a cheaper screening); returns those scored."
+    if st.screen_score is not None: return score_nodes(st, nodes, st.seeds, st.score, replace=True)
+    groups = {}
+    for c in nodes: groups.setdefault(tuple(s for s in st.seeds if s not in st.seeds_of(c)), []).append(c)
+    return [c for ss, cs in groups.items() if ss for c in score_nodes(st, cs, list(ss))]
+
+def rescore_level(st: SearchState, kept: list, best: list, # the state, the level's beam and its strongest nodes
+                 ) -> list:
+    "With rescore='kept': every seed for the beam and the level's strongest nodes; returns those re-scored."
+    if not st.rest or st.config.rescore != 'kept' or st.stopped == 'budget': return []
+    kp = {c.path_str for c in kept}
+    return complete_seeds(st, kept + [c for c in best if c.path_str not in kp])
+
+def prune_beam(st: SearchState, kept: list, key: Callable, # the state, the beam and the level's sort key
+              ) -> list:
+    "The beam to expand, strongest first (after any re-scoring), without nodes weaker than `min_effect`."
+    strong = lambda c: st.importance(c) >= st.config.min_effect and st.importance(c) > -math.inf
+    return [c for c in sorted(kept, key=key) if strong(c)]
+
+def rescore_top(st: SearchState, tree, # the finished search's state and its tree
+               ) -> list:
+    "With rescore='top': every seed for the final top `beam` of the ranking, recorded at their levels; returns them."
+    cfg = st.config
+    if not st.rest or cfg.rescore != 'top' or st.stopped == 'budget': return []
+    t0, level_of = time.time(), {p: l for l in st.levels for p in l.scored}
+    ranking = SearchResult(st.effects, st.levels, cfg.rank).ranking()
+    top = [p for p in ranking if importance(st.effects[p], cfg.rank) > -math.inf]
+    done = complete_seeds(st, [tree[p] for p in top[:cfg.beam]])
+    for c in done:
+        p = c.path_str; level_of[p].rescored.append(p); level_of[p].edits += st.added[p]
+    if st.levels: st.levels[-1].seconds += time.time() - t0
+    return done
+
+# %% ../nbs/04_search.ipynb #e04c574d
+def search_level(st: SearchState, cands: list, # the search state and the level's candidates
+                ) -> list|None:
+    """One level: screen, retry failed edits, choose the beam, re-score it, prune.
+
+    Appends a `SearchLevel` to `st.levels`; returns the nodes to expand (None: the budget left nothing to score)."""
+    t0, before = time.time(), st.spent
+    cands = screen_level(st, cands)
+    if not cands: return None
+    retried = retry_failed(st, cands)
+    key = beam_order(cands, st.effects, st.config.rank)
+    kept, best = choose_beam(cands, st.effects, st.config, key)
+    rescored = rescore_level(st, kept, best)
+    kept = prune_beam(st, kept, key)
+    paths = lambda ns: [c.path_str for c in ns]
+    st.levels.append(SearchLevel(len(st.levels) + 1, paths(cands), paths(kept), st.spent - before, time.time() - t0,
+                                 paths(rescored), paths(retried)))
+    return kept
+
+def beam_search(tree,                              # a `SemanticTree`
+                score: Callable,                   # score(nodes, seeds) -> {path: {direction: Effect}}
+                seeds: Sequence[int] = (0, 1, 2),  # the seeds every top semantic is scored with
+                search: SearchConfig|None = None,  # the settings; None: `SearchConfig(**settings)`
                 screen_score: Callable|None = None, # scores the screening pass (a cheaper editor); None: `score`
-                screen_parents: int|None = None, # seeds a node with children is screened with (its edit samples its children); None: as `screen`
-                beam: int|None = 3,          # nodes kept per level; None = exhaustive
-                beam_leaves: bool = False,   # False: the beam holds only nodes with children (leaves are finished); True: leaves take places too (a kept leaf ends its branch)
-                depth: int|None = None,      # most levels; None = to the leaves
-                min_effect: float = 0.0,     # kept nodes weaker than this (with all seeds) are not expanded
-                budget: int|None = None,     # most edits in all (node x seed x direction)
-                rank: str = 'abs',           # 'abs', 'up' or 'down' (see `importance`)
-                edits_per_seed: int = 1,     # edits one node costs per seed (the number of directions), for the budget
-                on_level: Callable|None = None, # called with each finished SearchLevel
+                edits_per_seed: int = 1,           # edits a node costs per seed (the directions), for the budget
+                on_level: Callable|None = None,    # called with each finished `SearchLevel`
+                on_stage: Callable|None = None,    # called with each stage's name as it starts: 'level 1', ..., 'top'
+                **settings,                        # `SearchConfig` fields by name (beam=2, screen=None), or `search`
                ) -> SearchResult:
-    "Hierarchical beam search for the semantics that move the classifier most."
-    if beam is not None and beam < 1: raise ValueError(f'beam must be at least 1 (or None for exhaustive), not {beam}')
-    if depth is not None and depth < 1: raise ValueError(f'depth must be at least 1, not {depth}')
-    if rank not in RANKS: raise ValueError(f'rank must be one of {RANKS}, not {rank!r}')
-    seeds = list(seeds)
-    if not seeds: raise ValueError('at least one seed is needed')
-    if screen is not None and screen < 1: raise ValueError(f'screen must be at least 1 seed (or None: no screening), not {screen}')
-    if rescore not in RESCORE: raise ValueError(f'rescore must be one of {RESCORE}, not {rescore!r}')
-    if screen_parents is not None and screen_parents < 1: raise ValueError(f'screen_parents must be at least 1 seed (or None: as screen), not {screen_parents}')
-    first, rest = (seeds, []) if screen is None else (seeds[:screen], seeds[screen:])
-    pfirst = seeds[:screen_parents] if screen is not None and screen_parents is not None else first
-    effects, levels, spent, stopped = {}, [], 0, 'exhausted'
-    imp = lambda c: importance(effects[c.path_str], rank)
+    """Hierarchical beam search for the semantics that move the classifier most.
 
-    added = {}   # path -> edits of its last call
-    def call(nodes, ss, fn=score, replace=False):
-        "Score `nodes` with seeds `ss` within the budget (adding to, or with `replace` replacing, what they had); returns the nodes scored."
-        nonlocal spent, stopped
-        if budget is not None and spent + len(nodes) * len(ss) * edits_per_seed > budget:
-            nodes = nodes[:max(0, (budget - spent) // (len(ss) * edits_per_seed))]; stopped = 'budget'
-        if not nodes: return []
-        res = fn(nodes, ss)
-        missing = [c.path_str for c in nodes if c.path_str not in res]
-        if missing: raise RuntimeError(f'score() returned no effect for {missing}')
-        for c in nodes:
-            p = c.path_str
-            effects[p] = merge_effects(effects[p], res[p]) if p in effects and not replace else res[p]
-            added[p] = sum(len(e.seeds) for e in res[p].values()); spent += added[p]
-        return nodes
-    def more(nodes):
-        "The other seeds for `nodes`: all seeds from `score` after a cheaper screening, else the seeds each node lacks."
-        if screen_score is not None: return call(nodes, seeds, score, replace=True)
-        groups = {}
-        for c in nodes:
-            have = {s for e in effects[c.path_str].values() for s in e.seeds}
-            groups.setdefault(tuple(s for s in seeds if s not in have), []).append(c)
-        return [c for ss, cs in groups.items() if ss for c in call(cs, list(ss))]
-    if screen is not None and screen_score is not None: rest = rest or seeds
-
-    cands, d = frontier(tree.root), 0
+    Returns a `SearchResult`: every scored node's effects, one `SearchLevel` per level, and why the search stopped.
+    Raises ValueError for a setting out of range (see `SearchConfig`), a disagreement between `search` and a keyword, or
+    no seeds; TypeError for an unknown setting or one of the wrong type; RuntimeError when `score` leaves out a node."""
+    st = SearchState(SearchConfig.of(search, **settings), score, seeds, screen_score, edits_per_seed)
+    cands = frontier(tree.root)
     while cands:
-        if depth is not None and d >= depth: stopped = 'depth'; break
-        t0, before = time.time(), spent
-        if screen is None: cands = call(cands, first)
-        elif pfirst == first: cands = call(cands, first, screen_score or score)
-        else:    # parents with their own (usually more) seeds
-            done = {c.path_str for c in call([c for c in cands if not c.children], first, screen_score or score)
-                    + call([c for c in cands if c.children], pfirst, screen_score or score)}
-            cands = [c for c in cands if c.path_str in done]
-        if not cands: break
-        failed = [c for c in cands if imp(c) == -math.inf and rest and rest[0] not in {s for e in effects[c.path_str].values() for s in e.seeds}]
-        retried = call(failed, rest[:1]) if failed and rest and screen_score is None and stopped != 'budget' else []
-        pos = {c.path_str: i for i, c in enumerate(cands)}
-        below = {c.path_str: n_descendants(c) for c in cands}
-        key = lambda c: (-imp(c), -below[c.path_str], pos[c.path_str])   # strongest; on a tie, most below; then corpus order
-        ranked = [c for c in sorted(cands, key=key) if imp(c) > -math.inf]
-        kept, best = [c for c in ranked if beam_leaves or frontier(c)], ranked
-        if beam is not None: kept, best = kept[:beam], best[:beam]
-        # rescore='kept': all seeds for the expanded nodes and for the level's strongest `beam` (leaves among them, when they take no place)
-        kp = {c.path_str for c in kept}
-        sure = kept + [c for c in best if c.path_str not in kp]
-        rescored = more(sure) if rest and rescore == 'kept' and stopped != 'budget' else []
-        kept = sorted(kept, key=key)
-        kept = [c for c in kept if imp(c) >= min_effect and imp(c) > -math.inf]
-        lvl = SearchLevel(d + 1, [c.path_str for c in cands], [c.path_str for c in kept], spent - before, time.time() - t0,
-                          [c.path_str for c in rescored], [c.path_str for c in retried])
-        levels.append(lvl)
-        if on_level: on_level(lvl)
-        if stopped == 'budget': break
+        if st.config.depth is not None and len(st.levels) >= st.config.depth: st.stopped = 'depth'; break
+        if on_stage: on_stage(f'level {len(st.levels) + 1}')
+        kept = search_level(st, cands)
+        if kept is None: break
+        if on_level: on_level(st.levels[-1])
+        if st.stopped == 'budget': break
         cands = [g for c in kept for g in frontier(c)]
-        d += 1
-    if rest and rescore == 'top' and stopped != 'budget':     # the other seeds for the final top `beam`
-        t0, level_of = time.time(), {p: l for l in levels for p in l.scored}
-        top = [p for p in SearchResult(effects, levels, rank).ranking() if importance(effects[p], rank) > -math.inf][:beam]
-        for c in more([tree[p] for p in top]):
-            p = c.path_str; level_of[p].rescored.append(p); level_of[p].edits += added[p]
-        if levels: levels[-1].seconds += time.time() - t0
-    return SearchResult(effects, levels, rank, stopped)
+    if on_stage: on_stage('top')
+    rescore_top(st, tree)
+    return SearchResult(st.effects, st.levels, st.config.rank, st.stopped)
