@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_toytrain.ipynb #98f6b746
 from __future__ import annotations
-import collections, copy, json, math, os, pickle, random, time
+import collections, copy, json, os, pickle, random, time
 from pathlib import Path
 
 # %% auto #0
@@ -17,8 +17,8 @@ __all__ = ['CHECKPOINT_KEYS', 'GATES', 'atomic_save', 'JsonLog', 'ema_update', '
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .toyworld import (FAMILIES, sample_face, render, caption, to_tensor, latents, toy_tokenizer, toy_unet,
-                             toy_text_encoder, toy_schedulers, MAX_TOKENS)
+from .toyworld import (sample_face, render, caption, to_tensor, latents, toy_tokenizer, toy_unet,
+                             toy_text_encoder, toy_schedulers)
 
 # %% ../nbs/08a_toytrain.ipynb #1e5c27fd
 def atomic_save(obj, path: Path):
@@ -183,7 +183,7 @@ def export_diffusion(unet, te, tok, folder: str|Path, step: int|None = None):
     shutil.rmtree(old, ignore_errors=True)
 
 # %% ../nbs/08a_toytrain.ipynb #b4a5a31d
-from .toyworld import ToyCNN, RULES, label, Face
+from .toyworld import ToyCNN, RULES, label
 
 # %% ../nbs/08a_toytrain.ipynb #e785c4dc
 def face_set(n: int, seed: int):
@@ -277,7 +277,7 @@ def train_probes_and_classifiers(out: str|Path,     # folder to write probes.saf
 def text_to_image_agreement(world, n: int = 200, seed: int = 0, steps: int = 30, guidance: float = 4.0, batch: int = 50) -> dict:
     "Generate `n` images from full captions of random faces; per family, the share where the probe reads the captioned value."
     from diffusers import StableDiffusionPipeline
-    from diffex.toyworld import probe_read, FAMILIES, to_pil
+    from diffex.toyworld import probe_read, FAMILIES
     p = world.pipe
     sd = StableDiffusionPipeline(vae=p.vae, text_encoder=p.text_encoder, tokenizer=p.tokenizer, unet=p.unet, scheduler=p.scheduler,
                                  safety_checker=None, feature_extractor=None, requires_safety_checker=False)
