@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'IMAGE_SUFFIXES', 'MiningError',
-           'AnswerParseError', 'show_answer', 'extract_json', 'Item', 'clean_name', 'parse_items', 'load_images',
+__all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'MiningError', 'AnswerParseError', 'show_answer',
+           'strip_reasoning', 'json_values', 'extract_json', 'Item', 'clean_name', 'parse_items', 'load_images',
            'image_png', 'sha256', 'VLMBackend', 'safe_url', 'OpenAIBackend', 'TransformersBackend', 'CachedBackend',
            'ask_items', 'mine_corpus']
 
 # %% ../nbs/01_mining.ipynb #6f19d070
 from PIL import Image
+from .images import ImageError, IMAGE_SUFFIXES, load_images as _read_images
 from .corpus import SemanticNode, SemanticTree, CorpusError, norm, dedupe_synonyms, atomic_write_text
 
 # %% ../nbs/01_mining.ipynb #58242463
@@ -40,9 +41,21 @@ def show_answer(answer: str, limit: int = 600) -> str:
 _FENCE = re.compile(r'```[a-zA-Z0-9_-]*[ \t]*\n?(.*?)(?:```|\Z)', re.S)
 _LITERALS = {'True': 'true', 'False': 'false', 'None': 'null'}
 _QUOTES = str.maketrans({'\u201c': '"', '\u201d': '"', '\u2018': "'", '\u2019': "'"})
+_TAGS = r'(think|thinking|reasoning|thought)'
+_THOUGHT = re.compile(rf'<{_TAGS}>.*?</\1\s*>', re.S | re.I)
+_OPEN, _CLOSE = re.compile(rf'<{_TAGS}>', re.I), re.compile(rf'</{_TAGS}\s*>', re.I)
 
-def _rebuild(s: str) -> tuple[str, list[str]]:
-    "One pass over `s` from its first bracket: the JSON text rebuilt, and the repairs made."
+def strip_reasoning(answer: str) -> tuple[str, str|None]:
+    "`answer` without a reasoning model's thoughts, and which were found: None, 'closed' or 'unclosed' (cut off)."
+    s, n = _THOUGHT.subn('', answer)
+    closes = list(_CLOSE.finditer(s))
+    if closes: s, n = s[closes[-1].end():], n + 1              # the opening tag was in the prompt (DeepSeek-R1 style)
+    o = _OPEN.search(s)
+    if o: return s[:o.start()], 'unclosed'                       # opened and never closed: cut off while thinking
+    return s, ('closed' if n else None)
+
+def _rebuild(s: str) -> tuple[str, list[str], int]:
+    "One pass over `s` from its first bracket: the JSON text rebuilt, the repairs made, and how many characters it used."
     out, stack, fixes, cuts = [], [], [], []
     i, n, q = 0, len(s), None
     while i < n:
@@ -68,7 +81,7 @@ def _rebuild(s: str) -> tuple[str, list[str]]:
             if out and out[-1] == ',': out.pop(); fixes.append('trailing comma')
             if not stack: break
             stack.pop(); out.append('}' if c == '}' else ']')
-            if not stack: break                                  # the first complete value ends here
+            if not stack: i += 1; break                          # the first complete value ends here
         elif c == ',':
             cuts.append((len(out), tuple(stack))); out.append(c)
         elif c.isalpha():
@@ -86,27 +99,56 @@ def _rebuild(s: str) -> tuple[str, list[str]]:
         fixes.append('truncated')
         def close(o, st): return ''.join(o) + ''.join('}' if b == '{' else ']' for b in reversed(st))
         if not q:                                                # not inside a string: the last element may be complete
-            try: json.loads(close(out, stack)); return close(out, stack), list(dict.fromkeys(fixes))
+            try: json.loads(close(out, stack)); return close(out, stack), list(dict.fromkeys(fixes)), n
             except json.JSONDecodeError: pass
-        if cuts: k, st = cuts[-1]; return close(out[:k], st), list(dict.fromkeys(fixes))
-        return close(out[:1], stack[:1]), list(dict.fromkeys(fixes))
-    return ''.join(out), list(dict.fromkeys(fixes))
+        if cuts: k, st = cuts[-1]; return close(out[:k], st), list(dict.fromkeys(fixes)), n
+        return close(out[:1], stack[:1]), list(dict.fromkeys(fixes)), n
+    return ''.join(out), list(dict.fromkeys(fixes)), i
 
-def extract_json(answer: str) -> tuple[object, list[str]]:
-    "The JSON value in a model's `answer` and the list of repairs needed to read it; `AnswerParseError` if there is none."
+def _values(text: str, max_tries: int = 100) -> list[tuple[object, list[str], int, int]]:
+    "Each JSON list or object in `text` in turn, rebuilt where needed: (value, repairs, start, end)."
+    out, i, dec = [], 0, json.JSONDecoder()
+    for _ in range(max_tries):                                   # a bound, for answers full of stray brackets
+        starts = [j for j in (text.find('[', i), text.find('{', i)) if j >= 0]
+        if not starts: break
+        i = min(starts)
+        try: v, end = dec.raw_decode(text, i); out.append((v, [], i, end)); i = end; continue
+        except json.JSONDecodeError: pass
+        rebuilt, fixes, used = _rebuild(text[i:])
+        try: out.append((json.loads(rebuilt), fixes, i, i + used)); i += used
+        except json.JSONDecodeError: i += max(used, 1)          # a bracket in prose, or a value broken beyond repair: skip it
+    return out
+
+def json_values(answer: str) -> list[tuple[object, list[str]]]:
+    "Every JSON value in a model's `answer`, in order, each with the repairs needed to read it; `AnswerParseError` if none."
     if not answer or not answer.strip(): raise AnswerParseError('the answer is empty', answer or '')
     text, fixes = answer.translate(_QUOTES), []
     if text != answer: fixes.append('smart quotes')
-    m = _FENCE.search(text)
-    if m and m.group(1).strip(): text = m.group(1); fixes.append('code fence')
-    try: return json.loads(text), fixes
+    text, thought = strip_reasoning(text)
+    if thought: fixes.append('reasoning removed')
+    if not text.strip():
+        if thought == 'unclosed': raise AnswerParseError('the answer is all reasoning: its <think> block was never closed, so the '
+                                                         'model was cut off before it answered (raise max_tokens)', answer)
+        raise AnswerParseError('the answer holds only reasoning, no answer after it', answer)
+    fences = [m.group(1) for m in _FENCE.finditer(text) if '[' in m.group(1) or '{' in m.group(1)]
+    if fences: text = fences[-1]; fixes.append('code fence')
+    try: return [(json.loads(text), fixes)]
     except json.JSONDecodeError: pass
-    starts = [i for i in (text.find('['), text.find('{')) if i >= 0]
-    if not starts: raise AnswerParseError('the answer contains no JSON list or object', answer)
-    if text[:min(starts)].strip(): fixes.append('text around the JSON')
-    rebuilt, more = _rebuild(text[min(starts):])
-    try: return json.loads(rebuilt), list(dict.fromkeys(fixes + more))
-    except json.JSONDecodeError as e: raise AnswerParseError(f'the JSON in the answer is broken beyond repair ({e.msg})', answer) from None
+    found = _values(text)
+    if not found:
+        if '[' in text or '{' in text:
+            try: json.loads(_rebuild(text[min(j for j in (text.find('['), text.find('{')) if j >= 0):])[0])
+            except json.JSONDecodeError as e: raise AnswerParseError(f'the JSON in the answer is broken beyond repair ({e.msg})', answer) from None
+        raise AnswerParseError('the answer contains no JSON list or object', answer)
+    out = []
+    for v, more, start, end in found:
+        around = ['text around the JSON'] if (text[:start] + text[end:]).strip() else []
+        out.append((v, list(dict.fromkeys(fixes + around + more))))
+    return out
+
+def extract_json(answer: str) -> tuple[object, list[str]]:
+    "The last JSON value in a model's `answer` (its final word) and the repairs needed to read it; `AnswerParseError` if none."
+    return json_values(answer)[-1]
 
 # %% ../nbs/01_mining.ipynb #e359eaa7
 @dataclass
@@ -168,11 +210,10 @@ def _item(x) -> Item|str:
                 dedupe_synonyms([clean_name(s) for s in syn if isinstance(s, str)] if isinstance(syn, list) else [], name),
                 ed if isinstance(ed, bool) else True, prompt.strip() if isinstance(prompt, str) and prompt.strip() else None)
 
-def parse_items(answer: str, # the model's answer, as text
-                exclude: tuple = (), # names not to keep (the node itself and its ancestors), compared by `norm`
-               ) -> tuple[list[Item], list[str]]:
-    "The semantics in `answer` without duplicates, and notes on what was repaired or left out; `AnswerParseError` if none."
-    obj, fixes = extract_json(answer)
+def _listlike(v) -> bool: return isinstance(v, list) or (isinstance(v, dict) and isinstance(_get(v, LIST_KEYS), list))
+
+def _items_of(obj, fixes: list, answer: str, exclude: tuple) -> tuple[list[Item], list[str]]:
+    "The semantics in one parsed JSON value `obj` (see `parse_items`)."
     xs = _as_list(obj)
     if xs is None and 'truncated' in fixes: raise AnswerParseError('the answer was cut off before its first complete item', answer)
     if xs is None: raise AnswerParseError(f'expected a JSON list of objects with a "name", got {type(obj).__name__}', answer)
@@ -191,6 +232,20 @@ def parse_items(answer: str, # the model's answer, as text
         why = '; '.join(bad[:3]) or ('the answer was cut off before its first complete item' if 'truncated' in fixes else 'only duplicates')
         raise AnswerParseError(f'no usable name in the answer ({why})', answer)
     return items, notes
+
+def parse_items(answer: str, # the model's answer, as text
+                exclude: tuple = (), # names not to keep (the node itself and its ancestors), compared by `norm`
+               ) -> tuple[list[Item], list[str]]:
+    "The semantics in `answer` without duplicates, and notes on what was repaired or left out; `AnswerParseError` if none."
+    vals = json_values(answer)
+    order = sorted(range(len(vals)), key=lambda k: (not _listlike(vals[k][0]), -k))   # lists first, the last first
+    errors = []
+    for k in order:
+        try: items, notes = _items_of(*vals[k], answer, exclude)
+        except AnswerParseError as e: errors.append(e); continue
+        if len(vals) > 1: notes.insert(0, f'repaired: used JSON value {k + 1} of the {len(vals)} in the answer')
+        return items, notes
+    raise errors[0]
 
 # %% ../nbs/01_mining.ipynb #3311fa34
 PROMPTS = {
@@ -217,28 +272,12 @@ PROMPTS = {
 }
 
 # %% ../nbs/01_mining.ipynb #8b6ce0c1
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif', '.tif', '.tiff')
-
-def load_images(images, # a folder, an image path, a PIL image, or a list of these
+def load_images(images, # a folder, an image path, a PIL image, an array, a tensor, or a list of these; None gives []
                 max_images: int = 8, # keep the first `max_images` (folders are read in sorted order)
                ) -> list[tuple[str, Image.Image]]:
-    "(name, RGB image) pairs from `images`; `MiningError` for a missing folder or an unreadable file."
-    if images is None: return []
-    srcs = images if isinstance(images, (list, tuple)) else [images]
-    out = []
-    for s in srcs:
-        if isinstance(s, Image.Image): out.append((f'image{len(out)}', s.convert('RGB'))); continue
-        p = Path(s)
-        if p.is_dir():
-            files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
-            if not files: raise MiningError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in folder {str(p)!r}')
-        elif p.exists(): files = [p]
-        else: raise MiningError(f'no such image or folder: {str(p)!r}')
-        for f in files:
-            try:
-                with Image.open(f) as im: out.append((f.name, im.convert('RGB')))
-            except Exception as e: raise MiningError(f'cannot read image {str(f)!r}: {e}') from None
-    return out[:max_images]
+    "(name, RGB image) pairs from `images`, read by `diffex.images.load_images`; `MiningError` for what it refuses."
+    try: return _read_images(images, max_images)
+    except ImageError as e: raise MiningError(str(e)) from None
 
 def image_png(im: Image.Image, max_side: int = 512) -> bytes:
     "PNG bytes of `im`, downscaled so that its longer side is at most `max_side`."
