@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'MiningError', 'AnswerParseError', 'show_answer',
-           'strip_reasoning', 'json_values', 'extract_json', 'Item', 'clean_name', 'parse_items', 'load_images',
-           'image_png', 'sha256', 'VLMBackend', 'safe_url', 'OpenAIBackend', 'TransformersBackend', 'CachedBackend',
-           'ask_items', 'mine_corpus']
+__all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'HTTP_LOGGERS', 'MiningError', 'AnswerParseError',
+           'show_answer', 'strip_reasoning', 'json_values', 'extract_json', 'Item', 'clean_name', 'parse_items',
+           'load_images', 'image_png', 'sha256', 'VLMBackend', 'safe_url', 'url_secrets', 'SecretFilter',
+           'hide_secrets', 'OpenAIBackend', 'TransformersBackend', 'CachedBackend', 'ask_items', 'mine_corpus']
 
 # %% ../nbs/01_mining.ipynb #6f19d070
 from PIL import Image
-from .images import ImageError, IMAGE_SUFFIXES, load_images as _read_images
+from .images import ImageError, load_images as _read_images
+from .images import IMAGE_SUFFIXES as IMAGE_SUFFIXES   # re-exported: the suffixes a folder is read for
 from .corpus import SemanticNode, SemanticTree, CorpusError, norm, dedupe_synonyms, atomic_write_text
 
 # %% ../nbs/01_mining.ipynb #58242463
@@ -300,7 +301,7 @@ class VLMBackend:
     def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v!r}" for k, v in self.spec().items() if k != "backend")})'
 
 # %% ../nbs/01_mining.ipynb #0351b9ba
-def _redact(text: str, secret: str|None) -> str: return text.replace(secret, '***') if secret else text
+_SECRET_KEY = re.compile(r'key|token|secret|sig|pass|auth|cred', re.I)
 
 def safe_url(url: str|None) -> str|None:
     "`url` without a password in it and with key- or token-like query values hidden, for specs, caches and messages."
@@ -308,8 +309,53 @@ def safe_url(url: str|None) -> str|None:
     from urllib.parse import urlsplit, urlunsplit, parse_qsl, urlencode
     u = urlsplit(url)
     netloc = u.netloc.rsplit('@', 1)[-1] if '@' in u.netloc else u.netloc
-    q = urlencode([(k, '***' if re.search(r'key|token|secret|sig|pass', k, re.I) else v) for k, v in parse_qsl(u.query, keep_blank_values=True)])
+    q = urlencode([(k, '***' if _SECRET_KEY.search(k) else v) for k, v in parse_qsl(u.query, keep_blank_values=True)])
     return urlunsplit((u.scheme, netloc, u.path, q, u.fragment))
+
+def url_secrets(url: str|None) -> list[str]:
+    "The secrets in `url`, in every form a log line may show them: password, user:password, its Basic-auth base64, key-like query values."
+    if not url: return []
+    from urllib.parse import urlsplit, unquote, quote, parse_qsl
+    u, out = urlsplit(url), []
+    if '@' in u.netloc:
+        info = u.netloc.rsplit('@', 1)[0]
+        user, _, pw = info.partition(':')
+        out += [info, unquote(info), base64.b64encode(f'{unquote(user)}:{unquote(pw)}'.encode()).decode()]
+        if pw: out += [pw, unquote(pw)]
+    for k, v in parse_qsl(u.query, keep_blank_values=True):
+        if v and _SECRET_KEY.search(k): out += [v, quote(v, safe=''), quote(v)]
+    return out
+
+class SecretFilter(logging.Filter):
+    "A logging filter that replaces each of `secrets` by '***' in a record's message, arguments, traceback and stack."
+    def __init__(self, secrets): # strings to hide; empty ones and ones shorter than 4 characters are ignored
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+    def redact(self, text: str) -> str:
+        for s in self.secrets: text = text.replace(s, '***')
+        return text
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets: return True
+        try: msg = record.getMessage()
+        except Exception: msg = f'{record.msg} {record.args}'
+        if any(s in msg for s in self.secrets): record.msg, record.args = self.redact(msg), None
+        if record.exc_info and not record.exc_text: record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text: record.exc_text = self.redact(record.exc_text)
+        if record.stack_info: record.stack_info = self.redact(record.stack_info)
+        return True
+
+HTTP_LOGGERS = ('openai', 'httpx', 'httpx2', 'httpcore', 'httpcore2', 'diffex')   # and every logger below them
+
+class hide_secrets:
+    "A context manager that puts `flt` on the HTTP libraries' loggers (`HTTP_LOGGERS` and their children) and takes it off after."
+    def __init__(self, flt: logging.Filter): self.flt, self.loggers = flt, []
+    def __enter__(self):
+        names = set(HTTP_LOGGERS) | {n for n in list(logging.root.manager.loggerDict) if n.split('.')[0] in HTTP_LOGGERS}
+        self.loggers = [logging.getLogger(n) for n in sorted(names)]
+        for lg in self.loggers: lg.addFilter(self.flt)
+        return self.flt
+    def __exit__(self, *exc):
+        for lg in self.loggers: lg.removeFilter(self.flt)
 
 class OpenAIBackend(VLMBackend):
     "Any OpenAI-compatible chat-completions endpoint, through the official `openai` client."
@@ -327,24 +373,28 @@ class OpenAIBackend(VLMBackend):
                  sleep=time.sleep, # the waiting function (tests pass a fake one)
                 ):
         import openai
+        from urllib.parse import urlsplit, urlunsplit, parse_qsl
         self.model = model or os.environ.get('OPENAI_MODEL')
         if not self.model: raise MiningError('OpenAIBackend needs a model name (argument `model`, `--model`, or env OPENAI_MODEL)')
-        self.base_url = base_url or os.environ.get('OPENAI_BASE_URL') or None
+        url = base_url or os.environ.get('OPENAI_BASE_URL') or None
+        self.base_url = safe_url(url)                             # what diffex shows; the real URL lives in the client only
         key = api_key or os.environ.get(api_key_env) or None
         if key is None:
-            if self.base_url is None: raise MiningError(f'no API key: set the environment variable {api_key_env} (or pass --base-url for a local server that needs none)')
+            if url is None: raise MiningError(f'no API key: set the environment variable {api_key_env} (or pass --base-url for a local server that needs none)')
             key = 'no-key'                                        # local servers ignore it; the client insists on one
         self.api_key_env, self.timeout, self.retries, self.backoff, self.max_backoff = api_key_env, timeout, retries, backoff, max_backoff
         self.temperature, self.max_tokens, self.image_detail, self.sleep = temperature, max_tokens, image_detail, sleep
-        self._client = openai.OpenAI(api_key=key, base_url=self.base_url, timeout=timeout, max_retries=0)
+        query = None
+        if url and urlsplit(url).query:                           # the client appends paths to the URL: send the query apart
+            u = urlsplit(url); url, query = urlunsplit((u.scheme, u.netloc, u.path, '', u.fragment)), dict(parse_qsl(u.query))
+        self._filter = SecretFilter(([] if key == 'no-key' else [key]) + url_secrets(base_url or os.environ.get('OPENAI_BASE_URL')))
+        with hide_secrets(self._filter):
+            self._client = openai.OpenAI(api_key=key, base_url=url, default_query=query, timeout=timeout, max_retries=0)
 
-    @property
-    def _secret(self) -> str|None:
-        k = self._client.api_key
-        return None if k == 'no-key' else k
+    def _hide(self, text: str) -> str: return self._filter.redact(text)
 
     def spec(self) -> dict:
-        return {'backend': 'openai', 'model': self.model, 'base_url': safe_url(self.base_url),
+        return {'backend': 'openai', 'model': self.model, 'base_url': self.base_url,
                 'temperature': self.temperature, 'max_tokens': self.max_tokens, 'image_detail': self.image_detail}
 
     def __getstate__(self): raise TypeError('OpenAIBackend holds a client with an API key and is not picklable')
@@ -360,6 +410,9 @@ class OpenAIBackend(VLMBackend):
         return out
 
     def chat(self, messages: list[dict], images: list[Image.Image] = ()) -> str:
+        with hide_secrets(self._filter): return self._chat(messages, images)
+
+    def _chat(self, messages: list[dict], images) -> str:
         import openai
         kw = {'model': self.model, 'messages': self._messages(messages, images)}
         if self.temperature is not None: kw['temperature'] = self.temperature
@@ -372,9 +425,9 @@ class OpenAIBackend(VLMBackend):
                 if ch.finish_reason == 'length': log.warning('the answer was cut off at max_tokens=%s', self.max_tokens)
                 return ch.message.content or ''
             except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError) as e:
-                what = _redact(f'{type(e).__name__}: {e}', self._secret)
+                what = self._hide(f'{type(e).__name__}: {e}')
                 if attempt == self.retries:
-                    raise MiningError(f'{safe_url(self.base_url) or "OpenAI"} still failing after {self.retries} retries: {what}') from None
+                    raise MiningError(f'{self.base_url or "OpenAI"} still failing after {self.retries} retries: {what}') from None
                 wait = min(self.max_backoff, self.backoff * 2 ** attempt)
                 resp = getattr(e, 'response', None)
                 ra = resp.headers.get('retry-after') if resp is not None else None
@@ -383,7 +436,7 @@ class OpenAIBackend(VLMBackend):
                 log.warning('%s; retry %d of %d in %.1f s', what, attempt + 1, self.retries, wait)
                 self.sleep(wait)
             except openai.APIError as e:
-                raise MiningError(_redact(f'{safe_url(self.base_url) or "OpenAI"} refused the request: {type(e).__name__}: {e}', self._secret)) from None
+                raise MiningError(self._hide(f'{self.base_url or "OpenAI"} refused the request: {type(e).__name__}: {e}')) from None
 
 # %% ../nbs/01_mining.ipynb #c1f48b68
 class TransformersBackend(VLMBackend):

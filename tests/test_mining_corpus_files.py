@@ -95,9 +95,20 @@ BAD = {
     'prompt_empty': (with_node([0, 1], prompt=' '), 'facial hair/moustache: prompt is empty', True),
     'description_null': (with_node([0, 0], description=None), None, None),   # filled in below: deleting is fine, null is not
     'unknown_node_key': (with_node([0, 0], childern=[]), "facial hair/beard: unknown key 'childern'", True),
+    'name_with_newline': (beard_kids([{'name': 'goat\nee'}]), "facial hair/beard/[0]: name 'goat\\nee' contains the control character U+000A", True),
+    'name_with_nul': (beard_kids([{'name': 'goatee\x00'}]), 'contains the control character U+0000', True),
+    'name_trailing_newline': (beard_kids([{'name': 'goatee\n'}]), 'contains the control character U+000A', True),
+    'name_too_long': (beard_kids([{'name': 'g' * 201}]), 'facial hair/beard/[0]: name is 201 characters long, more than 200', True),
+    'name_invisible': (beard_kids([{'name': '\u200b\u2060'}]), 'facial hair/beard/[0]: name', False),   # the schema cannot see Unicode categories
+    'too_deep': (with_node([0, 0], children=[{'name': 'n0'}]), None, None),                             # filled in below
+    'domain_with_newline': ({**GOOD, 'domain': 'fa\nces'}, '<file>: domain', True),
+    'provenance_too_nested': ({**GOOD, 'provenance': {'a': [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}}, 'provenance nests objects or lists more than 16 deep', False),
 }
 d = copy.deepcopy(GOOD); d['root']['children'][0]['children'][0]['description'] = None
 BAD['description_null'] = (d, 'facial hair/beard: description must be a string, got NoneType', True)
+d = copy.deepcopy(GOOD); cur = d['root']['children'][0]['children'][0]
+for i in range(400): cur["children"] = [{"name": f"n{i}"}]; cur = cur["children"][0]   # deep enough; writing deeper trips json.dumps in this test itself
+BAD['too_deep'] = (d, 'levels below the root; a corpus may be at most 64 levels deep (MAX_DEPTH)', None)   # the schema recurses too deep to tell
 
 
 @pytest.mark.parametrize('kind', list(BAD))
@@ -112,6 +123,14 @@ def test_bad_file(kind, tmp_path):
     if schema_sees is not None:                               # the shipped schema agrees where it can express the rule
         errors = list(jsonschema.Draft202012Validator(schema()).iter_errors(content))
         assert bool(errors) == schema_sees, (kind, [x.message for x in errors])
+
+
+@pytest.mark.parametrize('name', ['beard!', 'beard?', '🧔', '👓', '$\\frac{a$', '<b>', "l'œil", 'a' * 200, '👨\u200d👩\u200d👧'])
+def test_unusual_names_are_valid(name, tmp_path):
+    t = SemanticTree.load(write(tmp_path, beard_kids([{'name': name}, {'name': 'goatee'}])))
+    assert t['facial hair/beard'].children[0].name == name
+    assert not list(jsonschema.Draft202012Validator(schema()).iter_errors(t.to_dict()))
+    assert SemanticTree.load(t.save(tmp_path/'again.json')).to_dict() == t.to_dict()
 
 
 def test_bad_file_not_utf8(tmp_path):

@@ -49,6 +49,14 @@ MALFORMED = {
     'truncated_before_first_item': ('[{"name": "faci', GOOD_NAMES, 2),
     'broken_beyond_repair': ('[{"name": "facial hair" "editable": false}]', GOOD_NAMES, 2),
     'cut_off_by_max_tokens': ({'answer': '[{"name": "facial hair"}, {"name": "eyewear"}, {"na', 'finish_reason': 'length'}, GOOD_NAMES, 1),
+    # reasoning models: drafts in the thoughts are never the answer
+    'reasoning_with_a_draft': ('<think> The images show faces... maybe ["age"] ... </think>' + TOP, GOOD_NAMES, 1),
+    'reasoning_opened_in_the_prompt': ('Faces, so ["age"]? No.\n</think>\n\n' + TOP, GOOD_NAMES, 1),
+    'reasoning_then_fence': ('<thinking>["age"]</thinking>\n```json\n' + TOP + '\n```', GOOD_NAMES, 1),
+    'cut_off_while_reasoning': ({'answer': '<think>Families: ["age", "bea', 'finish_reason': 'length'}, GOOD_NAMES, 2),
+    'only_reasoning': ('<think>["age"]</think>', GOOD_NAMES, 2),
+    'draft_then_final_list': ('First idea: ["age"]. Final answer: ' + TOP, GOOD_NAMES, 1),
+    'two_fences_last_wins': ('```json\n["age"]\n```\nBetter:\n```json\n' + TOP + '\n```', GOOD_NAMES, 1),
 }
 
 
@@ -241,6 +249,29 @@ def test_api_key_never_leaks(images, tmp_path, monkeypatch, caplog, capsys):
     assert not leaks, f'the API key appears in: {leaks}'
     with pytest.raises(TypeError, match='not picklable'):
         import pickle; pickle.dumps(b)
+
+
+def test_url_credentials_never_leak(images, tmp_path, caplog, capsys):
+    "A base URL with a password and a key-like query value: the server gets them, no log line at DEBUG, output or file shows them."
+    from diffex.cli import main
+    caplog.set_level(logging.DEBUG)
+    pw, token = 'pw-DO-NOT-LEAK-81c2', 'tok-DO-NOT-LEAK-3e9d'
+    with ScriptedChatServer(['chatter, no JSON', {'status': 429}], responder=toy_responder) as srv:
+        url = srv.url.replace('http://', f'http://user:{pw}@') + f'?api_key={token}'
+        code = main(['mine', str(images), '--domain', 'faces', '--depth', '2', '--out', str(tmp_path/'faces.json'),
+                     '--base-url', url, '--model', 'scripted-vlm', '--cache-dir', str(tmp_path/'cache'), '-v'])
+        assert code == 0
+        assert srv.requests[0]['path'].endswith(f'/chat/completions?api_key={token}')     # the credentials were really used
+        assert srv.requests[0]['headers']['authorization'].startswith('Basic ')
+    captured = capsys.readouterr()
+    assert any(r.name.startswith('httpx') for r in caplog.records), 'no HTTP log: the check would prove nothing'
+    texts = {'stdout': captured.out, 'stderr': captured.err, 'logs': caplog.text,
+             'log args': ' '.join(str(r.args) for r in caplog.records)}
+    for f in tmp_path.rglob('*'):
+        if f.is_file(): texts[str(f)] = f.read_text(errors='replace')
+    leaks = [k for k, v in texts.items() if pw in v or token in v]
+    assert not leaks, f'a URL credential appears in: {leaks}'
+    assert 'api_key=%2A%2A%2A' in (tmp_path/'faces.json').read_text()                  # the provenance says a key was there
 
 
 def test_missing_key_for_openai_itself(monkeypatch):
