@@ -1,6 +1,7 @@
 """Build the wheel and check it: the build prints no warning, and the wheel carries every file git tracks under diffex/.
 
     python tools/check_wheel.py              # builds with `pip wheel . --no-deps` into a temporary folder
+    python tools/check_wheel.py --out DIR    # the same, and keeps the wheel in DIR
     python tools/check_wheel.py DIST.whl     # checks a wheel built elsewhere (no build-output check)
 
 The wheel must hold exactly the files `git ls-files diffex` lists: the modules, the toy world's weights, tokenizer and
@@ -46,7 +47,11 @@ def check(whl: Path) -> list[str]:
 
 def main(argv):
     with tempfile.TemporaryDirectory() as d:
-        if argv: whl, noise = Path(argv[0]), []
+        if argv and argv[0] == '--out':
+            if len(argv) != 2: sys.exit('usage: check_wheel.py [--out DIR | DIST.whl]')
+            out = Path(argv[1]); out.mkdir(parents=True, exist_ok=True)
+            whl, noise = build(out)
+        elif argv: whl, noise = Path(argv[0]), []
         else: whl, noise = build(Path(d))
         problems = [f'build output: {l}' for l in noise] + check(whl)
     for p in problems: print(p, file=sys.stderr)
