@@ -14,10 +14,11 @@ __all__ = ['POS', 'NEG', 'NEUTRAL', 'FAILED', 'fig_png', 'Fig', 'sign_color', 's
 import numpy as np
 from PIL import Image
 from matplotlib.figure import Figure
-from matplotlib.colors import TwoSlopeNorm, to_rgba
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib import colormaps
 from matplotlib.patches import Rectangle
 from matplotlib.cm import ScalarMappable
+from .search import plural
 
 # %% ../nbs/06_plots.ipynb #fdd18ae8
 POS, NEG, NEUTRAL, FAILED = '#2471a3', '#c0392b', '#9e9e9e', '#d0d0d0'
@@ -71,11 +72,6 @@ def show_image(ax, im: Image.Image, # the axes and the image
 # %% ../nbs/06_plots.ipynb #ef141777
 def _mark(v) -> str|None: return None if v is None else ('✓' if v else '✗')
 
-def _ci_text(e) -> str:
-    if e.status == 'failed': return 'edit failed'
-    lo, hi = e.ci
-    return f'{e.mean:+.2f}' + ('' if math.isnan(lo) else f' [{lo:+.2f}, {hi:+.2f}]')
-
 def edit_grid(ex, # an `Explanation`
               k: int = 4, # rows: the top `k` semantics (or pass `paths`)
               direction: str = 'add', # which edits to show
@@ -92,7 +88,8 @@ def edit_grid(ex, # an `Explanation`
     for r, p in enumerate(paths):
         e = ex.effects[p][direction]
         show_image(axs[r, 0], ex.image, score=ex.original_score, border='red', title='original' if r == 0 else None)
-        axs[r, 0].set_ylabel(f'{short_name(p)}\n{_ci_text(e)}', fontsize=8, rotation=0, ha='right', va='center',
+        axs[r, 0].set_ylabel(f'{short_name(p)}\n{e.format(2, ex.n_seeds)}', fontsize=8, rotation=0, ha='right',
+                             va='center',
                              color=sign_color(e.mean) if e.status == 'ok' else FAILED)
         by_seed = dict(zip(e.seeds, zip(e.edited, e.verified)))
         for c, s in enumerate(seeds, 1):
@@ -116,7 +113,7 @@ def effect_bars(ex, # an `Explanation`
                 k: int = 10, # most bars per level (the strongest)
                 width: float = 6.0, # figure width in inches
                ) -> Fig:
-    "One panel per level of the search: effects with 95% intervals, coloured by sign, kept nodes in bold, verification on the right."
+    "A panel per search level: effects with 95% intervals, coloured by sign, kept nodes in bold, verification at right."
     levels = [l for l in ex.levels if any(direction in ex.effects.get(p, {}) for p in l.scored)]
     if not levels: raise ValueError(f'no semantic was scored in direction {direction!r}')
     rows = []
@@ -126,17 +123,19 @@ def effect_bars(ex, # an `Explanation`
         rows.append(sorted(ps, key=key)[:k])
     fig = Fig(figsize=(width, sum(0.28 * len(r) + 0.7 for r in rows)))
     axs = fig.subplots(len(levels), 1, squeeze=False, gridspec_kw=dict(height_ratios=[len(r) + 1 for r in rows]))[:, 0]
-    allv = [v for r in rows for p in r for v in (ex.effects[p][direction].ci + (ex.effects[p][direction].mean,)) if not math.isnan(v)]
+    allv = [v for r in rows for p in r for v in (*ex.effects[p][direction].ci, ex.effects[p][direction].mean)
+            if not math.isnan(v)]
     lim = max([abs(v) for v in allv] + [1e-3]) * 1.25
     for ax, l, ps in zip(axs, levels, rows):
         y = np.arange(len(ps))[::-1]
         for yi, p in zip(y, ps):
             e = ex.effects[p][direction]
             if e.status == 'failed':
-                ax.text(0, yi, 'edit failed', va='center', ha='center', fontsize=7, color='#555'); continue
+                ax.text(0, yi, e.format(), va='center', ha='center', fontsize=7, color='#555'); continue
             sr = e.success_rate
             weak = sr is not None and sr < 0.5
-            ax.barh(yi, e.mean, color=sign_color(e.mean), alpha=0.35 if weak else 0.9, hatch='//' if weak else None, height=0.7)
+            ax.barh(yi, e.mean, color=sign_color(e.mean), alpha=0.35 if weak else 0.9, hatch='//' if weak else None,
+                    height=0.7)
             lo, hi = e.ci
             if not math.isnan(lo): ax.plot([lo, hi], [yi, yi], color='black', lw=1.2)
             v = _verif(e)
@@ -149,7 +148,8 @@ def effect_bars(ex, # an `Explanation`
         more = f' (top {len(ps)} shown)' if len(ps) < len(l.scored) else ''
         ax.set_title(f'level {l.depth}: {len(l.scored)} scored, {len(l.kept)} kept{more}', fontsize=8, loc='left')
         ax.tick_params(axis='x', labelsize=7)
-    axs[-1].set_xlabel(f'change of the "{ex.target}" score against the null edit ({direction}), 95% interval', fontsize=8)
+    axs[-1].set_xlabel(f'change of the "{ex.target}" score against the null edit ({direction}), 95% interval',
+                       fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -188,13 +188,16 @@ def tree_plot(ex, # an `Explanation`
         if h * fig.get_figheight() / max(y, 1) > 0.11:
             ax.text(n.depth - 0.95, y0 + h / 2, txt, va='center', ha='left', fontsize=7, clip_on=True,
                     style='normal' if n.editable else 'italic',
-                    color='#888888' if e is None else ('white' if e.status == 'ok' and abs(norm(e.mean) - 0.5) > 0.3 else 'black'))
+                    color='#888888' if e is None else
+                          ('white' if e.status == 'ok' and abs(norm(e.mean) - 0.5) > 0.3 else 'black'))
     ax.set_xlim(0, depth); ax.set_ylim(y, 0); ax.set_yticks([])
     ax.set_xticks(np.arange(depth) + 0.5, [f'depth {d + 1}' for d in range(depth)], fontsize=8)
     for s in ('top', 'right', 'left'): ax.spines[s].set_visible(False)
     cb = fig.colorbar(ScalarMappable(norm, cmap), ax=ax, fraction=0.03)
     cb.set_label(f'effect on "{ex.target}" ({direction})', fontsize=8)
-    ax.set_title(f'{ex.tree.domain}: effects on "{ex.target}", {len(ex.effects)} of {len(ex.tree.editable_nodes())} editable semantics scored', fontsize=9)
+    n = len(ex.tree.editable_nodes())
+    scored = f'{len(ex.effects)} of {plural(n, "editable semantic")} scored'
+    ax.set_title(f'{ex.tree.domain}: effects on "{ex.target}", {scored}', fontsize=9)
     return fig
 
 # %% ../nbs/06_plots.ipynb #f34c919b
@@ -220,11 +223,13 @@ def dataset_summary(dx, # a `DatasetExplanation`
         ax.scatter(x, yi + rng.uniform(-0.18, 0.18, len(x)), s=10, color=c, alpha=0.45, lw=0)
         if not math.isnan(r['ci_low']): ax.plot([r['ci_low'], r['ci_high']], [yi, yi], color='black', lw=1.5)
         ax.plot([r['mean']], [yi], marker='D', color=c, mec='black', ms=6)
-        sa = '' if r['sign_agreement'] is None or math.isnan(r['sign_agreement']) else f", {r['sign_agreement']:.0%} agree"
+        agree = r['sign_agreement']
+        sa = '' if agree is None or math.isnan(agree) else f', {agree:.0%} agree'
         labels.append(f"{short_name(p)}  ({r['mean']:+.2f}, n={r['n_images']}{sa})")
     ax.set_yticks(y, labels, fontsize=7); ax.axvline(0, color='#666', lw=0.8); ax.tick_params(axis='x', labelsize=7)
-    ax.set_xlabel(f'change of the "{dx.target}" score per image ({direction})\n(dots: images, diamond: mean, line: 95% interval)', fontsize=8)
-    ax.set_title(f'{dx.target}: effects across {len(dx.images)} images', fontsize=9)
+    ax.set_xlabel(f'change of the "{dx.target}" score per image ({direction})\n'
+                  '(dots: images, diamond: mean, line: 95% interval)', fontsize=8)
+    ax.set_title(f'{dx.target}: effects across {plural(len(dx.images), "image")}', fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -253,7 +258,7 @@ def side_by_side(ex, # an `Explanation`
         im = ex.images.get((p, direction, seed))
         sc = dict(zip(e.seeds, e.edited)).get(seed)
         if im is None: ax.set_axis_off(); ax.set_title(short_name(p), fontsize=8); continue
-        show_image(ax, im, score=sc, title=f'{short_name(p)}\n{_ci_text(e)}')
+        show_image(ax, im, score=sc, title=f'{short_name(p)}\n{e.format(2, ex.n_seeds)}')
         ax.title.set_color(sign_color(e.mean))
     fig.suptitle(f'{ex.target}: where ({title}) and what (diffex)', fontsize=9)
     fig.tight_layout()
