@@ -86,7 +86,7 @@ def __getattr__(name: str):
 # %% ../nbs/00a_tiny.ipynb #285dfb18
 def tiny_pipeline(kind: str = 'sd', # 'sd' (LEDITS++ on SD 1.x/2.x) or 'sdxl'
                   seed: int = 0,    # seed of the random weights
-                  vae: str = 'identity', # 'identity' (pixel space, scale 1) or 'kl' (tiny random AutoencoderKL, scale 2)
+                  vae: str = 'identity', # 'identity' (pixel space, scale 1) or 'kl' (a tiny AutoencoderKL, scale 2)
                   size: int = 32,   # the model's native resolution in pixels
                   scheduler: str = 'dpm', # 'dpm' (sde-dpmsolver++, the LEDITS++ default) or 'ddim'
                  ):
@@ -100,9 +100,9 @@ def tiny_pipeline(kind: str = 'sd', # 'sd' (LEDITS++ on SD 1.x/2.x) or 'sdxl'
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
     torch.manual_seed(seed)
     tok = tiny_tokenizer()
-    def te_cfg(**kw): return CLIPTextConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                                            num_attention_heads=4, max_position_embeddings=16, bos_token_id=0,
-                                            eos_token_id=1, pad_token_id=1, **kw)
+    def te_cfg(**kw): return CLIPTextConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64,
+                                            num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=16,
+                                            bos_token_id=0, eos_token_id=1, pad_token_id=1, **kw)
     xl = kind == 'sdxl'
     if vae == 'identity': v, lat = _identity_vae_class()(size), size
     else:
@@ -110,14 +110,15 @@ def tiny_pipeline(kind: str = 'sd', # 'sd' (LEDITS++ on SD 1.x/2.x) or 'sdxl'
                           up_block_types=('UpDecoderBlock2D',) * 2, latent_channels=4, layers_per_block=1,
                           norm_num_groups=8, sample_size=size, force_upcast=False)
         lat = size // 2
-    ukw = dict(addition_embed_type='text_time', addition_time_embed_dim=8, projection_class_embeddings_input_dim=6 * 8 + 32,
-               use_linear_projection=True) if xl else {}
+    ukw = dict(addition_embed_type='text_time', addition_time_embed_dim=8, use_linear_projection=True,
+               projection_class_embeddings_input_dim=6 * 8 + 32) if xl else {}
     unet = UNet2DConditionModel(sample_size=lat, in_channels=4, out_channels=4, layers_per_block=1,
                                 block_out_channels=(32, 64, 64), norm_num_groups=8,
                                 down_block_types=('DownBlock2D',) + ('CrossAttnDownBlock2D',) * 2,
                                 up_block_types=('CrossAttnUpBlock2D',) * 2 + ('UpBlock2D',),
                                 cross_attention_dim=64 if xl else 32, attention_head_dim=8, **ukw)
-    skw = dict(num_train_timesteps=1000, beta_schedule='scaled_linear', beta_start=0.00085, beta_end=0.012, steps_offset=1)
+    skw = dict(num_train_timesteps=1000, beta_schedule='scaled_linear', beta_start=0.00085, beta_end=0.012,
+               steps_offset=1)
     sch = (DDIMScheduler(**skw, clip_sample=False) if scheduler == 'ddim'
            else DPMSolverMultistepScheduler(**skw, algorithm_type='sde-dpmsolver++', solver_order=2))
     if xl:
@@ -140,8 +141,9 @@ def tiny_clip(words=('a', 'photo', 'of', 'old', 'young', 'person', 'beard', 'goa
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTextConfig, CLIPVisionConfig
     tok = bpe_tokenizer(words, max_length=16)
     torch.manual_seed(seed)
-    tc = CLIPTextConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
-                        max_position_embeddings=16, bos_token_id=0, eos_token_id=1, pad_token_id=1)
+    tc = CLIPTextConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                        num_attention_heads=2, max_position_embeddings=16, bos_token_id=0, eos_token_id=1,
+                        pad_token_id=1)
     vc = CLIPVisionConfig(image_size=16, patch_size=8, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
                           num_attention_heads=2)
     cfg = CLIPConfig(text_config=tc.to_dict(), vision_config=vc.to_dict(), projection_dim=8)
@@ -162,27 +164,31 @@ def tiny_vlm(seed: int = 0, # weights are random but fixed by the seed
             'name description beard hair glasses hat colour the a of and true false user assistant system'.split()
     tk = Tokenizer(models.WordLevel(vocab={w: i for i, w in enumerate(words)}, unk_token='<unk>'))
     tk.pre_tokenizer, tk.decoder = pre_tokenizers.Whitespace(), decoders.WordPiece()
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, bos_token='<s>', eos_token='</s>', unk_token='<unk>', pad_token='<pad>',
-                                  extra_special_tokens={'image_token': '<image>'})
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, bos_token='<s>', eos_token='</s>', unk_token='<unk>',
+                                  pad_token='<pad>', extra_special_tokens={'image_token': '<image>'})
     template = ("{% for m in messages %}{{ m['role'] }}: {% if m['content'] is string %}{{ m['content'] }}{% else %}"
-                "{% for c in m['content'] %}{% if c['type'] == 'image' %}<image> {% else %}{{ c['text'] }}{% endif %}{% endfor %}"
+                "{% for c in m['content'] %}{% if c['type'] == 'image' %}<image> {% else %}{{ c['text'] }}{% endif %}"
+                "{% endfor %}"
                 "{% endif %}{{ '\\n' }}{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}")
     ip = CLIPImageProcessorPil(size={'shortest_edge': 16}, crop_size={'height': 16, 'width': 16})
     proc = LlavaProcessor(image_processor=ip, tokenizer=tok, patch_size=8, vision_feature_select_strategy='default',
                           chat_template=template, image_token='<image>', num_additional_image_tokens=1)
-    vc = CLIPVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, image_size=16, patch_size=8)
-    tc = LlamaConfig(vocab_size=len(words), hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
-                     num_key_value_heads=2, max_position_embeddings=4096, pad_token_id=0, bos_token_id=1, eos_token_id=2)
+    vc = CLIPVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                          image_size=16, patch_size=8)
+    tc = LlamaConfig(vocab_size=len(words), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                     num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=4096, pad_token_id=0,
+                     bos_token_id=1, eos_token_id=2)
     torch.manual_seed(seed)
-    model = LlavaForConditionalGeneration(LlavaConfig(vision_config=vc, text_config=tc, image_token_index=4,
-                                                      vision_feature_select_strategy='default', vision_feature_layer=-1)).eval()
+    cfg = LlavaConfig(vision_config=vc, text_config=tc, image_token_index=4, vision_feature_select_strategy='default',
+                      vision_feature_layer=-1)
+    model = LlavaForConditionalGeneration(cfg).eval()
     if path is not None: model.save_pretrained(path); proc.save_pretrained(path)
     return model, proc
 
 # %% ../nbs/00a_tiny.ipynb #f0867a5f
 class ScriptedChatServer:
     "A chat-completions server on 127.0.0.1 replaying scripted answers (a context manager)."
-    def __init__(self, script: list = (), # answers in order: str, or dict(answer=, status=, headers=, sleep=, finish_reason=)
+    def __init__(self, script: list = (), # answers in order: str or dict(answer, status, headers, sleep, finish_reason)
                  responder=None, # called with the request body (a dict) when the script is used up; returns an answer
                 ):
         self.script, self.responder, self.requests = list(script), responder, []
@@ -198,23 +204,27 @@ class ScriptedChatServer:
                     step = srv.script.pop(0) if srv.script else None
                 if step is None and srv.responder is not None:
                     try: step = srv.responder(body)
-                    except Exception as e: step = {'status': 500, 'answer': f'the responder failed: {type(e).__name__}: {e}'}
+                    except Exception as e:
+                        step = {'status': 500, 'answer': f'the responder failed: {type(e).__name__}: {e}'}
                 if step is None: step = {'status': 500, 'answer': 'the script is used up'}
                 if isinstance(step, str): step = {'answer': step}
                 if step.get('sleep'): time.sleep(step['sleep'])
                 status = step.get('status', 200)
                 if status == 200:
-                    out = {'id': f'chatcmpl-{len(srv.requests)}', 'object': 'chat.completion', 'created': int(time.time()),
-                           'model': body.get('model', 'scripted'),
+                    out = {'id': f'chatcmpl-{len(srv.requests)}', 'object': 'chat.completion',
+                           'created': int(time.time()), 'model': body.get('model', 'scripted'),
                            'choices': [{'index': 0, 'finish_reason': step.get('finish_reason', 'stop'),
                                         'message': {'role': 'assistant', 'content': step.get('answer', '')}}],
                            'usage': {'prompt_tokens': 1, 'completion_tokens': 1, 'total_tokens': 2}}
-                else: out = {'error': {'message': step.get('answer', f'error {status}'), 'type': 'scripted', 'code': status}}
+                else:
+                    msg = step.get('answer', f'error {status}')
+                    out = {'error': {'message': msg, 'type': 'scripted', 'code': status}}
                 data = json.dumps(out).encode()
                 try:
                     self.send_response(status)
                     for k, v in step.get('headers', {}).items(): self.send_header(k, str(v))
-                    self.send_header('content-type', 'application/json'); self.send_header('content-length', str(len(data)))
+                    self.send_header('content-type', 'application/json')
+                    self.send_header('content-length', str(len(data)))
                     self.end_headers(); self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError): pass      # the client gave up (a timeout test)
         self._server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
@@ -245,6 +255,8 @@ def toy_responder(body: dict) -> str:
         return json.dumps([{'name': 'facial hair', 'description': 'beards and moustaches', 'editable': False},
                            {'name': 'eyewear', 'description': 'glasses', 'editable': False}])
     name = re.search(r'sub-types or variants of "([^"]+)"', text).group(1)
-    subs = {'facial hair': ['beard', 'moustache'], 'eyewear': ['glasses', 'sunglasses'], 'beard': ['goatee', 'full beard', 'stubble'],
-            'moustache': ['handlebar', 'pencil'], 'glasses': ['round glasses', 'square glasses'], 'sunglasses': ['aviator', 'mirrored']}
-    return json.dumps([{'name': s, 'description': f'a kind of {name}'} for s in subs.get(name, [f'{name} variant a', f'{name} variant b'])])
+    subs = {'facial hair': ['beard', 'moustache'], 'eyewear': ['glasses', 'sunglasses'],
+            'beard': ['goatee', 'full beard', 'stubble'], 'moustache': ['handlebar', 'pencil'],
+            'glasses': ['round glasses', 'square glasses'], 'sunglasses': ['aviator', 'mirrored']}
+    names = subs.get(name, [f'{name} variant a', f'{name} variant b'])
+    return json.dumps([{'name': s, 'description': f'a kind of {name}'} for s in names])
