@@ -423,7 +423,11 @@ class OpenAIBackend(VLMBackend):
                 if not r.choices: return ''
                 ch = r.choices[0]
                 if ch.finish_reason == 'length': log.warning('the answer was cut off at max_tokens=%s', self.max_tokens)
-                return ch.message.content or ''
+                content = ch.message.content or ''
+                thought = getattr(ch.message, 'reasoning_content', None) or getattr(ch.message, 'reasoning', None)
+                if not content.strip() and isinstance(thought, str) and thought.strip():   # servers that split reasoning off
+                    return f'<think>{thought}' + ('' if ch.finish_reason == 'length' else '</think>')
+                return content
             except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError) as e:
                 what = self._hide(f'{type(e).__name__}: {e}')
                 if attempt == self.retries:
