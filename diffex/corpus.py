@@ -558,11 +558,10 @@ def from_diffex(cls, d: dict|str|Path, # a DiffEx `{domain, categories}` object,
                 g.add(SemanticNode(item, _diffex_keywords(kws, [cat, item], problems)))
         else:
             for n in _diffex_keywords(v, [cat], problems): g.add(n)
-    if problems: raise CorpusError(f'{len(problems)} problem(s) in DiffEx file', problems, source)
     prov = {'source': 'diffex-reference-format', 'imported_from': source or '<dict>',
             'date': datetime.date.today().isoformat()}
     tree = cls(root, root.name, prov)
-    p = tree.problems()
+    p = problems + tree.problems()                               # every problem at once
     if p: raise CorpusError(f'{len(p)} problem(s) in DiffEx file', p, source)
     return tree
 
