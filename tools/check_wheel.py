@@ -30,7 +30,7 @@ def build(dest: Path) -> tuple[Path, list[str]]:
                        capture_output=True, text=True)
     out = r.stdout + r.stderr
     if r.returncode: sys.exit(f'pip wheel failed (exit {r.returncode}):\n{out}')
-    noise = [l for l in out.splitlines() if re.search(r'warn', l, re.I) and not l.startswith('WARNING: Location')]
+    noise = [s for s in out.splitlines() if re.search(r"warn", s, re.I) and not s.startswith("WARNING: Location")]
     return next(dest.glob(f'{PKG}-*.whl')), noise
 
 def check(whl: Path) -> list[str]:
@@ -53,7 +53,7 @@ def main(argv):
             whl, noise = build(out)
         elif argv: whl, noise = Path(argv[0]), []
         else: whl, noise = build(Path(d))
-        problems = [f'build output: {l}' for l in noise] + check(whl)
+        problems = [f"build output: {s}" for s in noise] + check(whl)
     for p in problems: print(p, file=sys.stderr)
     return 1 if problems else 0
 

@@ -4,11 +4,11 @@ Usage: python tools/run_nbs.py [NOTEBOOK ...] [--flags slow]
 Cells flagged with a `tst_flags` flag that is not forced, `#| eval: false` cells and `nbdev_export()` cells are
 skipped, as `nbdev_test` skips them. Run `nbdev_clean` afterwards.
 """
-import argparse, os, sys
+import argparse, os
 from pathlib import Path
 from execnb.shell import CaptureShell
 from nbdev.config import get_config
-from nbdev.process import first_code_ln, extract_directives
+from nbdev.process import extract_directives
 
 def _skipper(skip: set):
     def _pre(cell):
