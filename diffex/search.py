@@ -32,7 +32,7 @@ def mean_ci(x: Sequence[float], # the per-seed differences
     h = float(stats.t.ppf(0.5 + conf / 2, n - 1)) * se
     return m, se, m - h, m + h
 
-# %% ../nbs/04_search.ipynb #af68f17a
+# %% ../nbs/04_search.ipynb #65f6605c
 def plural(n: int,              # a count
            word: str,           # its noun, singular
            many: str|None = None, # the plural; None: `word` + 's'
@@ -86,14 +86,16 @@ class Effect:
                planned: int|None = None,     # seeds the run gives its top semantics; a one-seed estimate below that
                                              # is a screening estimate (None: unknown)
                verified: bool = False,       # append the share of checked edits that the verifier passed
+               label: bool = False,          # name the interval: '[95% CI +1.50, +2.50]'
               ) -> str:
-        "The effect as text: '+2.00 [+1.50, +2.50]', '+2.00 (1 seed, screening)', 'edit failed in all 3 seeds'."
+        "The effect as text: '+2.00 [+1.50, +2.50]', '+2.00 (1 seed, screening)', 'edit failed in every seed'."
         k, n = len(self.seeds), self.n
-        if self.status == 'failed': return f'edit failed in {"all " if k > 1 else ""}{plural(k, "seed")}'
+        if self.status == 'failed': return 'edit failed in every seed' if k > 1 else 'edit failed in its one seed'
         num = lambda v: f'{v:+.{digits}f}'
         if n >= 2:
             lo, hi = self.ci
-            s = f'{num(self.mean)} [{num(lo)}, {num(hi)}]' + (f' ({n} of {k} seeds)' if n < k else '')
+            name = f'{self.conf:.0%} CI ' if label else ''
+            s = f'{num(self.mean)} [{name}{num(lo)}, {num(hi)}]' + (f' ({n} of {k} seeds)' if n < k else '')
         elif k > 1: s = f'{num(self.mean)} (1 of {k} seeds, no interval)'
         else: s = f'{num(self.mean)} (1 seed, {"screening" if planned is not None and planned > 1 else "no interval"})'
         sr = self.success_rate
@@ -148,7 +150,7 @@ def edit_prompts(node, joint: bool = False) -> list[str]:
         n = n.parent
     return chain[::-1]
 
-# %% ../nbs/04_search.ipynb #a6af1d48
+# %% ../nbs/04_search.ipynb #d8c45af4
 RESCORE = ('top', 'kept')
 
 def _count(name: str, v, unit: str, none: str):
@@ -245,7 +247,7 @@ class SearchConfig:
         if self.rank != 'abs': out.append(f'ranked {self.rank}')
         return ', '.join(out)
 
-# %% ../nbs/04_search.ipynb #6f32763a
+# %% ../nbs/04_search.ipynb #9bc1c24e
 @dataclass
 class SearchLevel:
     "What one level of the search scored and kept."
@@ -280,7 +282,7 @@ class SearchResult:
     @property
     def edits(self) -> int: return sum(l.edits for l in self.levels)
 
-# %% ../nbs/04_search.ipynb #314899db
+# %% ../nbs/04_search.ipynb #990b0036
 def n_descendants(node) -> int:
     "Number of nodes below `node`."
     return sum(1 + n_descendants(c) for c in node.children)
@@ -351,7 +353,7 @@ def score_nodes(st: SearchState, nodes: list, # the search state and the nodes t
         st.added[p] = sum(len(e.seeds) for e in res[p].values()); st.spent += st.added[p]
     return nodes
 
-# %% ../nbs/04_search.ipynb #75be0aa1
+# %% ../nbs/04_search.ipynb #06cf2bc9
 def screen_level(st: SearchState, cands: list, # the search state and the level's candidates
                 ) -> list:
     "Score a level's candidates with the screening seeds; returns those scored (all, unless the budget ran out)."
@@ -362,7 +364,7 @@ def screen_level(st: SearchState, cands: list, # the search state and the level'
             + score_nodes(st, [c for c in cands if c.children], st.parent_seeds, fn)}
     return [c for c in cands if c.path_str in done]
 
-# %% ../nbs/04_search.ipynb #1742cbd1
+# %% ../nbs/04_search.ipynb #5858bfd8
 def retry_failed(st: SearchState, cands: list, # the search state and the screened candidates
                 ) -> list:
     "Screen again, with the next seed, the candidates whose every screening edit failed; returns those retried."
@@ -371,7 +373,7 @@ def retry_failed(st: SearchState, cands: list, # the search state and the screen
     failed = [c for c in cands if st.importance(c) == -math.inf and rest[0] not in st.seeds_of(c)]
     return score_nodes(st, failed, rest[:1]) if failed else []
 
-# %% ../nbs/04_search.ipynb #5c87b33f
+# %% ../nbs/04_search.ipynb #35d623c8
 def beam_order(cands: list, effects: dict, # the level's candidates and the effects so far
                rank: str = 'abs',          # what to rank by (see `importance`)
               ) -> Callable:
@@ -390,7 +392,7 @@ def choose_beam(cands: list, effects: dict, # the level's candidates and the eff
     kept = [c for c in ranked if config.beam_leaves or frontier(c)]
     return kept[:config.beam], ranked[:config.beam]
 
-# %% ../nbs/04_search.ipynb #c089ca2c
+# %% ../nbs/04_search.ipynb #24b729f3
 def complete_seeds(st: SearchState, nodes: list, # the search state and the nodes
                   ) -> list:
     "Every seed for `nodes`: the seeds each lacks (all, from `score`, after a cheaper screening); returns those scored."
@@ -426,7 +428,7 @@ def rescore_top(st: SearchState, tree, # the finished search's state and its tre
     if st.levels: st.levels[-1].seconds += time.time() - t0
     return done
 
-# %% ../nbs/04_search.ipynb #e04c574d
+# %% ../nbs/04_search.ipynb #73b1a969
 def search_level(st: SearchState, cands: list, # the search state and the level's candidates
                 ) -> list|None:
     """One level: screen, retry failed edits, choose the beam, re-score it, prune.
