@@ -4,18 +4,21 @@
 
 # %% ../nbs/10_cli.ipynb #0a149c00
 from __future__ import annotations
-import argparse, logging, math, os, sys
+import argparse, logging, os, sys
+from dataclasses import fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['HANDLERS', 'SUBCOMMANDS', 'UsageError', 'handler', 'corpus_arg', 'default_cache_dir', 'add_mine_args', 'make_backend',
-           'run_mine', 'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'run_demo',
-           'add_explain_args', 'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
+__all__ = ['HANDLERS', 'SUBCOMMANDS', 'UsageError', 'handler', 'corpus_arg', 'add_search_args', 'search_config',
+           'default_cache_dir', 'add_mine_args', 'make_backend', 'run_mine', 'add_demo_args', 'add_threads_arg',
+           'set_threads', 'print_ranking', 'run_demo', 'add_explain_args', 'load_classifier', 'load_editor',
+           'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
 import numpy as np
 from .corpus import SemanticTree, CorpusError
 from .mining import MiningError, OpenAIBackend, TransformersBackend, mine_corpus, IMAGE_SUFFIXES
+from .search import RANKS, RESCORE, SearchConfig, plural
 
 # %% ../nbs/10_cli.ipynb #f0d40cc5
 class UsageError(Exception):
@@ -34,7 +37,41 @@ def corpus_arg(value: str) -> SemanticTree:
     p = Path(value).expanduser()
     if p.exists(): return SemanticTree.load(p)
     if value.replace('-', '_').lower() in SemanticTree.builtins(): return SemanticTree.builtin(value)
-    raise UsageError(f'{value!r} is neither a corpus file nor a built-in corpus (built-ins: {", ".join(SemanticTree.builtins())})')
+    raise UsageError(f'{value!r} is neither a corpus file nor a built-in corpus '
+                     f'(built-ins: {", ".join(SemanticTree.builtins())})')
+
+# %% ../nbs/10_cli.ipynb #41851c52
+_OLD_ZERO = ('beam', 'screen')   # settings whose 'none' was spelt 0 before
+
+def _count_or_none(name: str):
+    "The argparse type of an optional count: a whole number, or 'none' (the API's None)."
+    def parse(s: str) -> int|None:
+        w = s.strip().lower()
+        if w == 'none' or (w == '0' and name in _OLD_ZERO): return None
+        try: return int(w)
+        except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number or 'none', got {s!r}") from None
+    return parse
+
+def add_search_args(g, # an argparse parser or argument group
+                   ):
+    "One option per `SearchConfig` field, its help text from the field's documentation; 'none' where the API says None."
+    helps, dflt = SearchConfig.field_help(), SearchConfig()
+    for f in fields(SearchConfig):
+        flag, d = '--' + f.name.replace('_', '-'), getattr(dflt, f.name)
+        h = helps[f.name].replace('None', 'none')
+        if isinstance(d, bool): g.add_argument(flag, action='store_true', help=h); continue
+        h += f' (default: {"none" if d is None else d}' + ('; 0 also means none)' if f.name in _OLD_ZERO else ')')
+        if f.name in ('rescore', 'rank'):
+            g.add_argument(flag, choices=RESCORE if f.name == 'rescore' else RANKS, default=d, help=h)
+        elif isinstance(d, float): g.add_argument(flag, type=float, default=d, metavar='X', help=h)
+        else: g.add_argument(flag, type=_count_or_none(f.name), default=d, metavar='N|none', help=h)
+
+def search_config(args) -> SearchConfig:
+    "The `SearchConfig` of parsed arguments; a bad value is a `UsageError` that names its option."
+    try: return SearchConfig(**{k: getattr(args, k) for k in SearchConfig.names()})
+    except (ValueError, TypeError) as e:
+        name, _, rest = str(e).partition(' ')
+        raise UsageError(f'--{name.replace("_", "-")} {rest.replace("None", "none")}') from None
 
 # %% ../nbs/10_cli.ipynb #c86930bd
 def default_cache_dir() -> Path:
@@ -56,32 +93,41 @@ def add_mine_args(p: argparse.ArgumentParser):
     p.add_argument('--out', default='corpus.json', help='where to write the corpus JSON (default corpus.json)')
     g = p.add_argument_group('backend')
     g.add_argument('--backend', choices=['openai', 'transformers'], default='openai',
-                   help='openai: any OpenAI-compatible chat-completions endpoint; transformers: a local image-text-to-text model')
+                   help='openai: any OpenAI-compatible chat-completions endpoint; '
+                        'transformers: a local image-text-to-text model')
     g.add_argument('--model', help='model name (openai; default $OPENAI_MODEL) or path / hub id (transformers)')
-    g.add_argument('--base-url', help='endpoint of an OpenAI-compatible server, e.g. http://localhost:8000/v1 (default $OPENAI_BASE_URL, else OpenAI)')
-    g.add_argument('--api-key-env', default='OPENAI_API_KEY', help='environment variable holding the API key (default OPENAI_API_KEY)')
+    g.add_argument('--base-url', help='endpoint of an OpenAI-compatible server, e.g. http://localhost:8000/v1 '
+                                      '(default $OPENAI_BASE_URL, else OpenAI)')
+    g.add_argument('--api-key-env', default='OPENAI_API_KEY',
+                   help='environment variable holding the API key (default OPENAI_API_KEY)')
     g.add_argument('--api-key', help=argparse.SUPPRESS)       # only to refuse it without echoing the key
     g.add_argument('--timeout', type=float, default=120.0, help='seconds per request (openai)')
-    g.add_argument('--retries', type=int, default=4, help='retries after rate limits, timeouts and server errors (openai)')
+    g.add_argument('--retries', type=int, default=4,
+                   help='retries after rate limits, timeouts and server errors (openai)')
     g.add_argument('--temperature', type=float, default=0.0, help='sampling temperature (openai; default 0)')
     g.add_argument('--max-tokens', type=int, default=2048, help='longest answer in tokens')
     g.add_argument('--device', default=None, help='device of a transformers model, e.g. cuda')
     m = p.add_argument_group('mining')
-    m.add_argument('--n-top', type=_pair, default=(5, 10), metavar='MIN,MAX', help='top-level families to ask for (default 5,10)')
-    m.add_argument('--n-children', type=_pair, default=(3, 8), metavar='MIN,MAX', help='sub-types to ask for per node (default 3,8)')
+    m.add_argument('--n-top', type=_pair, default=(5, 10), metavar='MIN,MAX',
+                   help='top-level families to ask for (default 5,10)')
+    m.add_argument('--n-children', type=_pair, default=(3, 8), metavar='MIN,MAX',
+                   help='sub-types to ask for per node (default 3,8)')
     m.add_argument('--max-images', type=int, default=8, help='sample images sent with a request (default 8)')
     m.add_argument('--no-expand-images', action='store_true', help='expand nodes from text alone (cheaper)')
-    m.add_argument('--cache-dir', default=None, help=f'request/answer cache (default $DIFFEX_CACHE/mining or ~/.cache/diffex/mining)')
+    m.add_argument('--cache-dir', default=None,
+                   help='request/answer cache (default $DIFFEX_CACHE/mining or ~/.cache/diffex/mining)')
     m.add_argument('--no-cache', action='store_true', help='do not cache requests and answers')
     m.add_argument('--offline', action='store_true', help='replay answers from the cache only; never call the model')
-    m.add_argument('--merge-with', metavar='CORPUS', help='merge the mined tree into this corpus (a file or a built-in name) before writing')
+    m.add_argument('--merge-with', metavar='CORPUS',
+                   help='merge the mined tree into this corpus (a file or a built-in name) before writing')
     m.add_argument('--author', help='recorded in the provenance')
     p.add_argument('-v', '--verbose', action='store_true', help='log every request')
 
 def make_backend(args):
     "The backend that `args` asks for."
     if args.backend == 'openai':
-        if not (args.model or os.environ.get('OPENAI_MODEL')): raise UsageError('--backend openai needs --model (or the environment variable OPENAI_MODEL)')
+        if not (args.model or os.environ.get('OPENAI_MODEL')):
+            raise UsageError('--backend openai needs --model (or the environment variable OPENAI_MODEL)')
         return OpenAIBackend(args.model, base_url=args.base_url, api_key_env=args.api_key_env, timeout=args.timeout,
                              retries=args.retries, temperature=args.temperature, max_tokens=args.max_tokens)
     if not args.model: raise UsageError('--backend transformers needs --model (a local path or a hub id)')
@@ -90,20 +136,21 @@ def make_backend(args):
 @handler('mine')
 def run_mine(args) -> int:
     "Mine a corpus from a folder of images and write it to `args.out`."
-    if args.api_key: raise UsageError('--api-key is not accepted: a key on a command line ends up in shell history and process lists; '
-                                      'put it in an environment variable and name that with --api-key-env')
+    if args.api_key: raise UsageError('--api-key is not accepted: a key on a command line ends up in shell history and '
+                                      'process lists; put it in an environment variable, named by --api-key-env')
     d = Path(args.images).expanduser()
     if not d.exists(): raise UsageError(f'images folder {args.images!r} does not exist')
     if not d.is_dir(): raise UsageError(f'{args.images!r} is not a folder (give a folder of sample images)')
-    if not any(f.suffix.lower() in IMAGE_SUFFIXES for f in d.iterdir()): raise UsageError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in {args.images!r}')
+    if not any(f.suffix.lower() in IMAGE_SUFFIXES for f in d.iterdir()):
+        raise UsageError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in {args.images!r}')
     if args.depth < 1: raise UsageError(f'--depth must be at least 1, got {args.depth}')
     if args.max_images < 1: raise UsageError(f'--max-images must be at least 1, got {args.max_images}')
     if args.offline and args.no_cache: raise UsageError('--offline replays the cache; it cannot go with --no-cache')
     base = corpus_arg(args.merge_with) if args.merge_with else None
     cache = None if args.no_cache else Path(args.cache_dir or default_cache_dir()).expanduser()
-    tree = mine_corpus(d, args.domain, make_backend(args), depth=args.depth, n_top=args.n_top, n_children=args.n_children,
-                       expand_with_images=not args.no_expand_images, max_images=args.max_images, cache_dir=cache,
-                       offline=args.offline, author=args.author)
+    tree = mine_corpus(d, args.domain, make_backend(args), depth=args.depth, n_top=args.n_top,
+                       n_children=args.n_children, expand_with_images=not args.no_expand_images,
+                       max_images=args.max_images, cache_dir=cache, offline=args.offline, author=args.author)
     if base is not None: tree = base.merge(tree)
     tree.save(args.out)
     print(tree.__str__(max_depth=2))
@@ -111,28 +158,29 @@ def run_mine(args) -> int:
     return 0
 
 # %% ../nbs/10_cli.ipynb #ca9b324d
-_BEAM_LEAVES_HELP = 'leaves take beam places too, so a kept leaf ends its branch (the beam as in DiffEx); default: the beam holds only semantics with children'
-
 def add_demo_args(p: argparse.ArgumentParser):
     "The options of `diffex demo`."
-    p.add_argument('--classifier', default='older', help='toy classifier to explain: older, formal, cheerful or hipster (default: older)')
+    p.add_argument('--classifier', default='older',
+                   help='toy classifier to explain: older, formal, cheerful or hipster (default: older)')
     p.add_argument('--images', type=int, default=2, help='number of generated faces (default: 2)')
     p.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
-    p.add_argument('--beam', type=int, default=3, help='beam width (default: 3)')
-    p.add_argument('--beam-leaves', action='store_true', help=_BEAM_LEAVES_HELP)
     p.add_argument('--seed', type=int, default=0, help='seed of the generated faces (default: 0)')
-    p.add_argument('--oracle', action='store_true', help='edit with exact counterfactuals instead of the diffusion model')
+    p.add_argument('--oracle', action='store_true',
+                   help='edit with exact counterfactuals instead of the diffusion model')
     p.add_argument('--out', type=Path, default=Path('diffex-demo'), help='report folder (default: ./diffex-demo)')
-    p.add_argument('--cache-dir', type=Path, default=None, help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
+    p.add_argument('--cache-dir', type=Path, default=None,
+                   help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     add_threads_arg(p)
+    add_search_args(p.add_argument_group('search'))
 
 def add_threads_arg(p):
     "The `--threads` option of the commands that run a model."
-    p.add_argument('--threads', type=int, default=None, help="torch CPU threads (default: torch's own choice; 1 when other processes keep the cores busy)")
+    p.add_argument('--threads', type=int, default=None,
+                   help="torch CPU threads (default: torch's own choice; 1 when other processes keep the cores busy)")
 
 def set_threads(n: int|None, log=print) -> int:
-    "Apply `--threads`; without it, warn when the cores are already busy, where torch's default threads slow down many times over."
+    "Apply `--threads`; without it, warn when the cores are already busy, where torch's default threads slow down."
     import torch
     if n is not None:
         if n < 1: raise UsageError(f'--threads must be at least 1, not {n}')
@@ -140,23 +188,17 @@ def set_threads(n: int|None, log=print) -> int:
     elif hasattr(os, 'getloadavg') and torch.get_num_threads() > 1:
         load, cores = os.getloadavg()[0], os.cpu_count() or 1
         if load > cores - 0.5:
-            log(f'note: the CPU is already busy (load average {load:.1f} on {cores} cores); torch\'s {torch.get_num_threads()} threads will '
-                f'compete with that work and can run many times slower. If this is slow, pass --threads 1.')
+            log(f'note: the CPU is already busy (load average {load:.1f} on {cores} cores); torch\'s '
+                f'{torch.get_num_threads()} threads will compete with that work and can run many times slower. '
+                'If this is slow, pass --threads 1.')
     return torch.get_num_threads()
 
-def _fmt_effect(e) -> str:
-    if e.status != 'ok': return 'edit failed'
-    lo, hi = e.ci
-    iv = f'[{lo:+.2f}, {hi:+.2f}]' if not math.isnan(lo) else '[n/a]'
-    sr = '' if e.success_rate is None else f'  verified {e.success_rate:.0%}'
-    return f'{e.mean:+.2f} {iv}{sr}'
-
 def print_ranking(ex, k: int = 8, causes=(), file=None):
-    "Print the top `k` semantic paths of an explanation, marking true causes."
+    "Print the top `k` semantic paths of an explanation (effects by `Effect.format`), marking true causes."
     for i, (p, effs) in enumerate(ex.top(k)):
         e = next(iter(effs.values()))
         mark = '  <- true cause' if p in causes else ''
-        print(f'  {i + 1:2d}. {p:34s} {_fmt_effect(e)}{mark}', file=file)
+        print(f'  {i + 1:2d}. {p:34s} {e.format(2, ex.n_seeds, verified=True)}{mark}', file=file)
 
 def _edit_cache(arg) -> Path|None:
     if arg is not None and str(arg).lower() == 'none': return None
@@ -167,78 +209,81 @@ def run_demo(args) -> int:
     import time
     from diffex import toyworld
     from diffex.explain import explain, aggregate
-    if args.classifier not in toyworld.RULES: raise UsageError(f'--classifier must be one of {", ".join(toyworld.RULES)}, not {args.classifier!r}')
-    if args.images < 1 or args.seeds < 1 or args.beam < 1: raise UsageError('--images, --seeds and --beam must be at least 1')
+    if args.classifier not in toyworld.RULES:
+        raise UsageError(f'--classifier must be one of {", ".join(toyworld.RULES)}, not {args.classifier!r}')
+    if args.images < 1 or args.seeds < 1: raise UsageError('--images and --seeds must be at least 1')
+    search = search_config(args)
     set_threads(args.threads)
     t0 = time.time()
     world = toyworld.load(diffusion=not args.oracle)
     name, causes = args.classifier, toyworld.causes(args.classifier)
     clf = world.classifier(name)
     editor = world.oracle() if args.oracle else world.editor(cache_dir=_edit_cache(args.cache_dir))
-    cause_attrs = [toyworld.EDITS[c] for c in causes]
     open_case = lambda f: (not toyworld.label(name, f) and f.hair_style != 'bald'
                            and not any(toyworld.has(f, c) for c in causes))
     faces = world.sample(args.images, seed=args.seed, where=open_case)
-    print(f'diffex demo: explaining the toy classifier "{name}" (true rule: {toyworld.RULES[name]["text"]}) on {len(faces)} faces')
+    print(f'diffex demo: explaining the toy classifier "{name}" (true rule: {toyworld.RULES[name]["text"]}) '
+          f'on {plural(len(faces), "face")}')
     print(f'  editor: {editor.name}; corpus: {world.corpus.domain} ({world.corpus.n_leaves} leaves); '
-          f'{args.seeds} seeds, beam {args.beam}{" (leaves in the beam)" if args.beam_leaves else ""}; loaded in {time.time() - t0:.1f} s')
+          f'{search.describe(args.seeds)}; loaded in {time.time() - t0:.1f} s')
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     exs = []
     for i, (f, im) in enumerate(faces):
-        ex = explain(im, clf, editor, world.corpus, name, seeds=args.seeds, beam=args.beam, beam_leaves=args.beam_leaves, verifier=world.verifier(),
+        ex = explain(im, clf, editor, world.corpus, name, seeds=args.seeds, search=search, verifier=world.verifier(),
                      progress=not args.quiet)
         exs.append(ex)
         ex.save(out/f'image_{i:02d}')
         print(f'\nface {i}: {toyworld.caption(f)}')
         print(f'  {name} score: original {ex.original_score:+.2f}, null edit {np.mean(list(ex.base.values())):+.2f}; '
-              f'{ex.cost["edits"]} edits, {ex.cost["unet_evals"]} UNet evaluations, {ex.cost["seconds"]:.0f} s')
+              f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, '
+              f'{ex.cost["seconds"]:.0f} s')
         print_ranking(ex, causes=causes)
     ds = aggregate(exs, [f'image_{i:02d}' for i in range(len(exs))])
     ds.save(out/'dataset.json')
     top = ds.top(len(causes))
     hits = len(set(top) & set(causes))
-    print(f'\nacross the {len(exs)} faces, the top {len(causes)}: {", ".join(top)}')
+    where = 'on the one face' if len(exs) == 1 else f'across the {len(exs)} faces'
+    print(f'\n{where}, the top {len(causes)}: {", ".join(top)}')
     print(f'true causes of "{name}": {", ".join(causes)} -> {hits} of {len(causes)} found at the top')
     _write_report(exs, ds, out)
     print(f'report: {out}/ (index.html, figures, explanations); total {time.time() - t0:.0f} s')
     return 0
 
 def _write_report(exs, ds, out: Path):
-    "HTML report and figures, when the plotting and report modules are installed."
-    try: from diffex import report
-    except ImportError: report = None
-    if report is not None and hasattr(report, 'write_report'):
-        report.write_report(exs, out, dataset=ds)
-    elif exs and hasattr(exs[0], 'to_html'):
-        for i, ex in enumerate(exs): ex.to_html(out/f'image_{i:02d}'/'report')
+    "The HTML report: a page per image and a front page."
+    from diffex.report import write_report
+    write_report(exs, out, dataset=ds)
 
 # %% ../nbs/10_cli.ipynb #770b3245
 def add_explain_args(p: argparse.ArgumentParser):
     "The options of `diffex explain`."
     g = p.add_argument_group('what to explain')
-    g.add_argument('--image', nargs='+', required=True, type=Path, help='image file(s); several images also get a dataset summary')
-    g.add_argument('--classifier', required=True, help='transformers classifier folder or hub id; clip:PATH_OR_ID (with --labels); or toy:NAME')
+    g.add_argument('--image', nargs='+', required=True, type=Path,
+                   help='image file(s); several images also get a dataset summary')
+    g.add_argument('--classifier', required=True,
+                   help='transformers classifier folder or hub id; clip:PATH_OR_ID (with --labels); or toy:NAME')
     g.add_argument('--labels', default=None, help='comma-separated class labels for clip: classifiers')
     g.add_argument('--target', required=True, help='target class: a name the classifier knows, or an index')
-    g.add_argument('--editor', required=True, help='Stable Diffusion / SDXL diffusers folder or hub id; or toy, toy-oracle')
+    g.add_argument('--editor', required=True,
+                   help='Stable Diffusion / SDXL diffusers folder or hub id; or toy, toy-oracle')
     g.add_argument('--corpus', required=True, help='corpus JSON file or built-in corpus name (e.g. faces, birds, toy)')
     s = p.add_argument_group('search')
-    s.add_argument('--beam', type=int, default=3, help='beam width; 0 = exhaustive (default: 3)')
-    s.add_argument('--beam-leaves', action='store_true', help=_BEAM_LEAVES_HELP)
-    s.add_argument('--depth', type=int, default=None, help='most levels of the tree (default: all)')
     s.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
-    s.add_argument('--screen', type=int, default=1, help='seeds each level is screened with before the beam gets all --seeds; 0 = every node gets every seed (default: 1)')
-    s.add_argument('--rescore', default='top', choices=['top', 'kept'], help='who gets all --seeds after screening: top = the final top --beam semantics; kept = every level\'s beam, for intervals on expanded parents too (default: top)')
-    s.add_argument('--screen-fidelity', type=float, default=1.0, help='share of the editor\'s inversion steps the one-seed screening pass uses; the semantics that get all --seeds are edited again at full steps (default: 1, screening at full steps)')
+    add_search_args(s)
+    s.add_argument('--screen-fidelity', type=float, default=1.0,
+                   help="share of the editor's inversion steps the screening pass uses; the semantics that get all "
+                        '--seeds are edited again at full steps (default: 1, screening at full steps)')
     s.add_argument('--directions', default='add', help='add, remove, or add,remove (default: add)')
-    s.add_argument('--score', default='logit', choices=['logit', 'logodds', 'prob'], help='what is tracked for the target (default: logit)')
-    s.add_argument('--joint', action='store_true', help='score a child together with its parent concept (DiffEx Algorithm 1)')
-    s.add_argument('--budget', type=int, default=None, help='most edits in all')
+    s.add_argument('--score', default='logit', choices=['logit', 'logodds', 'prob'],
+                   help='what is tracked for the target (default: logit)')
+    s.add_argument('--joint', action='store_true',
+                   help='score a child together with its parent concept (DiffEx Algorithm 1)')
     r = p.add_argument_group('running')
     r.add_argument('--out', type=Path, required=True, help='output folder')
     r.add_argument('--device', default=None, help='cuda or cpu (default: cuda if available)')
     r.add_argument('--fp16', action='store_true', help='half precision for the editor (GPU)')
-    r.add_argument('--cache-dir', type=Path, default=None, help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
+    r.add_argument('--cache-dir', type=Path, default=None,
+                   help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
     r.add_argument('--quiet', action='store_true', help='no progress bars')
     add_threads_arg(r)
 
@@ -248,7 +293,8 @@ def load_classifier(spec: str, labels: str|None = None, device: str|None = None)
     if spec.startswith('toy:'):
         from diffex import toyworld
         name = spec[4:]
-        if name not in toyworld.RULES: raise UsageError(f'no toy classifier {name!r}; there are {", ".join(toyworld.RULES)}')
+        if name not in toyworld.RULES:
+            raise UsageError(f'no toy classifier {name!r}; there are {", ".join(toyworld.RULES)}')
         return toyworld.load(diffusion=False).classifier(name)
     if spec.startswith('clip:'):
         if not labels: raise UsageError('a clip: classifier needs --labels "label one,label two"')
@@ -268,7 +314,8 @@ def load_editor(spec: str, cache_dir, device=None, fp16=False):
     p = Path(spec).expanduser()
     if not p.exists() and (spec.startswith(('.', '/', '~')) or spec.count('/') > 1):
         raise UsageError(f'--editor {spec!r}: no such folder')
-    return LeditsEditor.from_pretrained(spec, torch_dtype=torch.float16 if fp16 else None, device=device, cache_dir=cache_dir)
+    return LeditsEditor.from_pretrained(spec, torch_dtype=torch.float16 if fp16 else None, device=device,
+                                        cache_dir=cache_dir)
 
 @handler('explain')
 def run_explain(args) -> int:
@@ -276,12 +323,12 @@ def run_explain(args) -> int:
     for im in args.image:
         if not im.exists(): raise UsageError(f'--image {str(im)!r} does not exist')
     dirs = [d.strip() for d in args.directions.split(',') if d.strip()]
-    if not dirs or any(d not in ('add', 'remove') for d in dirs): raise UsageError(f'--directions must be add, remove or add,remove; not {args.directions!r}')
-    if args.beam < 0: raise UsageError('--beam must be 0 (exhaustive) or more')
+    if not dirs or any(d not in ('add', 'remove') for d in dirs):
+        raise UsageError(f'--directions must be add, remove or add,remove; not {args.directions!r}')
     if args.seeds < 1: raise UsageError('--seeds must be at least 1')
-    if args.screen < 0: raise UsageError('--screen must be 0 (no screening) or more')
-    if not 0 < args.screen_fidelity <= 1: raise UsageError(f'--screen-fidelity must be more than 0 and at most 1, not {args.screen_fidelity}')
-    if args.depth is not None and args.depth < 1: raise UsageError('--depth must be at least 1')
+    if not 0 < args.screen_fidelity <= 1:
+        raise UsageError(f'--screen-fidelity must be more than 0 and at most 1, not {args.screen_fidelity}')
+    search = search_config(args)
     set_threads(args.threads, log=lambda m: print(m, file=sys.stderr))
     tree = corpus_arg(args.corpus)
     clf = load_classifier(args.classifier, args.labels, args.device)
@@ -296,12 +343,13 @@ def run_explain(args) -> int:
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     exs = []
     for i, im in enumerate(args.image):
-        ex = explain(im, clf, editor, tree, target, seeds=args.seeds, screen=args.screen or None, rescore=args.rescore, screen_fidelity=args.screen_fidelity, beam=args.beam or None, beam_leaves=args.beam_leaves, depth=args.depth, directions=dirs,
-                     score=args.score, joint=args.joint, budget=args.budget, verifier=verifier, progress=not args.quiet)
+        ex = explain(im, clf, editor, tree, target, seeds=args.seeds, search=search, directions=dirs, score=args.score,
+                     verifier=verifier, joint=args.joint, screen_fidelity=args.screen_fidelity, progress=not args.quiet)
         folder = out/(f'image_{i:02d}' if len(args.image) > 1 else 'explanation')
         ex.save(folder); exs.append(ex)
         print(f'{im}: {args.score} of {ex.target!r}: null edit {np.mean(list(ex.base.values())):+.3f}; '
-              f'{ex.cost["edits"]} edits, {ex.cost["unet_evals"]} UNet evaluations, {ex.cost["seconds"]:.0f} s')
+              f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, '
+              f'{ex.cost["seconds"]:.0f} s')
         print_ranking(ex)
     ds = None
     if len(exs) > 1:
@@ -320,11 +368,11 @@ SUBCOMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     "The `diffex` argument parser with all its subcommands."
-    p = argparse.ArgumentParser(prog='diffex', description='Explain image classifiers by editing images along hierarchical semantic trees.',
-                                allow_abbrev=False)
+    about = 'Explain image classifiers by editing images along hierarchical semantic trees.'
+    p = argparse.ArgumentParser(prog='diffex', allow_abbrev=False, description=about)
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     for name, (help, adder) in SUBCOMMANDS.items():
-        sp = sub.add_parser(name, help=help, description=help, allow_abbrev=False)   # no '--api-key' for '--api-key-env'
+        sp = sub.add_parser(name, help=help, description=help, allow_abbrev=False)   # no --api-key for --api-key-env
         globals()[adder](sp)
     return p
 

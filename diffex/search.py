@@ -165,7 +165,7 @@ def _count(name: str, v, unit: str, none: str):
 class SearchConfig:
     "The settings of `beam_search`, checked when made (ValueError out of range, TypeError of a wrong type)."
     beam: int|None = 3            # semantics kept per level; None: all of them (exhaustive search)
-    beam_leaves: bool = False     # leaves take beam places too, a kept leaf ending its branch; False: parents only
+    beam_leaves: bool = False     # leaves take beam places too (a kept leaf ends its branch), not only parents
     screen: int|None = 1          # seeds a level is screened with; the strongest get the rest later; None: no screening
     screen_parents: int|None = None # seeds a node with children is screened with (its edit samples); None: as screen
     rescore: str = 'top'          # 'top': the final top beam gets every seed after screening; 'kept': each level's beam
