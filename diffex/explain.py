@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['interactive', 'SearchProgress', 'ImageScorer', 'classifier_scores', 'Explanation', 'effect_bar', 'explain',
+__all__ = ['can_redraw', 'SearchProgress', 'ImageScorer', 'classifier_scores', 'Explanation', 'effect_bar', 'explain',
            'screen_editor', 'DatasetExplanation', 'aggregate', 'explain_dataset']
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
@@ -26,7 +26,7 @@ from .search import (Effect, SearchConfig, SearchLevel, SearchResult, beam_searc
                            mean_ci, plural)
 
 # %% ../nbs/05_explain.ipynb #2c644479
-def interactive(file=None, # the stream progress is written to; None: sys.stderr
+def can_redraw(file=None,  # the stream progress is written to; None: sys.stderr
                ) -> bool:
     "Whether progress can redraw in place: `file` is a terminal, or this is a Jupyter kernel."
     f = file or sys.stderr
@@ -39,10 +39,10 @@ class SearchProgress:
     "Progress of a search, stage by stage: a tqdm bar per stage where it can redraw, else one plain line per stage."
     def __init__(self, enabled: bool = True, # False: show nothing
                  file=None,                  # where lines and bars go; None: sys.stderr
-                 live: bool|None = None,     # bars (True) or lines (False); None: bars where `interactive`
+                 live: bool|None = None,     # bars (True) or lines (False); None: bars where `can_redraw`
                 ):
         self.enabled, self.file = enabled, file
-        self.live = interactive(file) if live is None else live
+        self.live = can_redraw(file) if live is None else live
         self.stage, self.bar, self.total, self.done, self.t0 = None, None, 0, 0, 0.0
 
     def start(self, name: str): # the stage, e.g. 'level 1'; 'top' is the re-scoring of the final top
