@@ -5,19 +5,21 @@
 # %% ../nbs/02_classifiers.ipynb #cda32e08
 from __future__ import annotations
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 # %% auto #0
 __all__ = ['SCORE_KINDS', 'SCORES', 'PROB_CLIP', 'scores_from_logits', 'as_logits', 'scores_from_outputs', 'check_outputs',
            'Classifier', 'TorchClassifier', 'HFClassifier', 'clip_context', 'CLIPZeroShot', 'FunctionClassifier',
-           'ExpectedValue', 'OnnxClassifier', 'Verifier', 'CLIPVerifier']
+           'ExpectedValue', 'OnnxClassifier', 'Verifier', 'CLIPVerifier', 'Observation']
 
 # %% ../nbs/02_classifiers.ipynb #da4c0a93
 import numpy as np
 import torch
 from torch import nn
 from PIL import Image
+from fastcore.basics import patch
 
 # %% ../nbs/02_classifiers.ipynb #1a039451
 from .images import load_image
@@ -460,15 +462,75 @@ class CLIPVerifier(Verifier):
         return tok(list(prompts), padding=True, truncation=True, max_length=self.context, return_tensors='pt').to(self.device)
 
     @torch.no_grad()
-    def _sims(self, images, prompts):
-        t = self._tokens(prompts)
-        te = self.model.get_text_features(**t); te = te if isinstance(te, torch.Tensor) else te.pooler_output
+    def _text_features(self, prompts) -> np.ndarray:
+        "Unit-norm text embeddings (n, d)."
+        te = self.model.get_text_features(**self._tokens(prompts))
+        te = te if isinstance(te, torch.Tensor) else te.pooler_output
+        return (te / te.norm(dim=-1, keepdim=True)).cpu().numpy()
+
+    @torch.no_grad()
+    def _image_features(self, images) -> np.ndarray:
+        "Unit-norm image embeddings (n, d)."
         x = self.processor.image_processor(images=list(images), return_tensors='pt')['pixel_values'].to(self.device)
         ie = self.model.get_image_features(pixel_values=x); ie = ie if isinstance(ie, torch.Tensor) else ie.pooler_output
-        te, ie = te / te.norm(dim=-1, keepdim=True), ie / ie.norm(dim=-1, keepdim=True)
-        return (ie * te).sum(-1).cpu().numpy()
+        return (ie / ie.norm(dim=-1, keepdim=True)).cpu().numpy()
+
+    def _sims(self, images, prompts) -> np.ndarray:
+        "Cosine similarity of each image with its prompt (n,)."
+        return (self._image_features(images) * self._text_features(prompts)).sum(-1)
 
     def verify(self, edited, null, paths, prompts, directions):
         after, before = self._sims(edited, prompts), self._sims([null] * len(edited), prompts)
         sign = np.array([1 if d == 'add' else -1 for d in directions])
         return [bool(v) for v in (sign * (after - before) >= self.margin)]
+
+# %% ../nbs/02_classifiers.ipynb #54e1a385
+@dataclass
+class Observation:
+    "What a verifier saw on one edited image against its null edit."
+    happened: bool|None          # the asked-for edit happened (None: cannot tell)
+    changes: dict|None = None    # attribute (corpus path) -> signed change vs the null edit, the asked-for one included;
+                                 # None: this verifier reads no other attribute
+    own: tuple = ()              # the keys of `changes` that the edit asked for
+
+    @property
+    def side_effects(self) -> dict|None:
+        "The changes other than the asked-for ones (None when the verifier cannot tell)."
+        if self.changes is None: return None
+        return {a: v for a, v in self.changes.items() if a not in self.own and v != 0}
+
+    def to_dict(self) -> dict: return dict(happened=self.happened, changes=self.changes, own=list(self.own))
+    @classmethod
+    def from_dict(cls, d: dict) -> Observation: return cls(d.get('happened'), d.get('changes'), tuple(d.get('own', ())))
+
+# %% ../nbs/02_classifiers.ipynb #f6302634
+@patch
+def observe(self: Verifier,
+            edited: list[Image.Image], # the edited images
+            null: Image.Image,         # the null edit they came from
+            paths: list[str],          # corpus path of each edit
+            prompts: list[str],        # edit prompt of each edit
+            directions: list[str],     # 'add' or 'remove' per edit
+            others: dict|None = None,  # other attributes to read: corpus path -> prompt (verifiers with a text side)
+           ) -> list[Observation]:     # one per edited image
+    "Whether each edit happened and, where the verifier can read them, its side effects. Default: `verify` only."
+    return [Observation(v) for v in self.verify(edited, null, paths, prompts, directions)]
+
+# %% ../nbs/02_classifiers.ipynb #b9651cf5
+@patch
+def observe(self: CLIPVerifier, edited, null, paths, prompts, directions, others=None):
+    "Observations with CLIP similarity changes (after - before) for the asked-for prompt and for each of `others`."
+    others = {k: v for k, v in (others or {}).items()}
+    keys, texts = list(others), list(others.values())
+    own_after, own_before = self._sims(edited, prompts), self._sims([null] * len(edited), prompts)
+    if keys:
+        ie, ne = self._image_features(edited), self._image_features([null])
+        te = self._text_features(texts)
+        delta = (ie @ te.T) - (ne @ te.T)                       # (n edits, n others)
+    out = []
+    for i, (path, d) in enumerate(zip(paths, directions)):
+        ch = float(own_after[i] - own_before[i])
+        changes = {path: ch}
+        if keys: changes.update({k: float(x) for k, x in zip(keys, delta[i]) if k != path and abs(x) >= self.margin})
+        out.append(Observation(bool((ch if d == 'add' else -ch) >= self.margin), changes, own=(path,)))
+    return out
