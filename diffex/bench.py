@@ -5,14 +5,16 @@
 # %% ../nbs/11_bench.ipynb #31f662f8
 from __future__ import annotations
 import argparse, contextlib, json, os, platform, random, shutil, statistics, subprocess, sys, tempfile, threading, time
-from dataclasses import dataclass, field, asdict, replace
+from dataclasses import dataclass, asdict
 from pathlib import Path
+from typing import Sequence
 
 # %% auto #0
-__all__ = ['SECTIONS', 'DIFFEX_CASE', 'REFERENCE_CASE', 'COLUMNS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES', 'Meter',
-           'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier', 'toy_editor', 'BenchConfig',
-           'compare', 'oracle_precision', 'corpus_scaling', 'seed_scaling', 'batch_scaling', 'accelerate_scaling',
-           'sd15_random_pipeline', 'gpu_rows', 'machine_info', 'BenchResult', 'run', 'main']
+__all__ = ['SECTIONS', 'DIFFEX_CASE', 'REFERENCE_CASE', 'COLUMNS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES',
+           'IMPORT_CASES', 'HEAVY_MODULES', 'Meter', 'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus',
+           'toy_classifier', 'toy_editor', 'BenchConfig', 'compare', 'oracle_precision', 'corpus_scaling',
+           'seed_scaling', 'batch_scaling', 'accelerate_scaling', 'sd15_random_pipeline', 'gpu_rows', 'import_times',
+           'import_rows', 'machine_info', 'BenchResult', 'run', 'main']
 
 # %% ../nbs/11_bench.ipynb #b06ed1d0
 import numpy as np
@@ -127,7 +129,7 @@ def _release(ed):
     if c is not None: c.remove()
 
 # %% ../nbs/11_bench.ipynb #d2eb8161
-SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'accelerate', 'gpu')
+SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'accelerate', 'gpu', 'imports')
 
 @dataclass
 class BenchConfig:
@@ -155,6 +157,7 @@ class BenchConfig:
     gpu_corpus: int = 100          # leaves of the toy model's GPU explanation
     world: str|None = None         # toy world folder of the trained classifiers (None: the package's)
     corpus_leaves: int|None = None # corpus of the comparison and seeds rows: None = the toy corpus, else `scaled_corpus(n)`
+    import_runs: int = 3           # fresh processes per statement of the import rows (the median is reported)
 
     def corpus(self) -> SemanticTree:
         return SemanticTree.builtin('toy') if self.corpus_leaves is None else scaled_corpus(self.corpus_leaves)
@@ -163,7 +166,7 @@ class BenchConfig:
     def quick(cls, **kw) -> BenchConfig:
         "A smoke run: every section, tiny sizes."
         return cls(**{**dict(steps=1, images=1, oracle_images=3, sizes=(10, 40), seed_counts=(1, 2), batch_sizes=(1, 4),
-                             batch_prompts=4, dataset_images=2, corpus_leaves=10), **kw})
+                             batch_prompts=4, dataset_images=2, corpus_leaves=10, import_runs=1), **kw})
 
 # %% ../nbs/11_bench.ipynb #45b41e73
 DIFFEX_CASE, REFERENCE_CASE = 'diffex (3 seeds screened with 1, beam 3, full depth)', 'DiffEx reference (4 seeds, beam 8, top 25)'   # the comparison's row names
@@ -421,6 +424,51 @@ def gpu_rows(cfg: BenchConfig, log=print,
 GPU_CASES = ['SD 1.5 architecture (random weights), 512 px: edits/s and peak memory by K; fp16 / bf16 / fp32; fp16 with torch.compile',
              'toy model: seconds per explanation, 100-leaf corpus']
 
+# %% ../nbs/11_bench.ipynb #249a4cb9
+IMPORT_CASES = ('import diffex', 'import diffex.explain', 'import diffex.search',
+                'from diffex import toyworld; toyworld.load()')
+HEAVY_MODULES = ('diffusers', 'transformers', 'torch', 'scipy')
+_TIMED = ('import json, sys, time\nt = time.perf_counter()\nexec(sys.argv[1])\ndt = time.perf_counter() - t\n'
+          'print(json.dumps([dt, [m for m in sys.argv[2:] if m in sys.modules]]))')
+
+def import_times(statements: Sequence[str] = IMPORT_CASES, # Python statements, each timed on its own
+                 runs: int = 3,                            # fresh processes per statement; the median is reported
+                 log=print,                                # called with one line per statement (None: silent)
+                ) -> list[dict]:
+    """Wall seconds of each statement in `runs` fresh Python processes (one torch thread): one dict per statement with
+    `statement`, `seconds` (median), `runs` and `modules` (those of `HEAVY_MODULES` it loaded). `RuntimeError` if a
+    statement fails."""
+    if runs < 1: raise ValueError(f'runs must be >= 1, got {runs}')
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'HF_HUB_OFFLINE': '1',
+           'TRANSFORMERS_VERBOSITY': 'error'}
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    if log: log(f'import times: median of {runs} fresh process(es), 1 torch thread; load average {load:.1f} '
+                f'on {os.cpu_count()} cores')
+    out = []
+    for st in statements:
+        secs = []
+        for _ in range(runs):
+            r = subprocess.run([sys.executable, '-c', _TIMED, st, *HEAVY_MODULES], capture_output=True, text=True,
+                               env=env, timeout=600)
+            if r.returncode: raise RuntimeError(f'{st!r} failed in a fresh process:\n{r.stderr[-2000:]}')
+            dt, mods = json.loads(r.stdout.strip().splitlines()[-1])
+            secs.append(dt)
+        d = dict(statement=st, seconds=statistics.median(secs), runs=secs, modules=mods)
+        if log:
+            not_ = [m for m in HEAVY_MODULES if m not in mods]
+            log(f"  {st}: {d['seconds']:.2f}s (runs {' '.join(f'{s:.2f}' for s in secs)}); loads "
+                f"{', '.join(mods) or 'none'}{'; not ' + ', '.join(not_) if not_ else ''}")
+        out.append(d)
+    return out
+
+def import_rows(cfg: BenchConfig, log=print) -> tuple:
+    "The import rows: `import_times` of `IMPORT_CASES` with `cfg.import_runs` processes each."
+    res = import_times(IMPORT_CASES, cfg.import_runs, log)
+    note = "median of {} fresh processes, 1 torch thread; loads {}"
+    rows = [_row('imports', d['statement'], seconds=d['seconds'],
+                 note=note.format(len(d['runs']), ', '.join(d['modules']) or 'none')) for d in res]
+    return rows, res
+
 # %% ../nbs/11_bench.ipynb #78f51264
 def machine_info() -> dict:
     "What the figures were measured on."
@@ -487,7 +535,8 @@ def run(cfg: BenchConfig|None = None, log=print) -> BenchResult:
     machine = machine_info()
     with _threads(cfg.threads):
         for name, fn in [('compare', compare), ('oracle', oracle_precision), ('corpus', corpus_scaling), ('seeds', seed_scaling),
-                         ('batch', batch_scaling), ('accelerate', accelerate_scaling), ('gpu', gpu_rows)]:
+                         ('batch', batch_scaling), ('accelerate', accelerate_scaling), ('gpu', gpu_rows),
+                         ('imports', import_rows)]:
             if name not in cfg.sections: continue
             log(f'[{time.perf_counter() - t0:6.0f}s] {name}')
             out = fn(cfg, log)

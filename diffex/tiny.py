@@ -138,7 +138,8 @@ def tiny_clip(words=('a', 'photo', 'of', 'old', 'young', 'person', 'beard', 'goa
               seed: int = 0): # seed of the random weights
     "A tiny random `transformers.CLIPModel` (eval mode) and its `CLIPProcessor` (16 px images), built in code."
     import torch
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTextConfig, CLIPVisionConfig
+    from transformers import CLIPConfig, CLIPModel, CLIPProcessor, CLIPTextConfig, CLIPVisionConfig
+    from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil   # no torchvision needed
     tok = bpe_tokenizer(words, max_length=16)
     torch.manual_seed(seed)
     tc = CLIPTextConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
@@ -147,7 +148,7 @@ def tiny_clip(words=('a', 'photo', 'of', 'old', 'young', 'person', 'beard', 'goa
     vc = CLIPVisionConfig(image_size=16, patch_size=8, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
                           num_attention_heads=2)
     cfg = CLIPConfig(text_config=tc.to_dict(), vision_config=vc.to_dict(), projection_dim=8)
-    ip = CLIPImageProcessor(size={'shortest_edge': 16}, crop_size={'height': 16, 'width': 16})
+    ip = CLIPImageProcessorPil(size={'shortest_edge': 16}, crop_size={'height': 16, 'width': 16})
     return CLIPModel(cfg).eval(), CLIPProcessor(image_processor=ip, tokenizer=tok)
 
 # %% ../nbs/00a_tiny.ipynb #b8a8d051
