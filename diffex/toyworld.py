@@ -11,11 +11,11 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['FAMILIES', 'HAIR_RGB', 'SKIN_RGB', 'BG_RGB', 'FACIAL_HAIR_RGB', 'SIZE', 'PHRASES', 'COARSE', 'DISTRACTOR_WORDS',
-           'MAX_TOKENS', 'PIXEL_CLIP', 'RULES', 'EDITS', 'TOY_EDIT', 'Face', 'sample_face', 'render', 'image_grid',
-           'phrases', 'caption', 'toy_words', 'toy_tokenizer', 'toy_unet', 'toy_text_encoder', 'toy_schedulers',
-           'to_tensor', 'to_pil', 'latents', 'toy_pipeline', 'ToyCNN', 'label', 'causes', 'has', 'counterfactual',
-           'draw', 'face_of', 'toy_prompt_paths', 'OracleEditor', 'probe_read', 'ProbeVerifier', 'ToyWorld', 'load',
-           'RuleClassifier']
+           'MAX_TOKENS', 'PIXEL_CLIP', 'RULES', 'EDITS', 'VALUE_PATHS', 'TOY_EDIT', 'Face', 'sample_face', 'render',
+           'image_grid', 'phrases', 'caption', 'toy_words', 'toy_tokenizer', 'toy_unet', 'toy_text_encoder',
+           'toy_schedulers', 'to_tensor', 'to_pil', 'latents', 'toy_pipeline', 'ToyCNN', 'label', 'causes', 'has',
+           'counterfactual', 'draw', 'face_of', 'toy_prompt_paths', 'OracleEditor', 'probe_read', 'read_changes',
+           'own_paths', 'ProbeVerifier', 'ToyWorld', 'load', 'RuleClassifier']
 
 # %% ../nbs/08_toyworld.ipynb #125a1f85
 import numpy as np
@@ -391,7 +391,7 @@ def counterfactual(face: Face, path: str, direction: str = 'add', seed: int = 0)
 
 # %% ../nbs/08_toyworld.ipynb #49902286
 from .editing import Editor, image_digest
-from .classifiers import TorchClassifier, Verifier, load_image
+from .classifiers import TorchClassifier, Verifier, Observation, load_image
 
 # %% ../nbs/08_toyworld.ipynb #ca08e339
 _DRAWN: dict = {}
@@ -449,6 +449,26 @@ def probe_read(probe: ToyCNN, images: list) -> list[dict]:
         res.append(d)
     return res
 
+VALUE_PATHS = {fv: p for p, fv in EDITS.items() if fv[1] is not None}   # (family, value) -> corpus path
+
+def read_changes(before: dict, # a probe read of the null edit
+                 after: dict,  # a probe read of the edit
+                ) -> dict:     # corpus path -> +1 (appeared) or -1 (vanished)
+    "Signed changes between two probe reads, keyed by corpus path ('none' and a bald head's colour are absences)."
+    out = {}
+    for fam in FAMILIES:
+        b, a = before[fam], after[fam]
+        if a == b: continue
+        if (fam, a) in VALUE_PATHS: out[VALUE_PATHS[fam, a]] = 1.0
+        if (fam, b) in VALUE_PATHS: out[VALUE_PATHS[fam, b]] = -1.0
+    return out
+
+def own_paths(path: str) -> tuple:
+    "The corpus paths an edit of `path` may change on purpose: its family's values (hair style also moves hair colour)."
+    if path not in EDITS: return ()
+    fams = {EDITS[path][0]} | ({'hair_color'} if EDITS[path][0] == 'hair_style' else set())
+    return tuple(p for (f, _), p in VALUE_PATHS.items() if f in fams)
+
 def _has(attrs: dict, path: str) -> bool:
     fam, v = EDITS[path]
     return attrs[fam] != 'none' if v is None else attrs[fam] == v
@@ -461,6 +481,11 @@ class ProbeVerifier(Verifier):
         reads = probe_read(self.probe, list(edited))
         return [None if p not in EDITS else (_has(r, p) if d == 'add' else not _has(r, p))
                 for r, p, d in zip(reads, paths, directions)]
+    def observe(self, edited, null, paths, prompts, directions, others=None):
+        "Whether each edit happened, and every family the probe reads differently than on `null`, as path changes."
+        base, reads = probe_read(self.probe, [null])[0], probe_read(self.probe, list(edited))
+        happened = self.verify(edited, null, paths, prompts, directions)
+        return [Observation(h, read_changes(base, r), own_paths(p)) for h, r, p in zip(happened, reads, paths)]
     def changed(self, edited, null, path: str|None = None) -> list[list[str]]:
         "Per edited image, the families read differently than on `null` (excluding `path`'s own family)."
         base = probe_read(self.probe, [null])[0]
