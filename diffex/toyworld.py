@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json, logging, random, re
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # %% auto #0
@@ -513,7 +513,16 @@ class ToyWorld:
     nets: dict          # name -> ToyCNN with one head
     corpus: object      # the toy `SemanticTree`
     info: dict          # what heads.json says: heads, rules, held-out accuracies
-    pipe: object = None # the LEDITS++ pipeline (None if loaded with diffusion=False)
+    diffusion: bool = True  # the miniature Stable Diffusion is available (loaded on first use of `pipe`)
+    _pipe: object = field(default=None, repr=False)
+
+    @property
+    def pipe(self):
+        "The toy LEDITS++ pipeline, loaded (diffusers imported) on first use; None if loaded with diffusion=False."
+        if self._pipe is None and self.diffusion: self._pipe = toy_pipeline(self.folder/'sd')
+        return self._pipe
+    @pipe.setter
+    def pipe(self, p): self._pipe, self.diffusion = p, p is not None   # benchmarks swap in other checkpoints
 
     def classifier(self, name: str = 'older'):
         "Toy classifier `name` as a `TorchClassifier` with classes [`not name`, `name`]."
@@ -546,14 +555,14 @@ class ToyWorld:
 
     def __repr__(self):
         acc = self.info.get('held_out_accuracy', {})
-        return (f'ToyWorld({str(self.folder)!r}: diffusion={"loaded" if self.pipe is not None else "no"}, '
+        return (f'ToyWorld({str(self.folder)!r}: diffusion={"yes" if self.diffusion else "no"}, '
                 f'classifiers={list(self.nets)}, corpus={self.corpus.n_leaves} leaves, '
                 f'classifier accuracy={ {k: round(v, 3) for k, v in acc.items() if k != "probe"} })')
 
 def load(folder: str|Path|None = None, # a toy world folder; default: the one shipped in the package
          diffusion: bool = True,        # also load the miniature Stable Diffusion
         ) -> ToyWorld:
-    "Load the toy world, offline."
+    "Load the toy world, offline. The diffusion model is read on first use (`world.pipe`, `world.editor()`)."
     from diffex.corpus import SemanticTree
     folder = Path(folder) if folder else _data_dir()
     need = ['probes.safetensors', 'classifiers.safetensors', 'heads.json']
@@ -562,8 +571,10 @@ def load(folder: str|Path|None = None, # a toy world folder; default: the one sh
     info = json.loads((folder/'heads.json').read_text())
     probe = _load_cnn(folder/'probes.safetensors', '', info['probe']['heads'], info['probe']['width'])
     nets = {n: _load_cnn(folder/'classifiers.safetensors', f'{n}.', {n: 2}, c['width']) for n, c in info['classifiers'].items()}
-    pipe = toy_pipeline(folder/'sd') if diffusion else None
-    return ToyWorld(folder, probe, nets, SemanticTree.builtin('toy'), info, pipe)
+    if diffusion and not (folder/'sd'/'model_index.json').exists():
+        raise FileNotFoundError(f'{folder/"sd"} holds no toy diffusion model (no model_index.json): reinstall diffex, '
+                                'or load with diffusion=False')
+    return ToyWorld(folder, probe, nets, SemanticTree.builtin('toy'), info, diffusion)
 
 # %% ../nbs/08_toyworld.ipynb #c14ce68b
 from .classifiers import Classifier
