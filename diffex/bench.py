@@ -482,8 +482,8 @@ def import_times(statements: Sequence[str] = IMPORT_CASES, # Python statements, 
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'HF_HUB_OFFLINE': '1',
            'TRANSFORMERS_VERBOSITY': 'error'}
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
-    if log: log(f'import times: median of {runs} fresh process(es), 1 torch thread; load average {load:.1f} '
-                f'on {os.cpu_count()} cores')
+    if log: log(f'import times: median of {plural(runs, "fresh process", "fresh processes")}, 1 torch thread; '
+                f'load average {load:.1f} on {os.cpu_count()} cores')
     out = []
     for st in statements:
         secs = []
@@ -504,9 +504,9 @@ def import_times(statements: Sequence[str] = IMPORT_CASES, # Python statements, 
 def import_rows(cfg: BenchConfig, log=print) -> tuple:
     "The import rows: `import_times` of `IMPORT_CASES` with `cfg.import_runs` processes each."
     res = import_times(IMPORT_CASES, cfg.import_runs, log)
-    note = "median of {} fresh processes, 1 torch thread; loads {}"
     rows = [_row('imports', d['statement'], seconds=d['seconds'],
-                 note=note.format(len(d['runs']), ', '.join(d['modules']) or 'none')) for d in res]
+                 note=f"median of {plural(len(d['runs']), 'fresh process', 'fresh processes')}, 1 torch thread; "
+                      f"loads {', '.join(d['modules']) or 'none'}") for d in res]
     return rows, res
 
 # %% ../nbs/11_bench.ipynb #78f51264
