@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_explain.ipynb #1cf2dc39
 from __future__ import annotations
-import base64, io, json, math, os, re, shutil, sys, time
+import base64, difflib, html, inspect, io, json, math, os, shutil, sys, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Sequence
@@ -19,9 +19,9 @@ from PIL import Image
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 import diffex
-from .corpus import SemanticTree
+from .corpus import SemanticTree, file_stem
 from .classifiers import Classifier, Verifier, load_image
-from .editing import Editor
+from .editing import Editor, image_digest
 from .search import (Effect, SearchConfig, SearchLevel, SearchResult, beam_search, edit_prompts, importance,
                            mean_ci, plural)
 
@@ -80,24 +80,25 @@ class SearchProgress:
 class ImageScorer:
     "Effects of semantics on one image, for one classifier, target and editor."
     def __init__(self, image, classifier: Classifier, editor: Editor, target: int|str,
-                 seeds: int|Sequence[int] = (0, 1, 2), directions: Sequence[str] = ('add',), score: str = 'logit',
+                 seeds: int|Sequence[int] = (0, 1, 2), directions: Sequence[str] = ('add',), score: str|None = None,
                  verifier: Verifier|None = None, joint: bool = False, keep_images: bool = True,
                  progress: bool|SearchProgress = False): # a search's `SearchProgress`, or True for a stage per call
         self.image = load_image(image)
         self.classifier, self.editor, self.verifier = classifier, editor, verifier
         self.target, self.t_idx = target, classifier.target_index(target)
         seeds = range(seeds) if isinstance(seeds, (int, np.integer)) else seeds
-        self.seeds, self.directions, self.kind, self.joint = list(seeds), list(directions), score, joint
+        self.kind = score or getattr(classifier, 'default_score', 'logit')   # None: the classifier's own score
+        self.seeds, self.directions, self.joint = list(seeds), list(directions), joint
         self.keep_images = keep_images
         self.own_progress = not isinstance(progress, SearchProgress)
         self.progress = SearchProgress(bool(progress)) if self.own_progress else progress
         if not self.seeds: raise ValueError('at least one seed is needed')
         for d in self.directions:
             if d not in ('add', 'remove'): raise ValueError(f"directions must be 'add' and/or 'remove', not {d!r}")
+        self.original_score = float(self._score([self.image])[0])   # checks the classifier before any edit is paid
         self.invs = {s: editor.invert(self.image, seed=s) for s in self.seeds}
         self.null = {s: editor.reconstruct(self.invs[s]) for s in self.seeds}
         self.base = dict(zip(self.seeds, self._score(list(self.null.values()))))
-        self.original_score = float(self._score([self.image])[0])
         self.images, self.edits = {}, 0
 
     def _score(self, images):
@@ -130,18 +131,23 @@ class ImageScorer:
         if self.own_progress: self.progress.finish()
         return res
 
-def classifier_scores(classifier, images, target: int, kind: str) -> np.ndarray:
-    "Scores of class `target` for `images` (a thin wrapper, so that the cost of classifying is in one place)."
-    from diffex.classifiers import scores_from_logits
-    return scores_from_logits(classifier.logits(images), target, kind)
+def classifier_scores(classifier: Classifier, # the model being explained
+                      images,                 # a list of images (PIL, paths or arrays)
+                      target: int|str,        # the class, label or value (name or index)
+                      kind: str|None = None,  # 'logit', 'logodds', 'prob' or 'value'; None: `classifier.default_score`
+                     ) -> np.ndarray:
+    """The `kind` score of `target` per image, float64 (N,), by `Classifier.score` (so a multi-label model is read as
+    independent labels and a regression model as its value); one place, so that the cost of classifying is in one place.
+    Raises ValueError for a kind that does not fit the model and for outputs that fail the classifier's checks."""
+    return classifier.score(images, target, kind)
 
 # %% ../nbs/05_explain.ipynb #836f5eb9
-def _slug(path: str) -> str: return re.sub(r'[^a-z0-9]+', '-', path.lower()).strip('-')
-
 def _png_b64(im: Image.Image, scale: int = 1) -> str:
     if scale > 1: im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
     b = io.BytesIO(); im.save(b, format='PNG')
     return base64.b64encode(b.getvalue()).decode()
+
+_UNITS = dict(logit='logit', logodds='log-odds', prob='probability', value='value') # of files saved without a unit
 
 @dataclass
 class Explanation:
@@ -170,6 +176,21 @@ class Explanation:
         "The seeds the run gave its top semantics (a one-seed effect below this is a screening estimate)."
         s = self.params.get('seeds')
         return len(s) if isinstance(s, (list, tuple)) else None
+
+    @property
+    def score_kind(self) -> str:
+        "What the classifier's outputs are (`Classifier.score_kind`: 'logits', 'multi_label', 'regression', ...)."
+        return self.params.get('score_kind') or 'logits'
+
+    @property
+    def score_unit(self) -> str:
+        "The unit of the scores and effects: 'logit', 'log-odds', 'probability', or a regression value's unit."
+        return self.params.get('score_unit') or _UNITS.get(self.params.get('score'), 'logit')
+
+    @property
+    def score_description(self) -> str:
+        "What the tracked score is, in words, e.g. \"logit of class 'older' (softmax)\"."
+        return self.params.get('score_description') or f'{self.score_unit} of class {self.target!r}'
 
     def ranking(self, specific: bool = True) -> list[str]:
         "Scored paths, most important first (see `SearchResult.ranking`)."
@@ -221,6 +242,8 @@ def effect_bar(m: float, lo: float, hi: float, # the effect and its interval (na
             f'<line x1="{mid:g}" x2="{mid:g}" y1="0" y2="{height}" stroke="#999"/>{iv}</svg>')
 
 # %% ../nbs/05_explain.ipynb #e6dcafca
+def _esc(x) -> str: return html.escape(str(x))
+
 @patch
 def _repr_html_(self: Explanation, k: int = 8):
     scale = max([abs(e.mean) for _, effs in self.top(k) for e in effs.values() if e.status == 'ok'] + [1e-9]) * 1.1
@@ -235,15 +258,16 @@ def _repr_html_(self: Explanation, k: int = 8):
             lo, hi = e.ci
             sr = '' if e.success_rate is None else f'{e.success_rate:.0%}'
             bar = effect_bar(e.mean, lo, hi, scale) if e.status == 'ok' else ''
-            rows.append(f'<tr><td>{img(im) if im else ""}</td><td><b>{p}</b><br/><small>"{e.prompt}" ({d})</small></td>'
-                        f'<td style="font-family:monospace">{e.format(3, self.n_seeds)}</td><td>{bar}</td><td>{sr}</td>'
-                        '</tr>')
+            rows.append(f'<tr><td>{img(im) if im else ""}</td><td><b>{_esc(p)}</b><br/><small>"{_esc(e.prompt)}" '
+                        f'({_esc(d)})</small></td><td style="font-family:monospace">{_esc(e.format(3, self.n_seeds))}'
+                        f'</td><td>{bar}</td><td>{sr}</td></tr>')
     cfg = f'; {self.search_config.describe(self.n_seeds)}' if self.search_config else ''
-    head = (f'<div><b>diffex explanation</b> of <b>{self.target}</b>: {plural(len(self.effects), "semantic")} scored '
-            f'with '
-            f'{self.cost.get("edits", "?")} edits, {self.cost.get("unet_evals", "?")} UNet evaluations{cfg}<br/>'
-            f'{img(self.image)} original ({self.original_score:+.3f}) {img(self.null_images[s0])} null edit '
-            f'({self.base[s0]:+.3f})</div>')
+    c = self.cost
+    head = (f'<div><b>diffex explanation</b> of <b>{_esc(self.target)}</b>: {plural(len(self.effects), "semantic")} '
+            f'scored with {_esc(c.get("edits", "?"))} edits, {_esc(c.get("unet_evals", "?"))} UNet evaluations'
+            f'{_esc(cfg)}<br/>score: {_esc(self.score_description)}; effects in {_esc(self.score_unit)} against the '
+            f'null edit<br/>{img(self.image)} original ({self.original_score:+.3f}) {img(self.null_images[s0])} '
+            f'null edit, seed {s0} ({self.base[s0]:+.3f})</div>')
     return (head + '<table><tr><th>edit</th><th>semantic</th><th>effect [95% CI]</th><th></th><th>verified</th></tr>'
             + ''.join(rows) + '</table>')
 
@@ -270,8 +294,8 @@ def save(self: Explanation, folder: str|Path, # the folder to write (replaced wh
     self.image.save(tmp/'images'/'original.png')
     for s, im in self.null_images.items(): im.save(tmp/'images'/f'null__s{s}.png')
     files = []
-    for (p, d, s), im in self.images.items():
-        name = f'{_slug(p)}__{d}__s{s}.png'; im.save(tmp/'images'/name); files.append([p, d, s, name])
+    for (p, d, s), im in self.images.items():       # one stem per path: siblings like 'beard!' and 'beard?' differ
+        name = f'{file_stem(p)}__{d}__s{int(s)}.png'; im.save(tmp/'images'/name); files.append([p, d, s, name])
     self.tree.save(tmp/'corpus.json')
     meta = dict(format='diffex-explanation', version=1, diffex_version=self.version, target=self.target, rank=self.rank,
                 original_score=self.original_score, base={str(k): v for k, v in self.base.items()},
@@ -280,7 +304,7 @@ def save(self: Explanation, folder: str|Path, # the folder to write (replaced wh
                 effects={p: {d: e.to_dict() for d, e in effs.items()} for p, effs in self.effects.items()},
                 ranking=self.ranking(), images=files,
                 search_config=asdict(self.search_config) if self.search_config else None)
-    (tmp/'explanation.json').write_text(json.dumps(meta, indent=1, default=_json_default))
+    (tmp/'explanation.json').write_text(_dumps(meta))
     commit()
     return folder
 
@@ -290,6 +314,33 @@ def _json_default(o):
     if isinstance(o, (set, tuple)): return list(o)
     if isinstance(o, Path): return str(o)
     return repr(o)
+
+def _finite(o):
+    "`o` with every NaN or infinite number as None, numpy numbers as Python ones, tuples as lists (walks dicts, lists)."
+    if isinstance(o, dict): return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [_finite(v) for v in o]
+    if isinstance(o, (np.floating, np.integer)): o = o.item()
+    if isinstance(o, np.ndarray): return _finite(o.tolist())
+    if isinstance(o, float) and not math.isfinite(o): return None
+    return o
+
+def _dumps(o) -> str:
+    "Strict JSON (no NaN literals, which other tools cannot read: a missing number is null)."
+    return json.dumps(_finite(o), indent=1, default=_json_default, allow_nan=False)
+
+def _num(v) -> float: return math.nan if v is None else float(v)  # a number read back: null is NaN
+
+def _own_file(folder: Path, # the explanation's folder
+              name,         # a file name recorded in its explanation.json, relative to `sub`
+              sub: str = 'images', # the sub-folder the file must be in
+             ) -> Path:
+    "The file `name` inside `folder/sub`; ValueError when it is not a name there (an absolute path, `..`, a link out)."
+    root = (folder/sub).resolve() if sub else folder.resolve()
+    f = (root/name).resolve() if isinstance(name, str) and name else None
+    if f is None or not f.is_relative_to(root) or f == root:
+        raise ValueError(f'{folder/"explanation.json"} names the file {name!r}, which is not inside {folder/sub}: an '
+                         'explanation only reads files of its own folder (was the folder edited or sent by someone?)')
+    return f
 
 def _saved_config(m: dict) -> SearchConfig|None:
     "The search settings of a saved explanation; one saved before they were kept has them among its `params`."
@@ -304,18 +355,20 @@ def _saved_config(m: dict) -> SearchConfig|None:
 @patch(cls_method=True)
 def load(cls: Explanation, folder: str|Path, # a folder written by `Explanation.save`
         ) -> Explanation:
-    "Read an explanation written by `save`; FileNotFoundError without one, ValueError for another kind of file."
+    """Read an explanation written by `save` (any diffex version); FileNotFoundError without one, ValueError for another
+    kind of file or one that names files outside `folder` (images are read only from `folder/images`)."""
     folder = Path(folder)
     f = folder/'explanation.json'
     if not f.exists(): raise FileNotFoundError(f'{folder} holds no explanation (no explanation.json)')
-    m = json.loads(f.read_text())
+    m = json.loads(f.read_text())                  # null and (files of older versions) NaN both read as missing numbers
     if m.get('format') != 'diffex-explanation': raise ValueError(f'{f} is not a diffex explanation')
-    op = lambda n: Image.open(folder/'images'/n).convert('RGB')
+    op = lambda n: Image.open(_own_file(folder, n)).convert('RGB')
     return cls(image=op('original.png'), target=m['target'],
                effects={p: {d: Effect.from_dict(e) for d, e in effs.items()} for p, effs in m['effects'].items()},
-               levels=[SearchLevel(**l) for l in m['levels']], tree=SemanticTree.load(folder/'corpus.json'),
-               base={int(k): v for k, v in m['base'].items()}, original_score=m['original_score'],
-               null_images={int(k): op(f'null__s{k}.png') for k in m['base']},
+               levels=[SearchLevel(**l) for l in m['levels']],
+               tree=SemanticTree.load(_own_file(folder, 'corpus.json', '')),
+               base={int(k): _num(v) for k, v in m['base'].items()}, original_score=_num(m['original_score']),
+               null_images={int(k): op(f'null__s{int(k)}.png') for k in m['base']},
                images={(p, d, s): op(n) for p, d, s, n in m['images']}, params=m['params'], models=m['models'],
                cost=m['cost'], rank=m.get('rank', 'abs'), version=m['diffex_version'], search_config=_saved_config(m))
 
@@ -339,7 +392,7 @@ def explain(image,                          # a PIL image, a path or an array
             seeds: int|Sequence[int] = 3,   # number of seeds (0..n-1) or the seeds themselves
             search: SearchConfig|None = None, # the search settings; None: `SearchConfig(**settings)`
             directions: str|Sequence[str] = ('add',), # 'add', 'remove', or both
-            score: str = 'logit',           # 'logit', 'logodds' or 'prob'
+            score: str|None = None,         # 'logit', 'logodds', 'prob' or 'value'; None: `classifier.default_score`
             verifier: Verifier|None = None, # checks that edits happened
             joint: bool = False,            # score a child as its parent's edit plus its own (DiffEx Algorithm 1)
             screen_fidelity: float = 1.0,   # screening runs with this share of the editor's inversion steps (1: full)
@@ -350,8 +403,10 @@ def explain(image,                          # a PIL image, a path or an array
     """Explain why `classifier` gives `image` its `target` score, by editing along `corpus`.
 
     Returns an `Explanation`: each scored semantic's `Effect` per direction (mean change of the target score over
-    seeds against the null edit, with a 95% interval), the search levels, the images, the settings
-    (`search_config`, `params`), the models and the cost (edits, UNet evaluations, seconds).
+    seeds against the null edit, with a 95% interval, in the score's unit: logits, log-odds, probability or a regression
+    model's own unit), the search levels, the images, the settings (`search_config`, `params`, with the score's kind,
+    unit and description), the models and the cost (edits, UNet evaluations, seconds). The classifier is run on the
+    original image first, so a model that fails on it (NaN outputs, an unknown target) fails before any edit is made.
 
     Raises ValueError for a bad setting (a `SearchConfig` field out of range, or one that disagrees with `search`;
     `screen_fidelity` outside (0, 1]; a direction other than 'add' and 'remove'; no seeds) or a target the classifier
@@ -367,8 +422,7 @@ def explain(image,                          # a PIL image, a path or an array
     t0 = time.time()
     cfg = SearchConfig.of(search, **settings)
     if not 0 < screen_fidelity <= 1: raise ValueError(f'screen_fidelity must be in (0, 1], not {screen_fidelity}')
-    tree = corpus if isinstance(corpus, SemanticTree) else (
-        SemanticTree.load(corpus) if Path(str(corpus)).suffix == '.json' else SemanticTree.builtin(str(corpus)))
+    tree = _as_tree(corpus)
     seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
     directions = [directions] if isinstance(directions, str) else list(directions)
     u0 = editor.unet_evals
@@ -383,11 +437,8 @@ def explain(image,                          # a PIL image, a path or an array
                       on_level=lambda l: pr.finish(scored=len(l.scored), kept=len(l.kept)), on_stage=pr.start)
     pr.finish()
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
-    fidelity = screen_ed.params['num_inversion_steps'] / editor.params['num_inversion_steps'] if screen_ed else 1.0
-    params = dict(seeds=seeds, **asdict(cfg), screen_fidelity=fidelity, directions=directions, score=score, joint=joint,
-                  editor_params=getattr(editor, 'params', {}), corpus=tree.domain)
-    models = dict(classifier=getattr(classifier, 'name', type(classifier).__name__), editor=editor.name,
-                  verifier=verifier.name if verifier else None)
+    params = _run_params(classifier, editor, tree, sc.t_idx, seeds, cfg, screen_fidelity, directions, sc.kind, joint)
+    models = _run_models(classifier, editor, verifier)
     cost = dict(edits=sc.edits + (ssc.edits if ssc else 0), seconds=round(time.time() - t0, 3), stopped=res.stopped,
                 unet_evals=editor.unet_evals - u0 + (screen_ed.unet_evals - u1 if ssc else 0))
     images = {**ssc.images, **sc.images} if ssc else sc.images       # a re-scored node shows its full-fidelity edits
@@ -398,10 +449,34 @@ def screen_editor(editor: Editor,  # the editor of the search
                   fidelity: float, # the share of its inversion steps to screen with
                  ) -> Editor|None:
     "The editor that screens: `editor` with `fidelity` times its inversion steps; None when that changes nothing."
+    m = _screen_steps(editor, fidelity)
+    return editor.variant(num_inversion_steps=m) if m else None
+
+def _screen_steps(editor: Editor, fidelity: float) -> int|None:
+    "The inversion steps of screening at `fidelity`; None: the editor's own (no steps to set, or no fewer)."
     n = getattr(editor, 'params', {}).get('num_inversion_steps')
     if n is None or fidelity >= 1: return None
     m = max(2, round(n * fidelity))
-    return editor.variant(num_inversion_steps=m) if m < n else None
+    return m if m < n else None
+
+def _as_tree(corpus: SemanticTree|str|Path) -> SemanticTree:
+    "A tree, a built-in corpus name or a corpus JSON file, as a tree."
+    if isinstance(corpus, SemanticTree): return corpus
+    return SemanticTree.load(corpus) if Path(str(corpus)).suffix == '.json' else SemanticTree.builtin(str(corpus))
+
+def _run_params(classifier, editor, tree, target: int, seeds: list, cfg: SearchConfig, screen_fidelity: float,
+                directions: list, kind: str, joint: bool) -> dict:
+    "The `params` an explanation records: the settings, and what its score is (kind, unit, description)."
+    m = _screen_steps(editor, screen_fidelity) if cfg.screen is not None else None
+    return dict(seeds=seeds, **asdict(cfg), screen_fidelity=m / editor.params['num_inversion_steps'] if m else 1.0,
+                directions=directions, score=kind, joint=joint, editor_params=getattr(editor, 'params', {}),
+                corpus=tree.domain, score_kind=getattr(classifier, 'score_kind', 'logits'),
+                score_unit=classifier.score_unit(kind), score_description=classifier.score_description(target, kind))
+
+def _run_models(classifier, editor, verifier) -> dict:
+    "The identities an explanation records: the classifier's, the editor's (its name carries its weights' fingerprint)."
+    return dict(classifier=getattr(classifier, 'name', type(classifier).__name__), editor=editor.name,
+                verifier=verifier.name if verifier else None)
 
 # %% ../nbs/05_explain.ipynb #83dd166e
 @dataclass
@@ -432,20 +507,22 @@ class DatasetExplanation:
         path = Path(path); tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
         m = dict(format='diffex-dataset-explanation', version=1, target=self.target, rows=self.rows, images=self.images,
                  params=self.params)
-        tmp.write_text(json.dumps(m, indent=1, default=_json_default))
+        tmp.write_text(_dumps(m))
         os.replace(tmp, path); return path
 
     @classmethod
     def load(cls, path: str|Path) -> DatasetExplanation:
+        "Read a dataset explanation written by `save` (a missing number, null or an older file's NaN, is NaN)."
         m = json.loads(Path(path).read_text())
-        "Read a dataset explanation written by `save`."
         if m.get('format') != 'diffex-dataset-explanation':
             raise ValueError(f'{path} is not a diffex dataset explanation')
-        return cls(m['target'], m['rows'], m['images'], m.get('params', {}))
+        rows = [{**r, **{k: _num(r.get(k)) for k in ('mean', 'se', 'ci_low', 'ci_high')}} for r in m['rows']]
+        return cls(m['target'], rows, m['images'], m.get('params', {}))
 
     def _repr_html_(self):
-        return (f'<b>diffex dataset explanation</b> of <b>{self.target}</b> over {plural(len(self.images), "image")}'
-                + self.to_frame().head(12).to_html(index=False, float_format='%.3f'))
+        df = self.to_frame().head(12)                      # pandas escapes the cells; no interval is a dash
+        return (f'<b>diffex dataset explanation</b> of <b>{html.escape(str(self.target))}</b> over '
+                f'{plural(len(self.images), "image")}' + df.to_html(index=False, float_format='%.3f', na_rep='–'))
 
 def aggregate(explanations: list,       # `Explanation`s of one target, one per image
               names: list|None = None,  # a name per image; None: '0', '1', ...
@@ -497,7 +574,9 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
     """Explain each image (sharded over `accelerate` processes) and aggregate.
 
     Returns the `DatasetExplanation` of all images; the main process also writes it to `out/dataset.json`, and each
-    image's `Explanation` is saved in `out/image_00000`, `out/image_00001`, ...
+    image's `Explanation` is saved in `out/image_00000`, `out/image_00001`, ... An explanation already saved there is
+    reused only when it was made of the same image (pixels), classifier, editor, verifier, target, corpus and settings;
+    otherwise the image is explained again, with a one-line note on stderr saying what differed.
 
     Raises ValueError for no images or a bad setting and TypeError for an unknown keyword, both before any image is
     explained; then what `explain` raises.
@@ -511,6 +590,16 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
     from accelerate import PartialState
     if not len(images): raise ValueError('no images to explain')
     kw['search'] = SearchConfig.of(search, **{k: kw.pop(k) for k in SearchConfig.names() if k in kw})
+    sig = inspect.signature(explain).parameters
+    known = [k for k, p in sig.items() if p.default is not inspect.Parameter.empty and k != 'progress']
+    for k in kw:
+        if k not in known:
+            near = difflib.get_close_matches(k, [*known, *SearchConfig.names()], 1)
+            raise TypeError(f'unknown keyword {k!r}' + (f' (did you mean {near[0]!r}?)' if near else '') +
+                            f'; explain_dataset takes the keywords of explain ({", ".join(known)}) and the search '
+                            'settings')
+    opts = {**{k: p.default for k, p in sig.items() if p.default is not inspect.Parameter.empty}, **kw}
+    tree = _as_tree(corpus)
     state = PartialState(cpu=not torch.cuda.is_available())   # CPU-only: processes talk over gloo
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     names = [f'image_{i:05d}' for i in range(len(images))]
@@ -519,8 +608,11 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
         pr.start(f'images (process {state.process_index})' if state.num_processes > 1 else 'images')
         pr.add(len(mine))
         for i in mine:
-            if not (out/names[i]/'explanation.json').exists():
-                explain(images[i], classifier, editor, corpus, target, progress=False, **kw).save(out/names[i])
+            f = out/names[i]
+            why = _why_not_reuse(f, images[i], classifier, editor, tree, target, opts) if f.exists() else 'new'
+            if why:
+                if why != 'new': print(f'{names[i]}: explained again: {why}', file=sys.stderr, flush=True)
+                explain(images[i], classifier, editor, tree, target, progress=False, **kw).save(f)
             pr.update(1)
         pr.finish()
     state.wait_for_everyone()
@@ -529,3 +621,26 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
     if state.is_main_process: agg.save(out/'dataset.json')
     state.wait_for_everyone()
     return agg
+
+# %% ../nbs/05_explain.ipynb #bfbc1490
+def _why_not_reuse(folder: Path, image, classifier, editor, tree: SemanticTree, target: int|str,
+                   opts: dict) -> str|None:
+    "What differs between the explanation saved in `folder` and the one `explain(image, ..., **opts)` makes, or None."
+    try: ex = Explanation.load(folder)
+    except Exception as e: return f'the saved explanation does not load ({type(e).__name__}: {e})'
+    if image_digest(load_image(image)) != image_digest(ex.image): return 'the saved explanation is of another image'
+    t = classifier.target_index(target)
+    tname = classifier.class_names[t] if classifier.class_names else str(t)
+    if ex.target != tname: return f'the saved explanation has target {ex.target!r}, not {tname!r}'
+    norm = lambda x: json.loads(_dumps(x))
+    for k, v in _run_models(classifier, editor, opts['verifier']).items():
+        if ex.models.get(k) != v: return f'the saved explanation has {k} {ex.models.get(k)!r}, not {v!r}'
+    if norm(ex.tree.to_dict()) != norm(tree.to_dict()): return 'the saved explanation has another corpus'
+    seeds, dirs = opts['seeds'], opts['directions']
+    want = _run_params(classifier, editor, tree, t, list(range(seeds)) if isinstance(seeds, (int, np.integer)) else
+                       list(seeds), opts['search'], opts['screen_fidelity'], [dirs] if isinstance(dirs, str) else
+                       list(dirs), opts['score'] or classifier.default_score, opts['joint'])
+    for k, v in norm(want).items():
+        if k not in ex.params: return f'the saved explanation does not record {k} (made by diffex {ex.version})'
+        if norm(ex.params[k]) != v: return f'the saved explanation has {k}={ex.params[k]!r}, not {v!r}'
+    return None
