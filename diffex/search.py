@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_search.ipynb #bb048424
 from __future__ import annotations
-import difflib, math, time
+import difflib, math, re, time
 from dataclasses import dataclass, field, asdict, fields
 from typing import Callable, Sequence
 
@@ -101,7 +101,10 @@ class Effect:
         sr = self.success_rate
         return s + (f', {sr:.0%} verified' if verified and sr is not None else '')
 
-    def __format__(self, spec: str) -> str: return self.format(int(spec.strip('.f'))) if spec else self.format()
+    def __format__(self, spec: str) -> str:
+        "`f'{e}'`, `f'{e:.3}'` (decimals), or a string spec such as `f'{e:>30}'` applied to `format()`."
+        m = re.fullmatch(r'\.(\d+)f?', spec)
+        return self.format(int(m[1])) if m else format(self.format(), spec)
     def __str__(self) -> str: return self.format()
 
     def to_dict(self) -> dict:
@@ -225,10 +228,11 @@ class SearchConfig:
 
     @classmethod
     def field_help(cls) -> dict:
-        "Each setting's documentation (its field comment), for help texts."
+        "Each setting's documentation (its field comment), for help texts; '' where the source cannot be read."
         from fastcore.docments import docments
-        d = docments(cls)
-        return {k: d[k] for k in cls.names()}
+        try: d = docments(cls)
+        except (OSError, TypeError): d = {}     # no source to read: empty help texts, never a broken command line
+        return {k: d.get(k) or '' for k in cls.names()}
 
     def describe(self, seeds: int|None = None) -> str:
         "The settings in words, for headers of reports: 'beam 3, 3 seeds screened with 1'."
