@@ -4,14 +4,17 @@
 
 # %% ../nbs/06a_report.ipynb #0c6c98c9
 from __future__ import annotations
-import base64, html, io
+import base64, html, io, math, re
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CSS', 'JS', 'FIGURE_TITLES', 'data_uri', 'node_html', 'report_html', 'report_figures', 'write_page', 'write_report']
+__all__ = ['CSS', 'JS', 'FIGURE_TITLES', 'data_uri', 'weak_mark', 'node_html', 'report_html', 'report_figures', 'plain_figures',
+           'levels_html', 'write_page', 'dataset_table', 'write_report']
 
 # %% ../nbs/06a_report.ipynb #678304fe
 from PIL import Image
+import matplotlib
+from .corpus import file_stem
 from .explain import Explanation, effect_bar
 from .search import plural
 from .plots import edit_grid, effect_bars, tree_plot, fig_png, sign_color
@@ -30,6 +33,15 @@ def data_uri(im: Image.Image|bytes, # a PIL image, or PNG bytes
 # %% ../nbs/06a_report.ipynb #9cd08558
 def _verdict(v) -> str: return {True: '✓ edit verified', False: '✗ edit not verified', None: ''}[v]
 
+def weak_mark(e, # an `Effect`
+              planned: int|None = None, # the seeds the run gives its top semantics (None: unknown)
+             ) -> str:
+    "A visible mark for an effect that rests on fewer seeds than it was edited with (the verifier rejected the rest)."
+    if e.status != 'ok' or e.n >= len(e.seeds): return ''
+    why = (f'the verifier rejected the edits of {plural(len(e.seeds) - e.n, "seed")}: this effect rests on '
+           f'{plural(e.n, "verified seed")} of {len(e.seeds)}' + (', with no interval' if e.n < 2 else ''))
+    return f' <span class="dx-weak" title="{html.escape(why)}">⚠ {e.n} of {len(e.seeds)} seeds verified</span>'
+
 def _node_body(ex, path: str, thumb: int) -> str:
     "The edits of one scored node, per direction: null edit and edits across seeds, with scores."
     out = []
@@ -39,14 +51,14 @@ def _node_body(ex, path: str, thumb: int) -> str:
             null, im = ex.null_images.get(s), ex.images.get((path, d, s))
             if null is not None:
                 figs.append(f'<figure class="dx-null"><img src="{data_uri(null, thumb)}"/>'
-                            f'<figcaption>null, seed {s}<br/>{b:+.3f}</figcaption></figure>')
+                            f'<figcaption>null, seed {s}<br/>score {b:+.3f}</figcaption></figure>')
             if im is not None:
                 cls = 'dx-edit' + (' dx-rejected' if v is False else '')
                 figs.append(f'<figure class="{cls}"><img src="{data_uri(im, thumb)}"/><figcaption>{html.escape(d)}, '
-                            f'seed {s}<br/>{x:+.3f} ({x - b:+.3f})<br/>{_verdict(v)}</figcaption></figure>')
+                            f'seed {s}<br/>score {x:+.3f} (Δ {x - b:+.3f})<br/>{_verdict(v)}</figcaption></figure>')
         sr = '' if e.success_rate is None else f', {e.success_rate:.0%} of checked edits verified'
         out.append(f'<div class="dx-dir"><div class="dx-stats">{html.escape(d)} "{html.escape(e.prompt)}": '
-                   f'<b class="dx-effect">{e.format(3, ex.n_seeds)}</b> '
+                   f'<b class="dx-effect">{e.format(3, ex.n_seeds)}</b>{weak_mark(e, ex.n_seeds)} '
                    f'(n = {e.n} of {plural(len(e.seeds), "seed")}{sr})</div>'
                    f'<div class="dx-figs">{"".join(figs)}</div></div>')
     return ''.join(out)
@@ -65,7 +77,8 @@ def node_html(ex, # an `Explanation`
     elif e.status == 'failed':
         eff, bar, attrs = f'<span class="dx-failed">{e.format()}</span>', '', 'data-scored="1" data-effect="nan"'
     else:
-        eff = f'<span class="dx-num" style="color:{sign_color(e.mean)}">{e.mean:+.3f}</span>'
+        eff = f'<span class="dx-num" style="color:{sign_color(e.mean)}">{e.mean:+.3f}</span>' + weak_mark(e, ex.n_seeds)
+        if len(e.seeds) == 1 and (ex.n_seeds or 1) > 1: eff += ' <span class="dx-group">(1 seed, screening)</span>'
         bar = effect_bar(e.mean, *e.ci, scale, width=120, height=12, color=sign_color(e.mean), cls='dx-bar')
         attrs = f'data-scored="1" data-effect="{e.mean:.6g}"'
     name = html.escape(node.name) + ('' if node.editable else ' <i class="dx-group">(group)</i>')
@@ -95,6 +108,10 @@ details.dx-leaf>summary{list-style:none;padding-left:14px} details.dx-leaf>summa
 .dx-dir{margin:4px 0 8px 18px;padding:6px;background:#fafafa;border-left:3px solid #ccd} .dx-stats{font-size:.9em}
 .dx-hidden{display:none} .dx-controls{margin:8px 0;font-size:.9em} .dx-controls label{margin-right:14px}
 #dx-count{color:#555}
+.dx-weak{color:#a04000;background:#fdebd0;border-radius:3px;padding:0 4px;font-size:.85em;font-weight:normal}
+.dx-note{color:#555;font-size:.85em;margin:2px 0 6px} .dx-table{border-collapse:collapse;font-size:.85em}
+.dx-table td,.dx-table th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:middle}
+.dx-table td.dx-n{text-align:right;font-family:monospace;white-space:nowrap}
 """
 
 JS = """
@@ -148,26 +165,30 @@ def report_html(ex, # an `Explanation`
     meta = ''.join(f'<tr><td>{esc(a)}</td><td>{esc(b)}</td></tr>' for a, b in [
         ('target', ex.target), ('models', ', '.join(f'{k}: {v}' for k, v in ex.models.items() if v)),
         ('corpus', f'{ex.tree.domain} ({len(ex.tree.editable_nodes())} editable semantics)'),
+        ('score', f'{ex.score_description}; effects in {ex.score_unit}, against the null edit of each seed'),
         ('search', f"{plural(len(ex.effects), 'semantic')} scored in {plural(len(ex.levels), 'level')}; {how}; "
-                   f"directions {', '.join(p.get('directions', ['add']))}, score {p.get('score')}"),
+                   f"directions {', '.join(p.get('directions', ['add']))}"),
         ('cost', f"{ex.cost.get('edits')} edits, {ex.cost.get('unet_evals')} UNet evaluations, "
                  f"{ex.cost.get('seconds')} s"),
         ('diffex', ex.version)])
-    effects = lambda q: '; '.join(f'{esc(d)} {e.format(3, ex.n_seeds)}' for d, e in ex.effects[q].items())
+    effects = lambda q: '; '.join(f'{esc(d)} {e.format(3, ex.n_seeds)}{weak_mark(e, ex.n_seeds)}'
+                                  for d, e in ex.effects[q].items())
     ranked = ''.join(f'<li><b>{esc(q)}</b>: {effects(q)}</li>' for q in top[:k])
     nulls = ''.join(f'<figure class="dx-null"><img src="{data_uri(im, thumb)}"/><figcaption>null edit, seed {s}<br/>'
-                    f'{ex.base[s]:+.3f}</figcaption></figure>' for s, im in sorted(ex.null_images.items()))
+                    f'score {ex.base[s]:+.3f}</figcaption></figure>' for s, im in sorted(ex.null_images.items()))
+    note = (f'<p class="dx-note">The score under each image is the {esc(ex.score_description)}; under an edit, Δ is '
+            'its change against the null edit of the same seed, which is what an effect averages.</p>')
     figs = ''.join(f'<h2>{esc(cap)}</h2><div class="dx-fig" id="dx-fig-{name}">'
-                   f'<img alt="{esc(cap)}" src="{data_uri(png)}"/></div>'
+                   f'<img alt="{esc(cap)}" src="{data_uri(png)}"/></div>' + (levels_html(ex) if name == 'bars' else '')
                    for name, cap, png in [(n, FIGURE_TITLES.get(n, n), b) for n, b in figures.items()])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"/><title>{esc(title)}</title><style>{CSS}</style></head>
 <body>
 <h1>{esc(title)}</h1>
 <table class="dx-meta">{meta}</table>
-<h2>The image</h2>
-<figure class="dx-original"><img src="{data_uri(ex.image, thumb)}"/><figcaption>original<br/>{ex.original_score:+.3f}\
-</figcaption></figure>{nulls}
+<h2>The image</h2>{note}
+<figure class="dx-original"><img src="{data_uri(ex.image, thumb)}"/><figcaption>original<br/>score \
+{ex.original_score:+.3f}</figcaption></figure>{nulls}
 <h2>Most important semantics</h2><ol id="dx-top">{ranked}</ol>
 <h2>The scored tree</h2>
 <div class="dx-controls"><label>sign <select id="dx-sign"><option value="all">all</option>\
@@ -185,10 +206,27 @@ FIGURE_TITLES = dict(grid='Edits of the top semantics', bars='Effects by level o
                      tree='The scored tree at a glance')
 
 def report_figures(ex, k: int = 4) -> dict:
-    "PNG bytes of the report's figures: the edit grid, the effect bars and the tree."
+    "PNG bytes of the report's figures: the edit grid, the effect bars and the tree (names drawn as plain text)."
     d = ex.params.get('directions', ['add'])[0]
-    return dict(grid=fig_png(edit_grid(ex, k=k, direction=d)), bars=fig_png(effect_bars(ex, direction=d)),
-                tree=fig_png(tree_plot(ex, direction=d)))
+    with plain_figures():
+        return dict(grid=fig_png(edit_grid(ex, k=k, direction=d)), bars=fig_png(effect_bars(ex, direction=d)),
+                    tree=fig_png(tree_plot(ex, direction=d)))
+
+def plain_figures():
+    "A context in which matplotlib draws every text as it is: a `$` in a name is a dollar sign, not mathematics."
+    return matplotlib.rc_context({'text.parse_math': False})
+
+def levels_html(ex) -> str:
+    "The search level by level: how many semantics each level scored, which it kept (and expanded), re-scored, retried."
+    esc = lambda ps: ', '.join(html.escape(p) for p in ps) or '–'
+    rows = ''.join(f'<tr><td class="dx-n">{v.depth}</td><td class="dx-n">{len(v.scored)}</td><td>{esc(v.kept)}</td>'
+                   f'<td>{esc(v.rescored)}</td><td>{esc(v.retried)}</td><td class="dx-n">{v.edits}</td></tr>'
+                   for v in ex.levels)
+    return ('<h2>The search, level by level</h2><p class="dx-note">Kept: the semantics the beam kept at that level '
+            '(bold in the figure above; those with sub-types are expanded at the next level). Re-scored: given every '
+            'seed after screening. Retried: screened again with the next seed after every screening edit failed.</p>'
+            '<table class="dx-table" id="dx-levels"><tr><th>level</th><th>scored</th><th>kept</th><th>re-scored</th>'
+            f'<th>retried</th><th>edits</th></tr>{rows}</table>')
 
 # %% ../nbs/06a_report.ipynb #d6078049
 def write_page(ex: Explanation,         # the explanation
@@ -206,48 +244,92 @@ def write_page(ex: Explanation,         # the explanation
     return out
 
 # %% ../nbs/06a_report.ipynb #d099159d
+def _num(v, digits: int = 3) -> str:
+    "A number as '+1.234', a missing one (None, NaN) as a dash."
+    return '–' if v is None or (isinstance(v, float) and math.isnan(v)) else f'{v:+.{digits}f}'
+
+def dataset_table(dataset, # a `DatasetExplanation`
+                  k: int = 15, # rows shown, strongest mean effect first
+                 ) -> str:
+    "The strongest semantics across images as an HTML table: effect with its interval and bar, agreement, verification."
+    df = dataset.to_frame().head(k)
+    if not len(df): return '<p class="dx-note">No semantic has an estimate on any image.</p>'
+    scale = max(df['mean'].abs().max(), 1e-9) * 1.1
+    rows = []
+    for r in df.to_dict('records'):
+        lo, hi, n = r['ci_low'], r['ci_high'], r['n_images']
+        iv = (f' [{_num(lo)}, {_num(hi)}]' if lo is not None and not math.isnan(lo)
+              else f' (no interval: {plural(n, "image")})')
+        sa, sr = r.get('sign_agreement'), r.get('success_rate')
+        sa = '–' if sa is None or math.isnan(sa) else f'{sa:.0%}'
+        sr = '–' if sr is None or math.isnan(sr) else f'{sr:.0%}'
+        grp = '' if r.get('specific', True) else ' <i class="dx-group">(mostly expanded into sub-types)</i>'
+        bar = effect_bar(r['mean'], lo if lo is not None else math.nan, hi if hi is not None else math.nan, scale,
+                         width=120, height=12, color=sign_color(r['mean']), cls='dx-bar')
+        rows.append(f'<tr><td>{html.escape(r["path"])}{grp}</td><td>{html.escape(r["direction"])}</td>'
+                    f'<td class="dx-n">{n}</td><td class="dx-n">{_num(r["mean"])}{iv}</td><td>{bar}</td>'
+                    f'<td class="dx-n">{sa}</td><td class="dx-n">{sr}</td></tr>')
+    return ('<table class="dx-table" id="dx-dataset"><tr><th>semantic</th><th>direction</th><th>images</th>'
+            '<th>mean effect [95% CI across images]</th><th></th><th>sign agreement</th><th>edits verified</th></tr>'
+            + ''.join(rows) + '</table>')
+
+def _folder(name: str) -> str:
+    "A folder name for an image's report: `name` when it is a plain file name, else its `file_stem`."
+    ok = re.fullmatch(r'[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}', name) and not name.endswith('.')
+    return name if ok else file_stem(name)
+
 def write_report(explanations: list, # `Explanation`s, one per image
                  out: str|Path, # the report folder
                  dataset=None, # their `DatasetExplanation` (from `aggregate`); None aggregates them
-                 names: list|None = None, # a folder name per image; None: the dataset's, or image_00, image_01, ...
+                 names: list|None = None, # a name per image; None: the dataset's, or image_00, image_01, ...
                  title: str|None = None, # the front page's title
                  k: int = 3, # semantics listed per image
                 ) -> Path:
-    "Per-image reports plus a front page with the dataset summary; returns the front page's path."
+    """Per-image reports plus a front page with the dataset summary; returns the front page's path.
+
+    Each image's report goes to `out/<name>/report/index.html`, where a name that is not a plain file name (a path, a
+    space, `..`, emoji) becomes its `file_stem`; ValueError for no explanations or two images of the same name."""
     from diffex.explain import aggregate
     from diffex.plots import dataset_summary
     if not explanations: raise ValueError('no explanations to report')
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if names is None and dataset is not None and len(dataset.images) == len(explanations): names = list(dataset.images)
-    names = names or [f'image_{i:02d}' for i in range(len(explanations))]
+    names = [str(n) for n in names] if names else [f'image_{i:02d}' for i in range(len(explanations))]
+    folders = [_folder(n) for n in names]
+    if len(set(folders)) < len(folders):
+        dup = next(n for n, f in zip(names, folders) if folders.count(f) > 1)
+        raise ValueError(f'two images are named {dup!r}: give each image its own name (names=...)')
     if dataset is None: dataset = aggregate(explanations, names)
     esc = lambda x: html.escape(str(x))
     cards = []
-    for n, ex in zip(names, explanations):
-        page = ex.to_html(out/n/'report', title=f'diffex explanation: {ex.target} ({n})')
-        tops = ''.join(f'<li>{esc(p)}: ' + '; '.join(e.format(3, ex.n_seeds) for e in effs.values()) + '</li>'
-                       for p, effs in ex.top(k))
+    for n, f, ex in zip(names, folders, explanations):
+        page = ex.to_html(out/f/'report', title=f'diffex explanation: {ex.target} ({n})')
+        tops = ''.join(f'<li>{esc(p)}: ' + '; '.join(e.format(3, ex.n_seeds) + weak_mark(e, ex.n_seeds)
+                                                      for e in effs.values()) + '</li>' for p, effs in ex.top(k))
         cards.append(f'<div class="dx-card" data-name="{esc(n)}"><figure class="dx-original">'
                      f'<img src="{data_uri(ex.image)}"/>'
-                     f'<figcaption>{esc(n)}<br/>{ex.original_score:+.3f}</figcaption></figure>'
+                     f'<figcaption>{esc(n)}<br/>score {ex.original_score:+.3f}</figcaption></figure>'
                      f'<ol>{tops}</ol><a href="{esc(page.relative_to(out).as_posix())}">full report</a></div>')
     (out/'figures').mkdir(exist_ok=True)
     fig = ''
     try:
-        png = fig_png(dataset_summary(dataset))
+        with plain_figures(): png = fig_png(dataset_summary(dataset))
         (out/'figures'/'dataset.png').write_bytes(png)
         fig = (f'<h2>Effects across images</h2><div class="dx-fig" id="dx-fig-dataset"><img src="{data_uri(png)}"/>'
                '</div>')
-    except ValueError: pass
-    df = dataset.to_frame()
-    df = df.drop(columns=[c for c in ('specific',) if c in df]).head(15)
-    table = df.to_html(index=False, float_format='%.3f', classes='dx-table') if len(df) else ''
+    except ValueError: pass                                                 # no semantic has an estimate
+    ex0 = explanations[0]
+    note = (f'<p class="dx-note">Effects are changes of the {esc(ex0.score_description)} against the null edit, in '
+            f'{esc(ex0.score_unit)}: per semantic, the mean over the images that scored it, with its 95% interval '
+            'across images; sign agreement is the share of those images whose effect has the sign of the mean; '
+            'edits verified, the share of checked edits the verifier passed (– : none checked). The score under each '
+            'image is the classifier\'s score of the original.</p>')
     title = title or f'diffex: {dataset.target} over {plural(len(explanations), "image")}'
     doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"/><title>{esc(title)}</title><style>{CSS}
 .dx-card{{display:flex;align-items:center;gap:12px;border-bottom:1px solid #eee;padding:6px 0}}
-.dx-card ol{{margin:0;font-size:.9em}} .dx-table{{border-collapse:collapse;font-size:.85em}}
-.dx-table td,.dx-table th{{padding:2px 8px;border-bottom:1px solid #eee}}</style></head>
-<body><h1>{esc(title)}</h1>{fig}<h2>Strongest semantics</h2>{table}<h2>Images</h2>{''.join(cards)}</body></html>"""
+.dx-card ol{{margin:0;font-size:.9em}}</style></head>
+<body><h1>{esc(title)}</h1>{note}{fig}<h2>Strongest semantics</h2>{dataset_table(dataset)}<h2>Images</h2>\
+{''.join(cards)}</body></html>"""
     page = out/'index.html'; page.write_text(doc, encoding='utf-8')
     return page
