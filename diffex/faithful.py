@@ -6,11 +6,12 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 # %% auto #0
 __all__ = ['FDR', 'p_value', 'bh_qvalues', 'significant', 'EditRecord', 'AttributeFit', 'fit_attribute_effects',
-           'adjusted_deltas', 'adjusted_effect', 'top_k_exact', 'agreement_at_k', 'rank_correlation']
+           'adjusted_deltas', 'adjusted_effect', 'edit_records', 'Assessment', 'assess', 'adjusted_importance',
+           'top_k_exact', 'agreement_at_k', 'rank_correlation']
 
 # %% ../nbs/04a_faithful.ipynb #aaa6998c
 import numpy as np
@@ -57,33 +58,36 @@ class EditRecord:
     path: str                  # corpus path of the edited semantic
     delta: float               # classifier score of the edit minus that of the null edit (same seed)
     changes: dict = field(default_factory=dict) # attribute -> signed change vs the null edit (+1 appeared, -1 vanished)
-    own: str|None = None       # the attribute the edit asked for (a key of `changes` when it happened)
+    own: tuple = ()            # the attributes the edit asked for (keys of `changes` it may change on purpose)
 
     @property
     def side_effects(self) -> dict:
         "The changes other than the asked-for attribute."
-        return {a: v for a, v in self.changes.items() if a != self.own and v != 0}
+        return {a: v for a, v in self.changes.items() if a not in self.own and v != 0}
 
 # %% ../nbs/04a_faithful.ipynb #06d94156
 @dataclass
 class AttributeFit:
-    "Least-squares attribute effects of one image: `delta ~ intercept + sum_a coef[a] * change[a]`."
+    "Least-squares attribute effects of one image: `delta ~ [intercept +] sum_a coef[a] * change[a]`."
     coef: dict          # attribute -> estimated effect on the score of a +1 change (score units)
-    intercept: float    # the drift shared by all edits (not attributed to any semantic)
+    intercept: float    # the drift shared by all edits (0 unless fitted; never attributed to a semantic)
     n: int              # the number of edits fitted
 
 def fit_attribute_effects(records: Sequence[EditRecord], # the image's edits (all semantics, all seeds)
                           ridge: float = 1e-3,           # ridge penalty on the coefficients (not the intercept)
+                          intercept: bool = False,       # also fit a drift shared by every edit
                          ) -> AttributeFit:
     "Fit each attribute's effect on the score from every edit of one image (ridge-regularised least squares)."
     recs = [r for r in records if np.isfinite(r.delta)]
     attrs = sorted({a for r in recs for a, v in r.changes.items() if v != 0})
     if not recs: return AttributeFit({}, 0.0, 0)
-    X = np.array([[1.0] + [float(r.changes.get(a, 0.0)) for a in attrs] for r in recs])
+    b0 = [1.0] if intercept else []
+    X = np.array([b0 + [float(r.changes.get(a, 0.0)) for a in attrs] for r in recs]).reshape(len(recs), -1)
     y = np.array([float(r.delta) for r in recs])
-    pen = np.diag([0.0] + [ridge * len(recs)] * len(attrs))
+    pen = np.diag([0.0] * len(b0) + [ridge * len(recs)] * len(attrs))
     beta = np.linalg.lstsq(X.T @ X + pen, X.T @ y, rcond=None)[0]
-    return AttributeFit({a: float(b) for a, b in zip(attrs, beta[1:])}, float(beta[0]), len(recs))
+    coef = dict(zip(attrs, map(float, beta[len(b0):])))
+    return AttributeFit(coef, float(beta[0]) if intercept else 0.0, len(recs))
 
 # %% ../nbs/04a_faithful.ipynb #388c929c
 def adjusted_deltas(records: Sequence[EditRecord], # the edits of one semantic (one per seed)
@@ -95,6 +99,91 @@ def adjusted_deltas(records: Sequence[EditRecord], # the edits of one semantic (
 def adjusted_effect(records: Sequence[EditRecord], fit: AttributeFit, conf: float = 0.95) -> tuple:
     "(mean, standard error, low, high) of the adjusted per-seed changes (nan where undefined, as `mean_ci`)."
     return mean_ci(adjusted_deltas(records, fit), conf)
+
+# %% ../nbs/04a_faithful.ipynb #afed0086
+def edit_records(effects: dict, # path -> {direction: Effect}
+                ) -> list[EditRecord]:
+    "Every counted seed with observed changes, of every effect, as an `EditRecord`."
+    recs = []
+    for path, by_dir in effects.items():
+        for e in by_dir.values():
+            if e.changes is None: continue
+            for delta, ch, own, ok in zip(e.deltas, e.changes, e.own, e.counted):
+                if ok and ch is not None and np.isfinite(delta): recs.append(EditRecord(path, float(delta), ch, tuple(own)))
+    return recs
+
+# %% ../nbs/04a_faithful.ipynb #5ee1e6fc
+@dataclass
+class Assessment:
+    "One effect as an auditor reads it: adjusted for side effects, tested against the null edit, its side effects."
+    adjusted: tuple          # (mean, standard error, low, high) of the adjusted per-seed changes (raw when none known)
+    p: float|None            # two-sided p-value of the adjusted changes against zero (None: fewer than two seeds)
+    q: float|None = None     # Benjamini-Hochberg q-value over the image's tested effects
+    significant: bool|None = None # q <= the false-discovery rate (None: not tested)
+    side_effects: dict = field(default_factory=dict) # other attribute -> seeds in which it changed
+    observed: int = 0        # seeds whose changes the verifier reported
+    adjusted_for: bool = False # whether side effects were known and removed
+
+    @property
+    def mean(self) -> float: return self.adjusted[0]
+
+    def also_changed(self, short: Callable = lambda a: a.rsplit('/', 1)[-1]) -> str:
+        "'also changed: moustache in 2 of 3 seeds, cap in 1 of 3' ('' when nothing else changed)."
+        if not self.side_effects: return ''
+        items = sorted(self.side_effects.items(), key=lambda kv: (-kv[1], kv[0]))
+        return 'also changed: ' + ', '.join(f'{short(a)} in {k} of {self.observed}' + (' seeds' if i == 0 else '')
+                                            for i, (a, k) in enumerate(items))
+
+    def to_dict(self) -> dict:
+        nan = lambda v: None if v is None or (isinstance(v, float) and not math.isfinite(v)) else v
+        return dict(adjusted=[nan(v) for v in self.adjusted], p=nan(self.p), q=nan(self.q), significant=self.significant,
+                    side_effects=self.side_effects, observed=self.observed, adjusted_for=self.adjusted_for)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Assessment:
+        fl = lambda v: math.nan if v is None else float(v)
+        return cls(tuple(fl(v) for v in d['adjusted']), d.get('p'), d.get('q'), d.get('significant'),
+                   dict(d.get('side_effects') or {}), int(d.get('observed', 0)), bool(d.get('adjusted_for', False)))
+
+# %% ../nbs/04a_faithful.ipynb #441cbbf7
+def assess(effects: dict,    # path -> {direction: Effect}, as a search leaves them
+           fdr: float = FDR, # the false-discovery rate of `significant`
+           ridge: float = 1e-3, # ridge penalty of the attribute fit
+          ) -> dict:         # path -> {direction: Assessment}
+    "Adjusted effects, p- and q-values and side-effect counts of every effect of one image."
+    fit = fit_attribute_effects(edit_records(effects), ridge)
+    out, ps = {}, {}
+    for path, by_dir in effects.items():
+        out[path] = {}
+        for d, e in by_dir.items():
+            ok = e.counted
+            known = e.changes is not None and any(c is not None for c, k in zip(e.changes, ok) if k)
+            if known:
+                recs = [EditRecord(path, float(x), c, tuple(o))
+                        for x, c, o, k in zip(e.deltas, e.changes, e.own, ok) if k and c is not None]
+                vals = adjusted_deltas(recs, fit)
+                counts = {}
+                for r in recs:
+                    for a in r.side_effects: counts[a] = counts.get(a, 0) + 1
+            else: vals, recs, counts = e.deltas[ok], [], {}
+            a = Assessment(mean_ci(vals, e.conf), p_value(vals), side_effects=counts, observed=len(recs),
+                           adjusted_for=bool(known))
+            out[path][d] = a; ps[(path, d)] = a.p
+    q, sig = bh_qvalues(ps), significant(ps, fdr)
+    for (path, d), a in ((k, out[k[0]][k[1]]) for k in ps): a.q, a.significant = q[(path, d)], sig[(path, d)]
+    return out
+
+# %% ../nbs/04a_faithful.ipynb #e379b63b
+def adjusted_importance(assessed: dict, # direction -> Assessment of one node
+                        rank: str = 'abs') -> float:
+    "The number a node is ranked by, from its adjusted effects (as `diffex.search.importance` does from raw ones)."
+    vals = []
+    for d, a in assessed.items():
+        m = a.mean
+        if not np.isfinite(m): continue
+        s = m if d == 'add' else -m
+        vals.append(abs(m) if rank == 'abs' else (s if rank == 'up' else -s))
+    return max(vals) if vals else -math.inf
 
 # %% ../nbs/04a_faithful.ipynb #9b1348e1
 def top_k_exact(exact: dict,          # semantic -> exact effect (score units); nan/None: not drawable

@@ -16,7 +16,6 @@ __all__ = ['RANKS', 'RESCORE', 'mean_ci', 'plural', 'Effect', 'importance', 'fro
 
 # %% ../nbs/04_search.ipynb #ad1db152
 import numpy as np
-from scipy import stats
 
 # %% ../nbs/04_search.ipynb #e38cc260
 def mean_ci(x: Sequence[float], # the per-seed differences
@@ -28,6 +27,7 @@ def mean_ci(x: Sequence[float], # the per-seed differences
     if n == 0: return (math.nan,) * 4
     m = float(x.mean())
     if n == 1: return m, math.nan, math.nan, math.nan
+    from scipy import stats   # here, not at import: scipy.stats costs about a second to import
     se = float(x.std(ddof=1) / math.sqrt(n))
     h = float(stats.t.ppf(0.5 + conf / 2, n - 1)) * se
     return m, se, m - h, m + h
@@ -52,11 +52,22 @@ class Effect:
     edited: list              # classifier score of the edit, per seed
     verified: list = None     # per seed: True (the edit happened), False (it did not), None (not checked)
     conf: float = 0.95        # confidence of the interval
+    changes: list = None      # per seed: what else the verifier saw change against the null edit, as
+                              # {attribute: signed change} (`diffex.classifiers.Observation`), or None (not read)
+    own: list = None          # per seed: the attributes the edit asked for (keys of its `changes`)
 
     def __post_init__(self):
-        if self.verified is None: self.verified = [None] * len(self.seeds)
-        if not (len(self.seeds) == len(self.base) == len(self.edited) == len(self.verified)):
+        k = len(self.seeds)
+        if self.verified is None: self.verified = [None] * k
+        if self.changes is None and self.own is None: pass
+        else:
+            if self.changes is None: self.changes = [None] * k
+            if self.own is None: self.own = [()] * k
+            self.own = [tuple(o) for o in self.own]
+        if not (k == len(self.base) == len(self.edited) == len(self.verified)):
             raise ValueError(f'{self.path}: seeds, base, edited and verified must have one entry per seed')
+        if self.changes is not None and not (k == len(self.changes) == len(self.own)):
+            raise ValueError(f'{self.path}: changes and own must have one entry per seed')
 
     @property
     def deltas(self) -> np.ndarray: return np.asarray(self.edited, float) - np.asarray(self.base, float)
@@ -115,7 +126,7 @@ class Effect:
 
     @classmethod
     def from_dict(cls, d: dict) -> Effect:
-        keys = ('path', 'prompt', 'direction', 'seeds', 'base', 'edited', 'verified', 'conf')
+        keys = ('path', 'prompt', 'direction', 'seeds', 'base', 'edited', 'verified', 'conf', 'changes', 'own')
         return cls(**{k: d[k] for k in keys if k in d})
 
     def __repr__(self):
@@ -297,8 +308,11 @@ def merge_effects(a: dict, b: dict) -> dict:
     for d, e in b.items():
         if d not in out: out[d] = e; continue
         x = out[d]
+        seen = x.changes is not None or e.changes is not None
+        ch = lambda f: (f.changes or [None] * len(f.seeds), f.own or [()] * len(f.seeds))
+        (cx, ox), (ce, oe) = ch(x), ch(e)
         out[d] = Effect(x.path, x.prompt, d, x.seeds + e.seeds, x.base + e.base, x.edited + e.edited,
-                        x.verified + e.verified, x.conf)
+                        x.verified + e.verified, x.conf, cx + ce if seen else None, ox + oe if seen else None)
     return out
 
 @dataclass
