@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['can_redraw', 'SearchProgress', 'ImageScorer', 'classifier_scores', 'Explanation', 'effect_bar', 'explain',
-           'screen_editor', 'DatasetExplanation', 'aggregate', 'explain_dataset']
+__all__ = ['can_redraw', 'SearchProgress', 'ImageScorer', 'classifier_scores', 'isolate_side_effects', 'Explanation',
+           'effect_bar', 'explain', 'screen_editor', 'DatasetExplanation', 'aggregate', 'explain_dataset']
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
 import numpy as np
@@ -22,8 +22,9 @@ import diffex
 from .corpus import SemanticTree, file_stem
 from .classifiers import Classifier, Verifier, load_image
 from .editing import Editor, image_digest
-from .search import (Effect, SearchConfig, SearchLevel, SearchResult, beam_search, edit_prompts, importance,
+from .search import (Effect, SearchConfig, frontier, merge_effects, SearchLevel, SearchResult, beam_search, edit_prompts, importance,
                            mean_ci, plural)
+from .faithful import FDR, assess, adjusted_importance
 
 # %% ../nbs/05_explain.ipynb #2c644479
 def can_redraw(file=None,  # the stream progress is written to; None: sys.stderr
@@ -104,15 +105,23 @@ class ImageScorer:
     def _score(self, images):
         return classifier_scores(self.classifier, images, self.t_idx, self.kind)
 
-    def __call__(self, nodes: list, seeds: Sequence[int]|None = None) -> dict:
-        "{path: {direction: Effect}} for `nodes` (tree nodes), over `seeds` (default: all of this scorer's seeds)."
+    @staticmethod
+    def _others(nodes: list) -> dict:
+        "What a verifier with a text side reads beside each edit: the corpus's first level and the nodes' siblings."
+        root = nodes[0]
+        while root.parent is not None: root = root.parent
+        near = frontier(root) + [s for n in nodes if n.parent is not None for s in frontier(n.parent)]
+        return {n.path_str: n.prompt for n in near}
+
+    def __call__(self, nodes: list, seeds: Sequence[int]|None = None, directions: Sequence[str]|None = None) -> dict:
+        "{path: {direction: Effect}} for `nodes` (tree nodes), over `seeds` and `directions` (default: this scorer's)."
         seeds = self.seeds if seeds is None else list(seeds)
         unknown = [s for s in seeds if s not in self.invs]
         if unknown: raise ValueError(f'seeds {unknown} were not inverted; this scorer has seeds {self.seeds}')
         paths = [n.path_str for n in nodes]
         prompts = [edit_prompts(n, self.joint) for n in nodes]
         res = {p: {} for p in paths}
-        steps = [(s, d) for s in seeds for d in self.directions]
+        steps = [(s, d) for s in seeds for d in (self.directions if directions is None else directions)]
         if self.own_progress: self.progress.start('edits')
         self.progress.add(len(steps) * len(nodes))
         for s, d in steps:
@@ -121,11 +130,13 @@ class ImageScorer:
             else: ims = self.editor.edit(inv, [ps[0] for ps in prompts], direction=d)
             self.edits += len(ims)
             sc = self._score(ims)
-            ver = (self.verifier.verify(ims, self.null[s], paths, [' + '.join(ps) for ps in prompts], [d] * len(ims))
-                   if self.verifier else [None] * len(ims))
-            for p, ps, im, v, x in zip(paths, prompts, ims, ver, sc):
-                e = res[p].setdefault(d, Effect(p, ' + '.join(ps), d, [], [], [], []))
-                e.seeds.append(s); e.base.append(self.base[s]); e.edited.append(float(x)); e.verified.append(v)
+            obs = (self.verifier.observe(ims, self.null[s], paths, [' + '.join(ps) for ps in prompts], [d] * len(ims),
+                                         others=self._others(nodes)) if self.verifier else [None] * len(ims))
+            for p, ps, im, o, x in zip(paths, prompts, ims, obs, sc):
+                e = res[p].setdefault(d, Effect(p, ' + '.join(ps), d, [], [], [], [], changes=[], own=[]))
+                e.seeds.append(s); e.base.append(self.base[s]); e.edited.append(float(x))
+                e.verified.append(o.happened if o else None)
+                e.changes.append(o.changes if o else None); e.own.append(tuple(o.own) if o else ())
                 if self.keep_images: self.images[(p, d, s)] = im
             self.progress.update(len(ims))
         if self.own_progress: self.progress.finish()
@@ -140,6 +151,30 @@ def classifier_scores(classifier: Classifier, # the model being explained
     independent labels and a regression model as its value); one place, so that the cost of classifying is in one place.
     Raises ValueError for a kind that does not fit the model and for outputs that fail the classifier's checks."""
     return classifier.score(images, target, kind)
+
+# %% ../nbs/05_explain.ipynb #7a646503
+def isolate_side_effects(score: ImageScorer, # the scorer of the search (its seeds are inverted already)
+                         tree: SemanticTree, # the corpus searched
+                         effects: dict,      # path -> {direction: Effect}; isolating effects are merged in
+                         paths: Sequence[str], # the semantics whose side effects need isolating (the top of a ranking)
+                        ) -> list[tuple]:    # the (path, direction)s edited on purpose
+    "Edit on purpose, in the direction they leaked, the corpus attributes that `paths` changed and no edit isolated."
+    assessed, want = assess(effects), {}
+    for p in paths:
+        for d, a in assessed.get(p, {}).items():
+            e = effects[p][d]
+            for attr in a.unidentified:
+                signs = [c[attr] for c, ok in zip(e.changes or [], e.counted) if ok and c and c.get(attr)]
+                if not signs or attr not in tree: continue
+                node = tree[attr]
+                if node.editable: want.setdefault('add' if sum(signs) > 0 else 'remove', {})[attr] = node
+    done = []
+    for d, nodes in want.items():
+        nodes = [n for n in nodes.values() if d not in effects.get(n.path_str, {})]
+        if not nodes: continue
+        for p, r in score(nodes, directions=[d]).items():
+            effects[p] = merge_effects(effects.get(p, {}), r); done.append((p, d))
+    return done
 
 # %% ../nbs/05_explain.ipynb #836f5eb9
 def _png_b64(im: Image.Image, scale: int = 1) -> str:
@@ -192,9 +227,32 @@ class Explanation:
         "What the tracked score is, in words, e.g. \"logit of class 'older' (softmax)\"."
         return self.params.get('score_description') or f'{self.score_unit} of class {self.target!r}'
 
-    def ranking(self, specific: bool = True) -> list[str]:
-        "Scored paths, most important first (see `SearchResult.ranking`)."
-        return self.search.ranking(specific)
+    @property
+    def fdr(self) -> float: return self.params.get('fdr', FDR)
+
+    @property
+    def assessed(self) -> dict:
+        """path -> {direction: `diffex.faithful.Assessment`}: each effect adjusted for the side effects the verifier saw,
+        its p-value against the null edit, its Benjamini-Hochberg q-value at `fdr` and its side effects (computed once)."""
+        if '_assessed' not in self.__dict__: self.__dict__['_assessed'] = assess(self.effects, self.fdr)
+        return self.__dict__['_assessed']
+
+    @property
+    def adjusted(self) -> bool:
+        "Whether the verifier reported side effects, so that effects are adjusted for them and ranked by the adjustment."
+        return any(a.adjusted_for for by_dir in self.assessed.values() for a in by_dir.values())
+
+    def ranking(self, specific: bool = True, # a node whose children were scored gives way to them
+                adjusted: bool|None = None,  # rank by effects adjusted for side effects; None: when side effects are known
+               ) -> list[str]:
+        "Scored paths, most important first (see `SearchResult.ranking`), by adjusted effects where side effects are known."
+        r = self.search.ranking(specific)
+        if not (self.adjusted if adjusted is None else adjusted): return r
+        return sorted(r, key=lambda p: -adjusted_importance(self.assessed[p], self.rank))
+
+    def significant(self) -> list[str]:
+        "The ranked semantics with an effect that is a discovery at false-discovery rate `fdr` (Benjamini-Hochberg)."
+        return [p for p in self.ranking() if any(a.significant for a in self.assessed[p].values())]
 
     def top(self, k: int = 5, specific: bool = True) -> list[tuple]:
         "The `k` most important semantics as `(path, {direction: Effect})`."
@@ -208,14 +266,17 @@ class Explanation:
     def to_frame(self):
         "A pandas DataFrame with one row per scored path and direction, ranked."
         import pandas as pd
-        rk = {p: i + 1 for i, p in enumerate(self.ranking(specific=False))}
+        rk = {p: i + 1 for i, p in enumerate(self.ranking(specific=False))}   # by adjusted effects where known
         spec = set(self.ranking())
         rows = []
         for p, effs in self.effects.items():
             for d, e in effs.items():
                 lo, hi = e.ci
+                a = self.assessed[p][d]
                 rows.append(dict(path=p, depth=p.count('/') + 1, prompt=e.prompt, direction=d, effect=e.mean, se=e.se,
                                  ci_low=lo, ci_high=hi, n=e.n, success_rate=e.success_rate, status=e.status,
+                                 adjusted=a.adjusted[0], adjusted_low=a.adjusted[2], adjusted_high=a.adjusted[3],
+                                 p_value=a.p, q_value=a.q, significant=a.significant, side_effects=a.also_changed(),
                                  importance=importance(effs, self.rank), rank=rk[p], specific=p in spec))
         return pd.DataFrame(rows).sort_values(['rank', 'direction']).reset_index(drop=True)
 
@@ -258,15 +319,20 @@ def _repr_html_(self: Explanation, k: int = 8):
             lo, hi = e.ci
             sr = '' if e.success_rate is None else f'{e.success_rate:.0%}'
             bar = effect_bar(e.mean, lo, hi, scale) if e.status == 'ok' else ''
-            rows.append(f'<tr><td>{img(im) if im else ""}</td><td><b>{_esc(p)}</b><br/><small>"{_esc(e.prompt)}" '
-                        f'({_esc(d)})</small></td><td style="font-family:monospace">{_esc(e.format(3, self.n_seeds))}'
-                        f'</td><td>{bar}</td><td>{sr}</td></tr>')
+            a = self.assessed[p][d]
+            star = ' <b title="significant at the false-discovery rate">*</b>' if a.significant else ''
+            adj = (f'<br/>adjusted for side effects: {a.adjusted[0]:+.3f}' if a.adjusted_for and a.side_effects else '')
+            also = f'<br/><small style="color:#a04000">{_esc(a.also_changed())}</small>' if a.side_effects else ''
+            rows.append(f'<tr><td>{img(im) if im else ""}</td><td><b>{_esc(p)}</b>{star}<br/><small>"{_esc(e.prompt)}" '
+                        f'({_esc(d)})</small>{also}</td><td style="font-family:monospace">'
+                        f'{_esc(e.format(3, self.n_seeds))}{adj}</td><td>{bar}</td><td>{sr}</td></tr>')
     cfg = f'; {self.search_config.describe(self.n_seeds)}' if self.search_config else ''
     c = self.cost
     head = (f'<div><b>diffex explanation</b> of <b>{_esc(self.target)}</b>: {plural(len(self.effects), "semantic")} '
             f'scored with {_esc(c.get("edits", "?"))} edits, {_esc(c.get("unet_evals", "?"))} UNet evaluations'
             f'{_esc(cfg)}<br/>score: {_esc(self.score_description)}; effects in {_esc(self.score_unit)} against the '
-            f'null edit<br/>{img(self.image)} original ({self.original_score:+.3f}) {img(self.null_images[s0])} '
+            f'null edit{"; ranked by effects adjusted for side effects" if self.adjusted else ""}; * significant at a '
+            f'false-discovery rate of {self.fdr:g} (Benjamini-Hochberg)<br/>{img(self.image)} original ({self.original_score:+.3f}) {img(self.null_images[s0])} '
             f'null edit, seed {s0} ({self.base[s0]:+.3f})</div>')
     return (head + '<table><tr><th>edit</th><th>semantic</th><th>effect [95% CI]</th><th></th><th>verified</th></tr>'
             + ''.join(rows) + '</table>')
@@ -398,6 +464,9 @@ def explain(image,                          # a PIL image, a path or an array
             screen_fidelity: float = 1.0,   # screening runs with this share of the editor's inversion steps (1: full)
             keep_images: bool = True,       # keep every edited image in the result
             progress: bool = True,          # show progress: a bar per search level (terminal, Jupyter), else a line
+            fdr: float = FDR,               # false-discovery rate of `Explanation.significant` (Benjamini-Hochberg)
+            isolate: int = 3,               # isolate the side effects of this many top semantics (0: none; needs a
+                                            # verifier that reports side effects), see `isolate_side_effects`
             **settings,                     # search settings by name, instead of `search`: beam=5, screen=None, ...
            ) -> Explanation:
     """Explain why `classifier` gives `image` its `target` score, by editing along `corpus`.
@@ -421,6 +490,9 @@ def explain(image,                          # a PIL image, a path or an array
     """
     t0 = time.time()
     cfg = SearchConfig.of(search, **settings)
+    if not 0 < fdr < 1: raise ValueError(f'fdr must be in (0, 1), not {fdr!r}')
+    if isinstance(isolate, bool) or not isinstance(isolate, (int, np.integer)) or isolate < 0:
+        raise ValueError(f'isolate must be a whole number of semantics, at least 0, not {isolate!r}')
     if not 0 < screen_fidelity <= 1: raise ValueError(f'screen_fidelity must be in (0, 1], not {screen_fidelity}')
     tree = _as_tree(corpus)
     seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
@@ -436,10 +508,15 @@ def explain(image,                          # a PIL image, a path or an array
     res = beam_search(tree, sc, seeds=seeds, search=cfg, screen_score=ssc, edits_per_seed=len(directions),
                       on_level=lambda l: pr.finish(scored=len(l.scored), kept=len(l.kept)), on_stage=pr.start)
     pr.finish()
+    e0 = sc.edits
+    if isolate and verifier is not None:
+        isolate_side_effects(sc, tree, res.effects, res.ranking()[:isolate])
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
     params = _run_params(classifier, editor, tree, sc.t_idx, seeds, cfg, screen_fidelity, directions, sc.kind, joint)
+    params.update(fdr=fdr, isolate=isolate)
     models = _run_models(classifier, editor, verifier)
     cost = dict(edits=sc.edits + (ssc.edits if ssc else 0), seconds=round(time.time() - t0, 3), stopped=res.stopped,
+                isolation_edits=sc.edits - e0,
                 unet_evals=editor.unet_evals - u0 + (screen_ed.unet_evals - u1 if ssc else 0))
     images = {**ssc.images, **sc.images} if ssc else sc.images       # a re-scored node shows its full-fidelity edits
     return Explanation(sc.image, tname, res.effects, res.levels, tree, sc.base, sc.original_score, sc.null,

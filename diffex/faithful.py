@@ -10,8 +10,8 @@ from typing import Callable, Sequence
 
 # %% auto #0
 __all__ = ['FDR', 'p_value', 'bh_qvalues', 'significant', 'EditRecord', 'AttributeFit', 'fit_attribute_effects',
-           'adjusted_deltas', 'adjusted_effect', 'edit_records', 'Assessment', 'assess', 'adjusted_importance',
-           'top_k_exact', 'agreement_at_k', 'rank_correlation']
+           'adjusted_deltas', 'adjusted_effect', 'isolated_attributes', 'edit_records', 'Assessment', 'assess',
+           'adjusted_importance', 'top_k_exact', 'agreement_at_k', 'rank_correlation']
 
 # %% ../nbs/04a_faithful.ipynb #aaa6998c
 import numpy as np
@@ -74,7 +74,7 @@ class AttributeFit:
     n: int              # the number of edits fitted
 
 def fit_attribute_effects(records: Sequence[EditRecord], # the image's edits (all semantics, all seeds)
-                          ridge: float = 1e-3,           # ridge penalty on the coefficients (not the intercept)
+                          ridge: float = 1e-6,           # ridge penalty on the coefficients (not the intercept), absolute
                           intercept: bool = False,       # also fit a drift shared by every edit
                          ) -> AttributeFit:
     "Fit each attribute's effect on the score from every edit of one image (ridge-regularised least squares)."
@@ -84,7 +84,7 @@ def fit_attribute_effects(records: Sequence[EditRecord], # the image's edits (al
     b0 = [1.0] if intercept else []
     X = np.array([b0 + [float(r.changes.get(a, 0.0)) for a in attrs] for r in recs]).reshape(len(recs), -1)
     y = np.array([float(r.delta) for r in recs])
-    pen = np.diag([0.0] * len(b0) + [ridge * len(recs)] * len(attrs))
+    pen = np.diag([0.0] * len(b0) + [ridge] * len(attrs))
     beta = np.linalg.lstsq(X.T @ X + pen, X.T @ y, rcond=None)[0]
     coef = dict(zip(attrs, map(float, beta[len(b0):])))
     return AttributeFit(coef, float(beta[0]) if intercept else 0.0, len(recs))
@@ -92,13 +92,21 @@ def fit_attribute_effects(records: Sequence[EditRecord], # the image's edits (al
 # %% ../nbs/04a_faithful.ipynb #388c929c
 def adjusted_deltas(records: Sequence[EditRecord], # the edits of one semantic (one per seed)
                     fit: AttributeFit,             # from `fit_attribute_effects` over the whole image
+                    only: set|None = None,         # subtract only these attributes' parts (None: every side effect)
                    ) -> np.ndarray:                # per-seed score changes with the side effects' part removed
-    "Per-seed score changes with the fitted contribution of every side effect subtracted."
-    return np.array([r.delta - sum(fit.coef.get(a, 0.0) * v for a, v in r.side_effects.items()) for r in records])
+    "Per-seed score changes with the fitted contribution of every side effect (in `only`) subtracted."
+    keep = lambda a: only is None or a in only
+    return np.array([r.delta - sum(fit.coef.get(a, 0.0) * v for a, v in r.side_effects.items() if keep(a))
+                     for r in records])
 
-def adjusted_effect(records: Sequence[EditRecord], fit: AttributeFit, conf: float = 0.95) -> tuple:
+def adjusted_effect(records: Sequence[EditRecord], fit: AttributeFit, conf: float = 0.95, only: set|None = None) -> tuple:
     "(mean, standard error, low, high) of the adjusted per-seed changes (nan where undefined, as `mean_ci`)."
-    return mean_ci(adjusted_deltas(records, fit), conf)
+    return mean_ci(adjusted_deltas(records, fit, only), conf)
+
+# %% ../nbs/04a_faithful.ipynb #dd3d3f56
+def isolated_attributes(records: Sequence[EditRecord]) -> set:
+    "Attributes that some edit changed on purpose (an asked-for attribute that changed): their effects can be fitted."
+    return {a for r in records for a, v in r.changes.items() if v != 0 and a in r.own}
 
 # %% ../nbs/04a_faithful.ipynb #afed0086
 def edit_records(effects: dict, # path -> {direction: Effect}
@@ -123,6 +131,7 @@ class Assessment:
     side_effects: dict = field(default_factory=dict) # other attribute -> seeds in which it changed
     observed: int = 0        # seeds whose changes the verifier reported
     adjusted_for: bool = False # whether side effects were known and removed
+    unidentified: list = field(default_factory=list) # side effects no edit isolated: not subtracted (confounded)
 
     @property
     def mean(self) -> float: return self.adjusted[0]
@@ -131,27 +140,31 @@ class Assessment:
         "'also changed: moustache in 2 of 3 seeds, cap in 1 of 3' ('' when nothing else changed)."
         if not self.side_effects: return ''
         items = sorted(self.side_effects.items(), key=lambda kv: (-kv[1], kv[0]))
+        un = set(self.unidentified)
         return 'also changed: ' + ', '.join(f'{short(a)} in {k} of {self.observed}' + (' seeds' if i == 0 else '')
-                                            for i, (a, k) in enumerate(items))
+                                            + (' (not isolated)' if a in un else '') for i, (a, k) in enumerate(items))
 
     def to_dict(self) -> dict:
         nan = lambda v: None if v is None or (isinstance(v, float) and not math.isfinite(v)) else v
         return dict(adjusted=[nan(v) for v in self.adjusted], p=nan(self.p), q=nan(self.q), significant=self.significant,
-                    side_effects=self.side_effects, observed=self.observed, adjusted_for=self.adjusted_for)
+                    side_effects=self.side_effects, observed=self.observed, adjusted_for=self.adjusted_for,
+                    unidentified=list(self.unidentified))
 
     @classmethod
     def from_dict(cls, d: dict) -> Assessment:
         fl = lambda v: math.nan if v is None else float(v)
         return cls(tuple(fl(v) for v in d['adjusted']), d.get('p'), d.get('q'), d.get('significant'),
-                   dict(d.get('side_effects') or {}), int(d.get('observed', 0)), bool(d.get('adjusted_for', False)))
+                   dict(d.get('side_effects') or {}), int(d.get('observed', 0)), bool(d.get('adjusted_for', False)),
+                   list(d.get('unidentified') or []))
 
 # %% ../nbs/04a_faithful.ipynb #441cbbf7
 def assess(effects: dict,    # path -> {direction: Effect}, as a search leaves them
            fdr: float = FDR, # the false-discovery rate of `significant`
-           ridge: float = 1e-3, # ridge penalty of the attribute fit
+           ridge: float = 1e-6, # ridge penalty of the attribute fit (see `fit_attribute_effects`)
           ) -> dict:         # path -> {direction: Assessment}
-    "Adjusted effects, p- and q-values and side-effect counts of every effect of one image."
-    fit = fit_attribute_effects(edit_records(effects), ridge)
+    "Adjusted effects, p- and q-values and side-effect counts of every effect of one image (see `Assessment`)."
+    recs_all = edit_records(effects)
+    fit, iso = fit_attribute_effects(recs_all, ridge), isolated_attributes(recs_all)
     out, ps = {}, {}
     for path, by_dir in effects.items():
         out[path] = {}
@@ -161,13 +174,13 @@ def assess(effects: dict,    # path -> {direction: Effect}, as a search leaves t
             if known:
                 recs = [EditRecord(path, float(x), c, tuple(o))
                         for x, c, o, k in zip(e.deltas, e.changes, e.own, ok) if k and c is not None]
-                vals = adjusted_deltas(recs, fit)
+                vals = adjusted_deltas(recs, fit, only=iso)
                 counts = {}
                 for r in recs:
                     for a in r.side_effects: counts[a] = counts.get(a, 0) + 1
             else: vals, recs, counts = e.deltas[ok], [], {}
             a = Assessment(mean_ci(vals, e.conf), p_value(vals), side_effects=counts, observed=len(recs),
-                           adjusted_for=bool(known))
+                           adjusted_for=bool(known), unidentified=sorted(a for a in counts if a not in iso))
             out[path][d] = a; ps[(path, d)] = a.p
     q, sig = bh_qvalues(ps), significant(ps, fdr)
     for (path, d), a in ((k, out[k[0]][k[1]]) for k in ps): a.q, a.significant = q[(path, d)], sig[(path, d)]
