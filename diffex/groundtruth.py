@@ -8,8 +8,9 @@ import math
 from dataclasses import replace
 
 # %% auto #0
-__all__ = ['DISTRACTOR_GROUPS', 'is_distractor', 'open_faces', 'subtype_first', 'score_explanation', 'ground_truth_check',
-           'print_ground_truth']
+__all__ = ['DISTRACTOR_GROUPS', 'BENCH_RULES', 'is_distractor', 'open_faces', 'subtype_first', 'score_explanation',
+           'ground_truth_check', 'print_ground_truth', 'train_rule_classifier', 'exact_effects', 'agreement_check',
+           'print_agreement']
 
 # %% ../nbs/08b_groundtruth.ipynb #e73b2242
 import numpy as np
@@ -115,3 +116,100 @@ def print_ground_truth(rows: list[dict], editor=None):
               f"{r['distractor_in_top_k']:6.2f} {r['fine_subtype_first']:7.2f} {r['edits']:7.1f} "
               f"{r['unet_evals']:8.0f} {r['seconds']:6.1f} "
               f"{r.get('same_top_k_as_beam', float('nan')):8.2f} {r.get('beam_edit_share', float('nan')):8.3f}")
+
+# %% ../nbs/08b_groundtruth.ipynb #f53ebd28
+BENCH_RULES = {
+    'warm':      dict(rule=lambda f: f.background in ('yellow', 'pink') or f.hair_color == 'red',
+                      text='a yellow or pink background, or red hair'),
+    'disguised': dict(rule=lambda f: f.eyewear == 'sunglasses' and f.headwear != 'none',
+                      text='sunglasses and any hat'),
+    'tanned':    dict(rule=lambda f: f.skin == 'tan', text='tan skin (the toy model edits it poorly)'),
+}
+
+# %% ../nbs/08b_groundtruth.ipynb #54148b0f
+def train_rule_classifier(name: str,          # a key of `BENCH_RULES`
+                          n: int = 6000,      # training faces
+                          steps: int = 600,   # optimiser steps (batch 128)
+                          width: int = 16,    # the CNN's base width
+                          seed: int = 0,      # fixes the faces, the weights and the batches
+                         ) -> tuple:          # (a `TorchClassifier` with classes [not name, name], held-out accuracy)
+    "Train a small CNN on a rule the toy world's classifiers do not use (`BENCH_RULES`)."
+    import torch
+    from diffex.toytrain import face_set, fit, accuracy
+    from diffex.classifiers import TorchClassifier
+    rule = BENCH_RULES[name]['rule']
+    faces, x = face_set(n, seed=50_000 + seed)
+    vf, vx = face_set(1000, seed=60_000 + seed)
+    y, vy = (torch.tensor([int(rule(f)) for f in fs]) for fs in (faces, vf))
+    net = fit(toyworld.ToyCNN({name: 2}, width=width), x, {name: y}, steps, seed=seed)
+    class _Head(torch.nn.Module):
+        def __init__(s): super().__init__(); s.net = net
+        def forward(s, x): return s.net(x)[name]
+    clf = TorchClassifier(_Head(), toyworld.to_tensor, [f'not {name}', name], name=f'bench-{name}-s{seed}', batch_size=256)
+    return clf, accuracy(net, vx, {name: vy})[name]
+
+# %% ../nbs/08b_groundtruth.ipynb #1192ab2c
+def exact_effects(image,          # a face drawn with `toyworld.draw`
+                  classifier,     # any `Classifier`
+                  target,         # its class (name or index)
+                  corpus='toy',   # the corpus (a tree or a built-in name)
+                  seeds: int = 2, # oracle seeds (which beard for 'beard', ...)
+                 ) -> dict:       # drawable leaf path -> exact mean effect (score units)
+    "The exact effect of adding each drawable attribute, by the oracle editor and exhaustive search."
+    ex = explain(image, classifier, toyworld.OracleEditor(), corpus, target, seeds=seeds, beam=None, screen=None,
+                 isolate=0, progress=False)
+    return {p: ex.effects[p]['add'].mean for p in ex.ranking() if p in toyworld.EDITS and ex.effects[p]['add'].n}
+
+# %% ../nbs/08b_groundtruth.ipynb #a55cc540
+def agreement_check(classifiers: dict,        # name -> (Classifier, target)
+                    world=None,               # the toy world (for its diffusion editor and probe verifier)
+                    editor=None,              # the editor to judge; None: the world's diffusion editor
+                    n_images: int = 6,        # faces per classifier
+                    seeds: int = 3,           # seeds per diffusion explanation
+                    search: SearchConfig|None = None, # the search's settings; None: the defaults
+                    corpus='toy', seed: int = 0,
+                    verbose: bool = True,
+                   ) -> list[dict]:           # one row per classifier
+    """agreement@k and rank correlation of diffusion explanations with exact interventions, raw and adjusted for side
+    effects, on faces that are not bald and on which each classifier says 'not target'."""
+    import random
+    from diffex.faithful import agreement_at_k, rank_correlation
+    search = search or SearchConfig()
+    editor = editor or world.editor()
+    ver = world.verifier() if world is not None else None
+    rows = []
+    for name, (clf, target) in classifiers.items():
+        rng, faces = random.Random(seed), []
+        t = clf.target_index(target)
+        while len(faces) < n_images:
+            f = toyworld.sample_face(rng)
+            if f.hair_style != 'bald' and clf.score([toyworld.draw(f)], t, 'logodds')[0] < 0: faces.append(f)
+        per = []
+        for f in faces:
+            im = toyworld.draw(f)
+            exact = exact_effects(im, clf, t, corpus)
+            ex = explain(im, clf, editor, corpus, t, seeds=seeds, search=search, verifier=ver, progress=False)
+            est = lambda adj: {p: (ex.assessed[p]['add'].mean if adj else ex.effects[p]['add'].mean)
+                               for p in ex.effects if 'add' in ex.effects[p]}
+            per.append(dict(raw=agreement_at_k(ex.ranking(adjusted=False), exact),
+                            adjusted=agreement_at_k(ex.ranking(), exact),
+                            rho_raw=rank_correlation(est(False), exact), rho_adjusted=rank_correlation(est(True), exact),
+                            unet=ex.cost['unet_evals'], edits=ex.cost['edits'],
+                            isolation=ex.cost.get('isolation_edits', 0)))
+        m = lambda k: float(np.mean([r[k] for r in per if r[k] is not None])) if any(r[k] is not None for r in per) \
+            else float('nan')
+        rows.append(dict(classifier=name, images=len(per), judged=sum(r['raw'] is not None for r in per),
+                         agreement_raw=m('raw'), agreement_adjusted=m('adjusted'), rho_raw=m('rho_raw'),
+                         rho_adjusted=m('rho_adjusted'), unet_evals=m('unet'), edits=m('edits'),
+                         isolation_edits=m('isolation')))
+    if verbose: print_agreement(rows)
+    return rows
+
+def print_agreement(rows: list[dict]):
+    "Print the agreement table."
+    print(f"{'classifier':12s} {'imgs':>4s} {'agree raw':>9s} {'agree adj':>9s} {'rho raw':>7s} {'rho adj':>7s} "
+          f"{'UNet':>6s} {'edits':>6s} {'isolate':>7s}")
+    for r in rows:
+        print(f"{r['classifier']:12s} {r['judged']:4d} {r['agreement_raw']:9.2f} {r['agreement_adjusted']:9.2f} "
+              f"{r['rho_raw']:7.2f} {r['rho_adjusted']:7.2f} {r['unet_evals']:6.0f} {r['edits']:6.1f} "
+              f"{r['isolation_edits']:7.1f}")
