@@ -14,7 +14,7 @@ __all__ = ['TREE_ESM', 'TREE_CSS', 'tree_nodes', 'initially_expanded', 'TreeView
 import anywidget, traitlets
 import ipywidgets as widgets
 from .explain import Explanation, ImageScorer
-from .search import Effect, plural
+from .search import Effect, merge_effects, plural
 from .plots import Fig, fig_png, show_image, sign_color
 
 # %% ../nbs/07_widgets.ipynb #e5fad03c
@@ -206,17 +206,31 @@ def node_info(ex: Explanation, path: str, # the explanation and the node's path
     after = sum(x for x, c in zip(e.edited, ok) if c) / max(e.n, 1)
     checked = sum(v is not None for v in e.verified)
     sr = 'not checked' if e.success_rate is None else f'{sum(v is True for v in e.verified)}/{checked} edits verified'
-    rows = ''.join(f'<tr><td>{s}</td><td>{b:+.3f}</td><td>{x:+.3f}</td><td>{x - b:+.3f}</td><td>{_mark(v) or ""}</td>'
-                   '</tr>' for s, b, x, v in zip(e.seeds, e.base, e.edited, e.verified))
     over = f'mean over {plural(e.n, "seed")}' if e.n else 'no edit counted'
+    a = ex.assessed.get(path, {}).get(direction)
+    faith = ''
+    if a is not None and a.adjusted_for and a.side_effects:
+        faith += f'<br/>adjusted for side effects: <b class="dx-adjusted">{a.adjusted[0]:+.3f}</b>'
+    if a is not None and a.side_effects:
+        faith += f'<br/><span class="dx-side" style="color:#a04000">{esc(a.also_changed())}</span>'
+    if a is not None and a.p is not None:
+        sig = 'significant' if a.significant else 'not significant'
+        faith += (f'<br/><span class="dx-test">p = {a.p:.3g}, q = {a.q:.3g}: {sig} at a false-discovery rate of '
+                  f'{ex.fdr:g}</span>')
+    elif a is not None and e.n == 1: faith += '<br/><span class="dx-test">one seed: not tested</span>'
+    also = lambda i: ', '.join(k.rsplit('/', 1)[-1] for k, v in ((e.changes[i] or {}).items() if e.changes else ())
+                               if v and k not in (e.own[i] if e.own else ())) if e.changes else ''
+    rows = ''.join(f'<tr><td>{s}</td><td>{b:+.3f}</td><td>{x:+.3f}</td><td>{x - b:+.3f}</td><td>{_mark(v) or ""}</td>'
+                   f'<td>{esc(also(i))}</td></tr>' for i, (s, b, x, v) in enumerate(zip(e.seeds, e.base, e.edited,
+                                                                                          e.verified)))
     return (head + f' ({esc(direction)}: "{esc(e.prompt)}")<br/>'
             f'score of <i>{esc(ex.target)}</i>: <span class="dx-before">{before:+.3f}</span> (null edit) → '
             f'<span class="dx-after">{after:+.3f}</span> (edited), {over}<br/>'
             f'effect: <b class="dx-effect" style="color:{sign_color(e.mean)}">'
             f'{esc(e.format(3, ex.n_seeds, label=True))}</b>, '
-            f'n = <span class="dx-n">{e.n}</span><br/>verification: <span class="dx-verification">{sr}</span>'
-            '<table class="dx-seeds"><tr><th>seed</th><th>null</th><th>edited</th><th>change</th><th>verified</th></tr>'
-            f'{rows}</table></div>')
+            f'n = <span class="dx-n">{e.n}</span><br/>verification: <span class="dx-verification">{sr}</span>{faith}'
+            '<table class="dx-seeds"><tr><th>seed</th><th>null</th><th>edited</th><th>change</th><th>verified</th>'
+            f'<th>also changed</th></tr>{rows}</table></div>')
 
 # %% ../nbs/07_widgets.ipynb #f8cfea28
 def more_seeds(ex: Explanation, path: str, # the explanation (changed in place) and the node
@@ -239,12 +253,8 @@ def more_seeds(ex: Explanation, path: str, # the explanation (changed in place) 
     for i, s in enumerate(new):
         sc = ImageScorer(ex.image, classifier, editor, ex.target, seeds=[s], directions=dirs,
                          score=ex.params.get('score', 'logit'), verifier=verifier, joint=ex.params.get('joint', False))
-        res = sc([node])[path]
-        for d, e in res.items():
-            old = ex.effects.setdefault(path, {}).get(d)
-            if old is None: ex.effects[path][d] = e
-            else:
-                old.seeds += e.seeds; old.base += e.base; old.edited += e.edited; old.verified += e.verified
+        ex.effects[path] = merge_effects(ex.effects.get(path, {}), sc([node])[path])
+        ex.__dict__.pop('_assessed', None)                       # the assessment is recomputed with the new seeds
         ex.images.update(sc.images)
         ex.null_images.setdefault(s, sc.null[s]); ex.base.setdefault(s, sc.base[s])
         ex.cost['edits'] = ex.cost.get('edits', 0) + sc.edits
