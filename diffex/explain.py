@@ -97,10 +97,16 @@ class ImageScorer:
         for d in self.directions:
             if d not in ('add', 'remove'): raise ValueError(f"directions must be 'add' and/or 'remove', not {d!r}")
         self.original_score = float(self._score([self.image])[0])   # checks the classifier before any edit is paid
-        self.invs = {s: editor.invert(self.image, seed=s) for s in self.seeds}
-        self.null = {s: editor.reconstruct(self.invs[s]) for s in self.seeds}
-        self.base = dict(zip(self.seeds, self._score(list(self.null.values()))))
-        self.images, self.edits = {}, 0
+        self.invs, self.null, self.base, self.images, self.edits = {}, {}, {}, {}, 0
+        self.add_seeds(self.seeds)
+
+    def add_seeds(self, seeds: Sequence[int]):
+        "Invert the image with `seeds` (new ones only), reconstruct their null edits and score them."
+        seeds = [s for s in dict.fromkeys(seeds) if s not in self.invs]
+        if not seeds: return
+        self.invs.update({s: self.editor.invert(self.image, seed=s) for s in seeds})
+        self.null.update({s: self.editor.reconstruct(self.invs[s]) for s in seeds})
+        self.base.update(zip(seeds, self._score([self.null[s] for s in seeds])))
 
     def _score(self, images):
         return classifier_scores(self.classifier, images, self.t_idx, self.kind)
@@ -116,8 +122,7 @@ class ImageScorer:
     def __call__(self, nodes: list, seeds: Sequence[int]|None = None, directions: Sequence[str]|None = None) -> dict:
         "{path: {direction: Effect}} for `nodes` (tree nodes), over `seeds` and `directions` (default: this scorer's)."
         seeds = self.seeds if seeds is None else list(seeds)
-        unknown = [s for s in seeds if s not in self.invs]
-        if unknown: raise ValueError(f'seeds {unknown} were not inverted; this scorer has seeds {self.seeds}')
+        self.add_seeds([s for s in seeds if s not in self.invs])
         paths = [n.path_str for n in nodes]
         prompts = [edit_prompts(n, self.joint) for n in nodes]
         res = {p: {} for p in paths}

@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 __all__ = ['RANKS', 'RESCORE', 'mean_ci', 'plural', 'Effect', 'importance', 'frontier', 'edit_prompts', 'SearchConfig',
            'SearchLevel', 'SearchResult', 'n_descendants', 'merge_effects', 'SearchState', 'score_nodes',
            'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'complete_seeds', 'rescore_level', 'prune_beam',
-           'rescore_top', 'search_level', 'beam_search']
+           'rescore_top', 'retry_rejected', 'search_level', 'beam_search']
 
 # %% ../nbs/04_search.ipynb #ad1db152
 import numpy as np
@@ -187,6 +187,7 @@ class SearchConfig:
     min_effect: float = 0.0       # a kept semantic weaker than this is not expanded
     budget: int|None = None       # most edits in all (semantic x seed x direction); None: no limit
     rank: str = 'abs'             # rank by 'abs' effect, or by signed 'up' / 'down' effect (see importance)
+    retries: int = 2              # new seeds a top semantic may use when the verifier rejected some of its edits; 0: none
 
     def __post_init__(self):
         put = lambda k, v: object.__setattr__(self, k, v)
@@ -195,6 +196,11 @@ class SearchConfig:
         put('screen_parents', _count('screen_parents', self.screen_parents, ' seed', 'as screen'))
         put('depth', _count('depth', self.depth, '', 'down to the leaves'))
         put('budget', _count('budget', self.budget, ' edit', 'no limit'))
+        r = self.retries
+        if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, np.integer)):
+            raise TypeError(f'retries must be a whole number of seeds (0: no retries), not {r!r}')
+        if r < 0: raise ValueError(f'retries must be at least 0 (0: no retries), not {r}')
+        put('retries', int(r))
         if not isinstance(self.beam_leaves, (bool, np.bool_)):
             raise TypeError(f'beam_leaves must be True or False, not {self.beam_leaves!r}')
         put('beam_leaves', bool(self.beam_leaves))
@@ -260,6 +266,7 @@ class SearchConfig:
         if self.min_effect: out.append(f'expanding effects of at least {self.min_effect:g}')
         if self.budget is not None: out.append(f'at most {plural(self.budget, "edit")}')
         if self.rank != 'abs': out.append(f'ranked {self.rank}')
+        if self.retries != 2: out.append(f'{plural(self.retries, "retry", "retries")} for rejected edits')
         return ', '.join(out)
 
 # %% ../nbs/04_search.ipynb #9bc1c24e
@@ -446,6 +453,25 @@ def rescore_top(st: SearchState, tree, # the finished search's state and its tre
     if st.levels: st.levels[-1].seconds += time.time() - t0
     return done
 
+def retry_rejected(st: SearchState, nodes: list, # the search state and the nodes reported first (the re-scored top)
+                  ) -> list:
+    """New seeds, up to `retries`, for each of `nodes` whose edits the verifier rejected in some seeds, until it has as
+    many verified edits as there are seeds; returns the nodes retried (recorded at their levels)."""
+    cfg, k = st.config, len(st.seeds)
+    if not cfg.retries or st.stopped == 'budget': return []
+    extra = [max(st.seeds) + 1 + i for i in range(cfg.retries)]     # the same new seeds for every node: one inversion
+    t0, level_of, done = time.time(), {p: l for l in st.levels for p in l.scored}, []
+    for c in nodes:
+        tried = 0
+        while tried < cfg.retries and any(e.n < k for e in st.effects[c.path_str].values()):
+            left = [s for s in extra if s not in st.seeds_of(c)]
+            if not left or not score_nodes(st, [c], left[:1]): break
+            tried += 1
+            level_of[c.path_str].edits += st.added[c.path_str]
+        if tried: done.append(c); level_of[c.path_str].retried.append(c.path_str)
+    if st.levels: st.levels[-1].seconds += time.time() - t0
+    return done
+
 # %% ../nbs/04_search.ipynb #73b1a969
 def search_level(st: SearchState, cands: list, # the search state and the level's candidates
                 ) -> list|None:
@@ -491,5 +517,7 @@ def beam_search(tree,                              # a `SemanticTree`
         if st.stopped == 'budget': break
         cands = [g for c in kept for g in frontier(c)]
     if on_stage: on_stage('top')
-    rescore_top(st, tree)
+    top = rescore_top(st, tree)
+    retry_rejected(st, top or [tree[p] for p in SearchResult(st.effects, st.levels, st.config.rank).ranking()
+                               if importance(st.effects[p], st.config.rank) > -math.inf][:st.config.beam or None])
     return SearchResult(st.effects, st.levels, st.config.rank, st.stopped)
