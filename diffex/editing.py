@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # %% auto #0
-__all__ = ['DIRECTIONS', 'load_rgb', 'image_digest', 'content_key', 'EditCache', 'UNetCounter', 'Inversion', 'Editor',
+__all__ = ['load_rgb', 'DIRECTIONS', 'image_digest', 'content_key', 'EditCache', 'UNetCounter', 'Inversion', 'Editor',
            'fit_canvas', 'to_canvas', 'from_canvas']
 
 # %% ../nbs/03_editing.ipynb #27ec565c
@@ -19,45 +19,8 @@ from PIL import Image, UnidentifiedImageError
 if TYPE_CHECKING: import torch
 
 # %% ../nbs/03_editing.ipynb #7125675b
-def _from_array(a: np.ndarray) -> Image.Image:
-    "An image array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) as a PIL image."
-    if a.ndim == 3 and a.shape[-1] == 1: a = a[..., 0]
-    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (3, 4)):
-        raise ValueError(f'an image array must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4); got shape {a.shape}')
-    if a.dtype == np.bool_: a = a.astype(np.uint8) * 255
-    elif a.dtype == np.uint16 or (a.dtype.kind in 'iu' and a.dtype != np.uint8):
-        if a.min() < 0 or a.max() > 65535:
-            raise ValueError(f'integer image values must lie in [0, 65535]; got [{a.min()}, {a.max()}]')
-        a = np.round(a.astype(np.float64) / (257.0 if a.max() > 255 or a.dtype == np.uint16 else 1.0)).astype(np.uint8)
-    elif a.dtype.kind == 'f':
-        if not np.isfinite(a).all() or a.min() < 0 or a.max() > 1:
-            raise ValueError(f'float image values must lie in [0, 1]; got [{np.nanmin(a):.3g}, {np.nanmax(a):.3g}]')
-        a = np.round(a * 255).astype(np.uint8)
-    elif a.dtype != np.uint8: raise ValueError(f'unsupported image array dtype {a.dtype}')
-    return Image.fromarray(np.ascontiguousarray(a))
-
-def load_rgb(image, # a PIL image, a path to an image file, or a numpy array (uint8, uint16 or float in [0, 1])
-            ) -> Image.Image:
-    "`image` as an 8-bit RGB PIL image; transparency is composited over white."
-    if isinstance(image, (str, os.PathLike)):
-        p = Path(image)
-        if not p.exists(): raise FileNotFoundError(f'no image file at {p}')
-        if p.is_dir(): raise ValueError(f'{p} is a folder, not an image file')
-        try:
-            with Image.open(p) as im: im.load(); image = im.copy()
-        except (UnidentifiedImageError, OSError) as e:
-            raise ValueError(f'{p} is not an image file PIL can read ({e})') from None
-    elif isinstance(image, np.ndarray): image = _from_array(image)
-    elif not isinstance(image, Image.Image):
-        raise TypeError(f'expected a PIL image, a path or a numpy array; got {type(image).__name__}')
-    im = image
-    if im.mode in ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I', 'F'): im = _from_array(np.asarray(im))
-    if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')
-    if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La'):
-        im = im.convert('RGBA')
-        bg = Image.new('RGBA', im.size, (255, 255, 255, 255))
-        im = Image.alpha_composite(bg, im)
-    return im.convert('RGB') if im.mode != 'RGB' else im
+from .images import load_image
+load_rgb = load_image   # the one image reader of diffex (`diffex.images`), under the name the editors used
 
 # %% ../nbs/03_editing.ipynb #cf61f407
 def image_digest(im: Image.Image) -> str:
