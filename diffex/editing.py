@@ -4,18 +4,19 @@
 
 # %% ../nbs/03_editing.ipynb #587c0642
 from __future__ import annotations
-import copy, hashlib, io, json, math, os, struct, tempfile, warnings
+import copy, hashlib, io, json, logging, math, os, re, struct, tempfile, warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 # %% auto #0
 __all__ = ['load_rgb', 'DIRECTIONS', 'image_digest', 'content_key', 'EditCache', 'UNetCounter', 'Inversion', 'Editor',
-           'fit_canvas', 'to_canvas', 'from_canvas']
+           'fit_canvas', 'to_canvas', 'from_canvas', 'ProcessorFallbackNote', 'quiet_processor_note']
 
 # %% ../nbs/03_editing.ipynb #27ec565c
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 if TYPE_CHECKING: import torch
 
 # %% ../nbs/03_editing.ipynb #7125675b
@@ -308,3 +309,18 @@ def __getattr__(name: str):
         from diffex import ledits
         return getattr(ledits, name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+# %% ../nbs/03_editing.ipynb #b7e1c0a2
+class ProcessorFallbackNote(logging.Filter):
+    "Drop `transformers`' note that an image processor class falls back to its PIL version without torchvision."
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not re.match(r'`\w+ImageProcessor` requires torchvision \(not installed\); falling back', record.getMessage())
+
+@contextmanager
+def quiet_processor_note():
+    "Context for importing `diffusers` pipelines: no note about image processors diffex never builds."
+    log = logging.getLogger('transformers.utils.import_utils')   # the logger that writes the note
+    f = ProcessorFallbackNote()
+    log.addFilter(f)
+    try: yield
+    finally: log.removeFilter(f)

@@ -16,10 +16,11 @@ import torch
 import torch.nn.functional as F
 
 # %% ../nbs/03a_ledits.ipynb #cb41cc8c
-from diffusers import DDIMScheduler, LEditsPPPipelineStableDiffusion, LEditsPPPipelineStableDiffusionXL
+from .editing import Editor, UNetCounter, from_canvas, to_canvas, quiet_processor_note
+with quiet_processor_note():      # no note about image processors diffex never builds (see diffex.editing)
+    from diffusers import DDIMScheduler, LEditsPPPipelineStableDiffusion, LEditsPPPipelineStableDiffusionXL
 from diffusers.models.attention_processor import Attention
 from diffusers.pipelines.ledits_pp.pipeline_leditspp_stable_diffusion import LeditsGaussianSmoothing
-from .editing import Editor, UNetCounter, from_canvas, to_canvas
 
 # %% ../nbs/03a_ledits.ipynb #f7757a49
 class _DDIMFix(DDIMScheduler):

@@ -4,8 +4,7 @@
 
 # %% ../nbs/08_toyworld.ipynb #bbfc269b
 from __future__ import annotations
-import json, logging, random, re
-from contextlib import contextmanager
+import json, random
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import torch
 from torch import nn
 from PIL import Image, ImageDraw
 from .tiny import bpe_tokenizer
+from .editing import quiet_processor_note
 
 # %% ../nbs/08_toyworld.ipynb #b014fc4c
 FAMILIES = {
@@ -255,21 +255,6 @@ def latents(x: torch.Tensor) -> torch.Tensor:
     "Pixel tensor (N, 3, H, W) to the 4-channel pixel latents [R, G, B, grey]."
     return torch.cat([x, x.mean(1, keepdim=True)], 1)
 
-# %% ../nbs/08_toyworld.ipynb #b7e1c0a2
-class _ProcessorFallbackNote(logging.Filter):
-    "Drop `transformers`' note that an image processor class falls back to its PIL version without torchvision."
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not re.match(r'`\w+ImageProcessor` requires torchvision \(not installed\); falling back', record.getMessage())
-
-@contextmanager
-def _no_processor_note():
-    "Context for importing `diffusers` pipelines: no note about image processors the toy world never builds."
-    log = logging.getLogger('transformers.utils.import_utils')   # the logger that writes the note
-    f = _ProcessorFallbackNote()
-    log.addFilter(f)
-    try: yield
-    finally: log.removeFilter(f)
-
 # %% ../nbs/08_toyworld.ipynb #d802f615
 def _data_dir() -> Path:
     "Where the toy world's shipped files live inside the installed package."
@@ -293,7 +278,7 @@ def toy_pipeline(folder: str|Path|None = None, # a toy model folder; default: th
                  device: str = 'cpu',
                 ):
     "The toy world's text-to-image model as a `diffusers` LEDITS++ pipeline, loaded offline."
-    with _no_processor_note(): from diffusers import DPMSolverMultistepScheduler, LEditsPPPipelineStableDiffusion
+    with quiet_processor_note(): from diffusers import DPMSolverMultistepScheduler, LEditsPPPipelineStableDiffusion
     from diffex.tiny import IdentityVAE
     folder = Path(folder) if folder else _data_dir()/'sd'
     if not (folder/'model_index.json').exists():
