@@ -522,8 +522,12 @@ def read_json(path: str|Path):
         raise CorpusError(f'JSON nested too deeply to read (a corpus is at most {MAX_DEPTH} levels deep)', source=str(path)) from None
 
 @patch_to(SemanticTree, cls_method=True)
-def load(cls, path: str|Path) -> SemanticTree:
-    "The corpus in file `path` (diffex format, or a DiffEx `{domain, categories}` file)."
+def load(cls, path: str|Path, # a corpus JSON file: diffex's format, or the DiffEx reference's {domain, categories}
+        ) -> SemanticTree:     # the validated corpus
+    """The corpus in file `path` (diffex format, or a DiffEx `{domain, categories}` file).
+
+    Raises `CorpusError` naming every problem (path in the tree, what is wrong) for a file that is not JSON, is not a
+    corpus, or breaks the corpus rules (names, depth, duplicates; see `validate`); FileNotFoundError for a missing file."""
     d = read_json(path)
     if isinstance(d, dict) and 'categories' in d and 'root' not in d: return cls.from_diffex(d, source=str(path))
     return cls.from_dict(d, source=str(path))
@@ -602,8 +606,9 @@ def builtins(cls) -> list[str]:
     return sorted(p.stem for p in CORPORA_DIR.glob('*.json') if p.stem != 'schema')
 
 @patch_to(SemanticTree, cls_method=True)
-def builtin(cls, name: str) -> SemanticTree:
-    "The built-in corpus `name` (see `SemanticTree.builtins()`)."
+def builtin(cls, name: str, # a built-in corpus: 'faces', 'birds', 'toy', ... (see `SemanticTree.builtins()`)
+           ) -> SemanticTree: # the corpus, read from the package's data
+    "The built-in corpus `name`; raises `CorpusError` listing the built-in names when there is none of that name."
     key = _builtin_key(name)
     if key not in cls.builtins():
         raise CorpusError(f'no built-in corpus {name!r}; the built-in corpora are: {", ".join(cls.builtins())}')

@@ -169,10 +169,13 @@ class Editor:
         return im
 
     # --- verbs -------------------------------------------------------------------------------------------
-    def invert(self, image, # a PIL image, a path or a numpy array
+    def invert(self, image, # a PIL image, a path or an array (read by `diffex.images.load_image`)
                seed: int = 0, # seed of the inversion noise
-              ) -> Inversion:
-        "Invert `image` once; the result is reused by every `edit` and `reconstruct`."
+              ) -> Inversion:  # the inversion: the image, its seed, the editor's state (cached on disk by content)
+        """Invert `image` once; the result is reused by every `edit` and `reconstruct`.
+
+        Raises `diffex.images.ImageError` for an image that cannot be read or is outside the size contract (see
+        `diffex.images`), ValueError for one smaller than `min_size`, TypeError for a seed that is not an int."""
         im = self.load(image)
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise TypeError(f'seed must be an int, got {seed!r}')
@@ -191,8 +194,13 @@ class Editor:
              direction: str|list[str] = 'add', # 'add' or 'remove' the concept; or one per prompt
              joint: bool = False,  # True: stock LEDITS++, all prompts combined into ONE image
              **overrides,          # edit parameters for this call (see `defaults`)
-            ) -> list[Image.Image]:
-        "One edited image per prompt (or one combined image if `joint`), each the size of the input image."
+            ) -> list[Image.Image]: # one RGB image per prompt (one in all if `joint`), the size of the input
+        """One edited image per prompt (or one combined image if `joint`), each the size of the input image.
+
+        Independent edits share the inversion and are batched (`batch_size` per call); results are cached by content
+        (image, model, prompt, direction, parameters, seed). Raises ValueError for an empty or non-text prompt, a
+        direction other than 'add'/'remove' (or a list of the wrong length), and TypeError/ValueError for an unknown
+        or invalid parameter in `overrides`."""
         prompts = self._check_prompts(prompts)
         dirs = self._check_directions(direction, len(prompts))
         params = self._edit_params(inv, overrides)

@@ -553,8 +553,16 @@ def mine_corpus(images, # sample images: a folder, paths, PIL images (see `load_
                 offline: bool = False, # answer from the cache only
                 out: str|Path|None = None, # write the corpus JSON here
                 author: str|None = None, # recorded in the provenance
-               ) -> SemanticTree:
-    "A corpus for `domain` mined from a vision-language model, level by level, validated, with provenance."
+               ) -> SemanticTree: # the mined corpus; its provenance records the model, prompts, date and answers' digests
+    """A corpus for `domain` mined from a vision-language model, level by level, validated, with provenance.
+
+    Each level asks the model for families (then sub-types of each node), parses its answer robustly (code fences,
+    reasoning blocks, prose around JSON), drops duplicates and synonyms, and validates the tree. Raises `MiningError`
+    for a bad setting (depth < 1, no domain, `offline` without a cache), unreadable images, or a model that gives no
+    usable answer after its retries; `CorpusError` if the result is not a valid corpus. Example:
+
+        tree = mine_corpus('faces/', 'faces', OpenAIBackend('gpt-4o'), depth=2, out='faces.json')  # key from $OPENAI_API_KEY
+    """
     if depth < 1: raise MiningError(f'depth must be at least 1, got {depth}')
     if not domain or not domain.strip(): raise MiningError('the domain must be named, e.g. "faces"')
     domain = domain.strip()
