@@ -187,7 +187,7 @@ class SearchConfig:
     min_effect: float = 0.0       # a kept semantic weaker than this is not expanded
     budget: int|None = None       # most edits in all (semantic x seed x direction); None: no limit
     rank: str = 'abs'             # rank by 'abs' effect, or by signed 'up' / 'down' effect (see importance)
-    retries: int = 2              # new seeds a top semantic may use when the verifier rejected some of its edits; 0: none
+    retries: int|None = 2         # new seeds a top semantic may use when the verifier rejected some of its edits; None: 0
 
     def __post_init__(self):
         put = lambda k, v: object.__setattr__(self, k, v)
@@ -196,9 +196,9 @@ class SearchConfig:
         put('screen_parents', _count('screen_parents', self.screen_parents, ' seed', 'as screen'))
         put('depth', _count('depth', self.depth, '', 'down to the leaves'))
         put('budget', _count('budget', self.budget, ' edit', 'no limit'))
-        r = self.retries
+        r = 0 if self.retries is None else self.retries
         if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, np.integer)):
-            raise TypeError(f'retries must be a whole number of seeds (0: no retries), not {r!r}')
+            raise TypeError(f'retries must be a whole number of seeds (0 or None: no retries), not {r!r}')
         if r < 0: raise ValueError(f'retries must be at least 0 (0: no retries), not {r}')
         put('retries', int(r))
         if not isinstance(self.beam_leaves, (bool, np.bool_)):
