@@ -9,14 +9,15 @@ from dataclasses import fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['HANDLERS', 'SUBCOMMANDS', 'UsageError', 'handler', 'corpus_arg', 'add_search_args', 'search_config',
-           'default_cache_dir', 'add_mine_args', 'make_backend', 'run_mine', 'add_demo_args', 'add_threads_arg',
-           'set_threads', 'print_ranking', 'run_demo', 'add_explain_args', 'load_classifier', 'load_editor',
-           'run_explain', 'build_parser', 'main']
+__all__ = ['HANDLERS', 'CACHE_HELP', 'SUBCOMMANDS', 'UsageError', 'handler', 'corpus_arg', 'add_search_args', 'search_config',
+           'cache_root', 'default_cache_dir', 'default_edit_cache', 'add_mine_args', 'make_backend', 'run_mine',
+           'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'run_demo', 'add_explain_args',
+           'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
 import numpy as np
 from .corpus import SemanticTree, CorpusError
+from .images import ImageError, load_image
 from .mining import MiningError, OpenAIBackend, TransformersBackend, mine_corpus, IMAGE_SUFFIXES
 from .search import RANKS, RESCORE, SearchConfig, plural
 
@@ -74,10 +75,20 @@ def search_config(args) -> SearchConfig:
         raise UsageError(f'--{name.replace("_", "-")} {rest.replace("None", "none")}') from None
 
 # %% ../nbs/10_cli.ipynb #c86930bd
-def default_cache_dir() -> Path:
-    "Where `diffex mine` caches requests and answers by default."
+def cache_root() -> Path:
+    "The folder of diffex's caches: $DIFFEX_CACHE, else $XDG_CACHE_HOME/diffex, else ~/.cache/diffex."
     base = os.environ.get('DIFFEX_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'diffex'
-    return Path(base)/'mining'
+    return Path(base).expanduser()
+
+def default_cache_dir() -> Path:
+    "Where `diffex mine` caches requests and answers by default: `cache_root()/'mining'`."
+    return cache_root()/'mining'
+
+def default_edit_cache() -> Path:
+    "Where `diffex demo` and `diffex explain` cache inversions and edits by default: `cache_root()/'edits'`."
+    return cache_root()/'edits'
+
+CACHE_HELP = '(default: {}, that is $DIFFEX_CACHE/{}, else ~/.cache/diffex/{}; "none" to disable)'
 
 def _pair(s: str) -> tuple[int, int]:
     try: a, b = (int(x) for x in s.split(','))
@@ -114,8 +125,8 @@ def add_mine_args(p: argparse.ArgumentParser):
                    help='sub-types to ask for per node (default 3,8)')
     m.add_argument('--max-images', type=int, default=8, help='sample images sent with a request (default 8)')
     m.add_argument('--no-expand-images', action='store_true', help='expand nodes from text alone (cheaper)')
-    m.add_argument('--cache-dir', default=None,
-                   help='request/answer cache (default $DIFFEX_CACHE/mining or ~/.cache/diffex/mining)')
+    m.add_argument('--cache-dir', default=None, help='request/answer cache ' +
+                   CACHE_HELP.format(default_cache_dir(), 'mining', 'mining').replace('; "none" to disable', ''))
     m.add_argument('--no-cache', action='store_true', help='do not cache requests and answers')
     m.add_argument('--offline', action='store_true', help='replay answers from the cache only; never call the model')
     m.add_argument('--merge-with', metavar='CORPUS',
@@ -169,7 +180,7 @@ def add_demo_args(p: argparse.ArgumentParser):
                    help='edit with exact counterfactuals instead of the diffusion model')
     p.add_argument('--out', type=Path, default=Path('diffex-demo'), help='report folder (default: ./diffex-demo)')
     p.add_argument('--cache-dir', type=Path, default=None,
-                   help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
+                   help='inversion and edit cache ' + CACHE_HELP.format(default_edit_cache(), 'edits', 'edits'))
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     add_threads_arg(p)
     add_search_args(p.add_argument_group('search'))
@@ -202,7 +213,7 @@ def print_ranking(ex, k: int = 8, causes=(), file=None):
 
 def _edit_cache(arg) -> Path|None:
     if arg is not None and str(arg).lower() == 'none': return None
-    return Path(arg) if arg is not None else default_cache_dir()/'edits'
+    return Path(arg).expanduser() if arg is not None else default_edit_cache()
 
 @handler('demo')
 def run_demo(args) -> int:
@@ -265,7 +276,9 @@ def add_explain_args(p: argparse.ArgumentParser):
     g.add_argument('--labels', default=None, help='comma-separated class labels for clip: classifiers')
     g.add_argument('--target', required=True, help='target class: a name the classifier knows, or an index')
     g.add_argument('--editor', required=True,
-                   help='Stable Diffusion / SDXL diffusers folder or hub id; or toy, toy-oracle')
+                   help="Stable Diffusion / SDXL diffusers folder or hub id; or toy (the toy world's diffusion model). "
+                        'The toy oracle is not offered here: it only knows faces drawn in its own process (use '
+                        '`diffex demo --oracle`, or toyworld.OracleEditor in Python)')
     g.add_argument('--corpus', required=True, help='corpus JSON file or built-in corpus name (e.g. faces, birds, toy)')
     s = p.add_argument_group('search')
     s.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
@@ -274,8 +287,9 @@ def add_explain_args(p: argparse.ArgumentParser):
                    help="share of the editor's inversion steps the screening pass uses; the semantics that get all "
                         '--seeds are edited again at full steps (default: 1, screening at full steps)')
     s.add_argument('--directions', default='add', help='add, remove, or add,remove (default: add)')
-    s.add_argument('--score', default='logit', choices=['logit', 'logodds', 'prob'],
-                   help='what is tracked for the target (default: logit)')
+    s.add_argument('--score', default=None, choices=['logit', 'logodds', 'prob', 'value'],
+                   help="what is tracked for the target: logit, logodds or prob of a class or label, value of a "
+                        "regression output (default: the classifier's own, value for regression, else logit)")
     s.add_argument('--joint', action='store_true',
                    help='score a child together with its parent concept (DiffEx Algorithm 1)')
     r = p.add_argument_group('running')
@@ -283,7 +297,7 @@ def add_explain_args(p: argparse.ArgumentParser):
     r.add_argument('--device', default=None, help='cuda or cpu (default: cuda if available)')
     r.add_argument('--fp16', action='store_true', help='half precision for the editor (GPU)')
     r.add_argument('--cache-dir', type=Path, default=None,
-                   help='edit cache (default: ~/.cache/diffex/edits; "none" to disable)')
+                   help='inversion and edit cache ' + CACHE_HELP.format(default_edit_cache(), 'edits', 'edits'))
     r.add_argument('--quiet', action='store_true', help='no progress bars')
     add_threads_arg(r)
 
@@ -308,7 +322,9 @@ def load_editor(spec: str, cache_dir, device=None, fp16=False):
     "The editor named by an `--editor` value."
     from diffex import toyworld
     if spec == 'toy': return toyworld.load().editor(cache_dir=cache_dir)
-    if spec == 'toy-oracle': return toyworld.OracleEditor()
+    if spec == 'toy-oracle':
+        raise UsageError('--editor toy-oracle is not offered by the command line: the oracle knows only faces drawn in '
+                         'its own process, not image files; use --editor toy, or `diffex demo --oracle`')
     from diffex.editing import LeditsEditor
     import torch
     p = Path(spec).expanduser()
@@ -322,6 +338,7 @@ def run_explain(args) -> int:
     from diffex.explain import explain, aggregate
     for im in args.image:
         if not im.exists(): raise UsageError(f'--image {str(im)!r} does not exist')
+    for im in args.image: load_image(im)          # an unreadable image fails here (ImageError), before any model loads
     dirs = [d.strip() for d in args.directions.split(',') if d.strip()]
     if not dirs or any(d not in ('add', 'remove') for d in dirs):
         raise UsageError(f'--directions must be add, remove or add,remove; not {args.directions!r}')
@@ -337,7 +354,7 @@ def run_explain(args) -> int:
     except ValueError as e: raise UsageError(f'--target: {e}') from None
     editor = load_editor(args.editor, _edit_cache(args.cache_dir), args.device, args.fp16)
     verifier = None
-    if args.editor in ('toy', 'toy-oracle'):
+    if args.editor == 'toy':
         from diffex import toyworld
         verifier = toyworld.load(diffusion=False).verifier()
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
@@ -347,7 +364,7 @@ def run_explain(args) -> int:
                      verifier=verifier, joint=args.joint, screen_fidelity=args.screen_fidelity, progress=not args.quiet)
         folder = out/(f'image_{i:02d}' if len(args.image) > 1 else 'explanation')
         ex.save(folder); exs.append(ex)
-        print(f'{im}: {args.score} of {ex.target!r}: null edit {np.mean(list(ex.base.values())):+.3f}; '
+        print(f'{im}: {ex.score_description}: null edit {np.mean(list(ex.base.values())):+.3f}; '
               f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, '
               f'{ex.cost["seconds"]:.0f} s')
         print_ranking(ex)
@@ -388,4 +405,6 @@ def main(argv: list[str]|None = None) -> int:
     tlog.set_verbosity_error()            # a command line prints its own messages, not library notices
     try: return HANDLERS[args.command](args)
     except UsageError as e: print(f'diffex {args.command}: error: {e}', file=sys.stderr); return 2
-    except (MiningError, CorpusError, OSError) as e: print(f'diffex {args.command}: {e}', file=sys.stderr); return 1
+    except (MiningError, CorpusError, ImageError, OSError, ValueError) as e:   # what the user can fix, on one line
+        if os.environ.get('DIFFEX_TRACEBACK'): raise
+        print(f'diffex {args.command}: {e}', file=sys.stderr); return 1
