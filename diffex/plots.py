@@ -18,6 +18,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib import colormaps
 from matplotlib.patches import Rectangle
 from matplotlib.cm import ScalarMappable
+from .corpus import plain_text
 from .search import plural
 
 # %% ../nbs/06_plots.ipynb #fdd18ae8
@@ -47,8 +48,8 @@ def sign_color(m: float, # an effect
 def short_name(path: str, # a corpus path, e.g. 'facial hair/beard/goatee'
                parts: int = 2, # how many trailing parts to keep
               ) -> str:
-    "The last `parts` parts of a path."
-    return '/'.join(path.split('/')[-parts:])
+    "The last `parts` parts of a path, as plain text for matplotlib (a `$` is a dollar sign, see `plain_text`)."
+    return plain_text('/'.join(path.split('/')[-parts:]))
 
 def show_image(ax, im: Image.Image, # the axes and the image
                score: float|None = None, # written in the top-left corner
@@ -94,10 +95,12 @@ def edit_grid(ex, # an `Explanation`
         by_seed = dict(zip(e.seeds, zip(e.edited, e.verified)))
         for c, s in enumerate(seeds, 1):
             im = ex.images.get((p, direction, s))
+            if r == 0: axs[r, c].set_title(f'seed {s}', fontsize=8)          # every column headed, even over a gap
             if im is None or s not in by_seed: axs[r, c].set_axis_off(); continue
             sc, v = by_seed[s]
-            show_image(axs[r, c], im, score=sc, mark=_mark(v), title=f'seed {s}' if r == 0 else None)
-    fig.suptitle(f'{ex.target}: top semantics ({direction}), score of "{ex.target}" in the corner', fontsize=9)
+            show_image(axs[r, c], im, score=sc, mark=_mark(v))
+    t = plain_text(ex.target)
+    fig.suptitle(f'{t}: top semantics ({direction}), score of "{t}" in the corner', fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -113,14 +116,15 @@ def effect_bars(ex, # an `Explanation`
                 k: int = 10, # most bars per level (the strongest)
                 width: float = 6.0, # figure width in inches
                ) -> Fig:
-    "A panel per search level: effects with 95% intervals, coloured by sign, kept nodes in bold, verification at right."
+    "A panel per level: effects with 95% intervals, coloured by sign; kept nodes in bold (always shown); verification."
     levels = [l for l in ex.levels if any(direction in ex.effects.get(p, {}) for p in l.scored)]
     if not levels: raise ValueError(f'no semantic was scored in direction {direction!r}')
     rows = []
     for l in levels:
         ps = [p for p in l.scored if direction in ex.effects.get(p, {})]
         key = lambda p: -abs(ex.effects[p][direction].mean) if ex.effects[p][direction].status == 'ok' else math.inf
-        rows.append(sorted(ps, key=key)[:k])
+        top = sorted(ps, key=key)[:k]
+        rows.append(sorted(top + [p for p in l.kept if p in ps and p not in top], key=key))   # every kept one shown
     fig = Fig(figsize=(width, sum(0.28 * len(r) + 0.7 for r in rows)))
     axs = fig.subplots(len(levels), 1, squeeze=False, gridspec_kw=dict(height_ratios=[len(r) + 1 for r in rows]))[:, 0]
     allv = [v for r in rows for p in r for v in (*ex.effects[p][direction].ci, ex.effects[p][direction].mean)
@@ -145,11 +149,12 @@ def effect_bars(ex, # an `Explanation`
         for t, p in zip(ax.get_yticklabels(), ps):
             if p in l.kept: t.set_fontweight('bold')
         ax.axvline(0, color='#666', lw=0.8); ax.set_xlim(-lim, lim); ax.set_ylim(-0.7, len(ps) - 0.3)
-        more = f' (top {len(ps)} shown)' if len(ps) < len(l.scored) else ''
-        ax.set_title(f'level {l.depth}: {len(l.scored)} scored, {len(l.kept)} kept{more}', fontsize=8, loc='left')
+        more = f', the strongest {len(ps)} shown' if len(ps) < len(l.scored) else ''
+        kept = f'{len(l.kept)} kept (bold)' if l.kept else 'none kept'
+        ax.set_title(f'level {l.depth}: {len(l.scored)} scored, {kept}{more}', fontsize=8, loc='left')
         ax.tick_params(axis='x', labelsize=7)
-    axs[-1].set_xlabel(f'change of the "{ex.target}" score against the null edit ({direction}), 95% interval',
-                       fontsize=8)
+    axs[-1].set_xlabel(f'change of the "{plain_text(ex.target)}" score against the null edit ({direction}), '
+                       '95% interval', fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -180,9 +185,10 @@ def tree_plot(ex, # an `Explanation`
     ax = fig.add_subplot()
     for n, y0, h in boxes:
         e = ex.effects.get(n.path_str, {}).get(direction)
-        if e is None: fc, txt = ('#ffffff' if n.editable else '#f0f0f0'), n.name
-        elif e.status == 'failed': fc, txt = FAILED, f'{n.name} (edit failed)'
-        else: fc, txt = cmap(norm(e.mean)), f'{n.name} {e.mean:+.2f}'
+        name = plain_text(n.name)
+        if e is None: fc, txt = ('#ffffff' if n.editable else '#f0f0f0'), name
+        elif e.status == 'failed': fc, txt = FAILED, f'{name} (edit failed)'
+        else: fc, txt = cmap(norm(e.mean)), f'{name} {e.mean:+.2f}'
         ax.add_patch(Rectangle((n.depth - 1, y0), 1, h, facecolor=fc, edgecolor='#bbbbbb', lw=0.6, label=n.path_str,
                                hatch='//' if e is not None and e.status == 'failed' else None))
         if h * fig.get_figheight() / max(y, 1) > 0.11:
@@ -194,10 +200,10 @@ def tree_plot(ex, # an `Explanation`
     ax.set_xticks(np.arange(depth) + 0.5, [f'depth {d + 1}' for d in range(depth)], fontsize=8)
     for s in ('top', 'right', 'left'): ax.spines[s].set_visible(False)
     cb = fig.colorbar(ScalarMappable(norm, cmap), ax=ax, fraction=0.03)
-    cb.set_label(f'effect on "{ex.target}" ({direction})', fontsize=8)
+    cb.set_label(f'effect on "{plain_text(ex.target)}" ({direction})', fontsize=8)
     n = len(ex.tree.editable_nodes())
     scored = f'{len(ex.effects)} of {plural(n, "editable semantic")} scored'
-    ax.set_title(f'{ex.tree.domain}: effects on "{ex.target}", {scored}', fontsize=9)
+    ax.set_title(f'{plain_text(ex.tree.domain)}: effects on "{plain_text(ex.target)}", {scored}', fontsize=9)
     return fig
 
 # %% ../nbs/06_plots.ipynb #f34c919b
@@ -227,9 +233,9 @@ def dataset_summary(dx, # a `DatasetExplanation`
         sa = '' if agree is None or math.isnan(agree) else f', {agree:.0%} agree'
         labels.append(f"{short_name(p)}  ({r['mean']:+.2f}, n={r['n_images']}{sa})")
     ax.set_yticks(y, labels, fontsize=7); ax.axvline(0, color='#666', lw=0.8); ax.tick_params(axis='x', labelsize=7)
-    ax.set_xlabel(f'change of the "{dx.target}" score per image ({direction})\n'
+    ax.set_xlabel(f'change of the "{plain_text(dx.target)}" score per image ({direction})\n'
                   '(dots: images, diamond: mean, line: 95% interval)', fontsize=8)
-    ax.set_title(f'{dx.target}: effects across {plural(len(dx.images), "image")}', fontsize=9)
+    ax.set_title(f'{plain_text(dx.target)}: effects across {plural(len(dx.images), "image")}', fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -250,7 +256,7 @@ def side_by_side(ex, # an `Explanation`
     fig = Fig(figsize=(size * (2 + len(paths)), size + 0.5))
     axs = fig.subplots(1, 2 + len(paths), squeeze=False)[0]
     show_image(axs[0], ex.image, score=ex.original_score, border='red', title='original')
-    show_image(axs[1], ex.image, title=title)
+    show_image(axs[1], ex.image, title=plain_text(title))
     W, H = ex.image.size
     axs[1].imshow(h, cmap='jet', alpha=0.5, extent=(-0.5, W - 0.5, H - 0.5, -0.5), interpolation='bilinear')
     for ax, p in zip(axs[2:], paths):
@@ -260,6 +266,6 @@ def side_by_side(ex, # an `Explanation`
         if im is None: ax.set_axis_off(); ax.set_title(short_name(p), fontsize=8); continue
         show_image(ax, im, score=sc, title=f'{short_name(p)}\n{e.format(2, ex.n_seeds)}')
         ax.title.set_color(sign_color(e.mean))
-    fig.suptitle(f'{ex.target}: where ({title}) and what (diffex)', fontsize=9)
+    fig.suptitle(f'{plain_text(ex.target)}: where ({plain_text(title)}) and what (diffex)', fontsize=9)
     fig.tight_layout()
     return fig
