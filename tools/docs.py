@@ -3,13 +3,62 @@
 nbdev 2 processes the notebooks (show_doc, hidden cells, frontmatter, doc links) exactly as `nbdev_docs`
 would, then `smalldocs` renders the Quarto-like site without Quarto. Quarto users can still run `nbdev_docs`.
 Nothing here executes notebooks: the outputs shown are those stored in them (see tools/run_nbs.py).
+
+Two of nbdev's defaults are changed for the API pages (`_plain_signatures`):
+- doc links: nbdev links every backticked name in a markdown output line by line, so a name in a docments comment
+  became a raw `[`Editor`](https://...)` inside show_doc's signature (a code block). Links now skip code blocks, as
+  they already do in markdown cells.
+- types: fastcore gives a parameter without annotation the type of its default (`file:NoneType=None`); signatures now
+  show the annotations the code has.
+- comments: diffex continues a parameter's comment on the comment lines below it; fastcore gave those lines to the next
+  parameter (or the return value), and never read the comment of `**kwargs`. A comment continued below its parameter
+  now stays with it, as one line, and `**kwargs` keeps its own.
 """
 import json, re, shutil, subprocess, sys
 from pathlib import Path
+import fastcore.docments
+import nbdev.processors
 from nbdev.config import get_config
 from nbdev.quarto import refresh_quarto_yml
-from nbdev.doclinks import _build_modidx
+from nbdev.doclinks import NbdevLookup, _build_modidx
 from nbdev.serve import proc_nbs
+
+def add_links(cell):
+    "nbdev's `add_links`, but markdown outputs are linked like markdown cells: never inside a code block."
+    nl = NbdevLookup()
+    if cell.cell_type == 'markdown': cell.source = nl.linkify(cell.source)
+    for o in cell.get('outputs', []):
+        md = o.get('data', {}).get('text/markdown')
+        if md: o['data']['text/markdown'] = nl.linkify(md if isinstance(md, str) else ''.join(md)).splitlines(True)
+
+def _get_full(p, docs, eval_str=False):
+    "fastcore's `_get_full` without inventing an annotation from the default's type."
+    anno, empty = p.annotation, fastcore.docments.empty
+    if anno == empty and p.default == empty and eval_str: anno = None
+    return fastcore.docments.AttrDict(docment=docs.get(p.name), anno=anno, default=p.default, kind=p.kind)
+
+def _get_comment(line, arg, comments, parms):
+    "The comment of the parameter on `line`: on its line and the comment-only lines below, else the lines just above."
+    if line in comments:
+        res, nxt = [comments[line]], line + 1
+        while nxt in comments and nxt not in parms: res.append(comments[nxt]); nxt += 1
+        return ' '.join(c.strip() for c in res)
+    res, prev = [], line - 1
+    while prev in comments and prev not in parms: res.append(comments[prev]); prev -= 1
+    if prev in parms and prev in comments: return None    # those lines continue the comment of the parameter above
+    return ' '.join(c.strip() for c in reversed(res)) or None
+
+_param_locs = fastcore.docments._param_locs
+def _param_locs_kwargs(s, returns=True, args_kwargs=False):
+    "fastcore's `_param_locs`, always with `**kwargs`, so that its comment is read (and not given to the return value)."
+    return _param_locs(s, returns=returns, args_kwargs=True)
+
+def _plain_signatures():
+    "Patch nbdev's processing (this process only): see the module docstring."
+    nbdev.processors.add_links = add_links       # `FilterDefaults.base_procs` reads the name at call time
+    fastcore.docments._get_full = _get_full       # these three are read by `docments`, so by show_doc's signature
+    fastcore.docments._get_comment = _get_comment
+    fastcore.docments._param_locs = _param_locs_kwargs
 
 def _output_name(nb: Path):
     "The `output-file` stem nbdev put in a processed notebook's frontmatter, if any."
@@ -31,6 +80,7 @@ def _rename_to_output_file(cache: Path):
 
 def build():
     cfg = get_config()
+    _plain_signatures()
     refresh_quarto_yml()              # writes nbs/nbdev.yml; nbs/_quarto.yml links to the top-level one
     _build_modidx()
     cache = proc_nbs(n_workers=0, force=True)
