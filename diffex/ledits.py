@@ -4,12 +4,14 @@
 
 # %% ../nbs/03a_ledits.ipynb #924e93f0
 from __future__ import annotations
-import hashlib, inspect, json, math
+import copy, hashlib, inspect, json, math
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['ATTENTION_ONLY_ABOVE_T', 'ATTENTION_DOWNSCALE', 'MASK_CHANNELS', 'model_fingerprint', 'MaskSettings', 'LeditsEditor']
+__all__ = ['ATTENTION_ONLY_ABOVE_T', 'ATTENTION_DOWNSCALE', 'MASK_CHANNELS', 'PREFIX_CACHE', 'model_fingerprint', 'MaskSettings',
+           'LeditsEditor']
 
 # %% ../nbs/03a_ledits.ipynb #dd0e215c
 import torch
@@ -153,6 +155,8 @@ def _check_attention_threshold(v):
         raise ValueError('attention_threshold must be None (use edit_threshold, as stock LEDITS++ does) or a quantile '
                          f'in [0, 1), got {v!r}')
 
+PREFIX_CACHE = 64   # inversions whose shared warm-up trajectory an editor keeps in memory (least recently used go first)
+
 class LeditsEditor(Editor):
     "LEDITS++ on a `diffusers` SD 1.x/2.x or SDXL pipeline: invert once, K independent edits per loop, counted, cached."
     defaults = dict(num_inversion_steps=50, skip=0.1, source_prompt='', source_guidance_scale=3.5, resolution=None,
@@ -191,6 +195,7 @@ class LeditsEditor(Editor):
         self.name = name or f'ledits-{"sdxl" if self.xl else "sd"}-{model_fingerprint(pipe)}'
         self._procs = pipe.unet.attn_processors     # the UNet's own attention (SDPA, sliced, ...), used for every call
         self.counter = UNetCounter(pipe.unet)
+        self._prefixes = OrderedDict()              # shared warm-up trajectories, see `_denoise`
 
     @property
     def unet_evals(self) -> int: return self._unet_evals   # this editor's own calls (a shared pipeline may run others)
@@ -268,10 +273,15 @@ class LeditsEditor(Editor):
         concepts = sorted({p for p in prompts if p})
         enc = self._encode(concepts)
         row = {p: i for i, p in enumerate(concepts)}
-        if joint: items = [[(row[p], d == 'remove') for p, d in zip(prompts, directions)]]
-        else: items = [[(row[p], d == 'remove')] if p else [] for p, d in zip(prompts, directions)]
-        lat = self._counted(self._denoise, inv, items, enc, params)
-        return self._decode(lat, inv)
+        if joint:
+            lat = self._counted(self._denoise, inv, [[(row[p], d == 'remove') for p, d in zip(prompts, directions)]],
+                                enc, params)
+            return self._decode(lat, inv)
+        pairs = list(dict.fromkeys(zip(prompts, directions)))     # an item asked for twice is computed once
+        items = [[(row[p], d == 'remove')] if p else [] for p, d in pairs]
+        ims = self._decode(self._counted(self._denoise, inv, items, enc, params), inv)
+        at = {pd: k for k, pd in enumerate(pairs)}
+        return [ims[at[pd]] for pd in zip(prompts, directions)]
 
     @torch.no_grad()
     def _denoise(self, inv, items, enc, params):
@@ -302,12 +312,22 @@ class LeditsEditor(Editor):
             procs = {k: (store.processor() if 'attn2' in k and not k.startswith('mid_block') else v)
                      for k, v in procs.items()}
         latents = init * sched.init_noise_sigma                # one shared trajectory while every item is in warm-up
+        # that trajectory depends on the inversion only (and on the attention processors that computed it): kept after
+        # its last step, it spares the next loop on this inversion those steps
+        shared = len(timesteps) if cool is not None and cool <= warm else min(warm, len(timesteps))
+        pkey = (inv.key, shared, mode != 'quantile' and bool(flat), str(dtype), str(dev), id(unet)) if shared else None
+        start = 0
+        if pkey in self._prefixes:
+            self._prefixes.move_to_end(pkey)
+            lat0, sched0 = self._prefixes[pkey]
+            latents, sched, start = lat0.clone(), copy.deepcopy(sched0), shared
         unc, emb = enc['unc'].to(dev, dtype), (enc['emb'].to(dev, dtype) if enc['emb'] is not None else None)
         if self.xl:
             tid = pipe._get_add_time_ids(tuple(meta['size']), (0, 0), tuple(meta['size']), dtype=enc['unc_pool'].dtype,
                                          text_encoder_projection_dim=enc['proj']).to(dev)
         with _processors(unet, procs):
             for i, t in enumerate(timesteps):
+                if i < start: continue
                 active = [(k, c, rev) for k, c, rev in flat if i >= warm and (cool is None or i < cool)]
                 n_it = latents.shape[0]                                # 1 while the trajectory is shared, else K
                 rows = [c for _, c, _ in active]
@@ -336,6 +356,9 @@ class LeditsEditor(Editor):
                     guidance[k:k + 1] += g
                 latents = sched.step(unc_eps + guidance, t, latents, variance_noise=zs[t_to_idx[int(t)]],
                                      **step_kw).prev_sample
+                if i + 1 == shared and pkey not in self._prefixes and latents.shape[0] == 1:
+                    self._prefixes[pkey] = (latents.clone(), copy.deepcopy(sched))
+                    while len(self._prefixes) > PREFIX_CACHE: self._prefixes.popitem(last=False)
         return latents.expand(K, -1, -1, -1) if latents.shape[0] != K else latents
 
     @torch.no_grad()
