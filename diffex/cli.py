@@ -312,7 +312,7 @@ def load_classifier(spec: str, labels: str|None = None, device: str|None = None)
         return toyworld.load(diffusion=False).classifier(name)
     if spec.startswith('clip:'):
         if not labels: raise UsageError('a clip: classifier needs --labels "label one,label two"')
-        return CLIPZeroShot(spec[5:], [l.strip() for l in labels.split(',') if l.strip()], device=device)
+        return CLIPZeroShot(spec[5:], [w.strip() for w in labels.split(',') if w.strip()], device=device)
     p = Path(spec).expanduser()
     if not p.exists() and (spec.startswith(('.', '/', '~')) or spec.count('/') > 1):
         raise UsageError(f'--classifier {spec!r}: no such folder')

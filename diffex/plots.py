@@ -117,20 +117,20 @@ def effect_bars(ex, # an `Explanation`
                 width: float = 6.0, # figure width in inches
                ) -> Fig:
     "A panel per level: effects with 95% intervals, coloured by sign; kept nodes in bold (always shown); verification."
-    levels = [l for l in ex.levels if any(direction in ex.effects.get(p, {}) for p in l.scored)]
+    levels = [lv for lv in ex.levels if any(direction in ex.effects.get(p, {}) for p in lv.scored)]
     if not levels: raise ValueError(f'no semantic was scored in direction {direction!r}')
     rows = []
-    for l in levels:
-        ps = [p for p in l.scored if direction in ex.effects.get(p, {})]
+    for lv in levels:
+        ps = [p for p in lv.scored if direction in ex.effects.get(p, {})]
         key = lambda p: -abs(ex.effects[p][direction].mean) if ex.effects[p][direction].status == 'ok' else math.inf
         top = sorted(ps, key=key)[:k]
-        rows.append(sorted(top + [p for p in l.kept if p in ps and p not in top], key=key))   # every kept one shown
+        rows.append(sorted(top + [p for p in lv.kept if p in ps and p not in top], key=key))   # every kept one shown
     fig = Fig(figsize=(width, sum(0.28 * len(r) + 0.7 for r in rows)))
     axs = fig.subplots(len(levels), 1, squeeze=False, gridspec_kw=dict(height_ratios=[len(r) + 1 for r in rows]))[:, 0]
     allv = [v for r in rows for p in r for v in (*ex.effects[p][direction].ci, ex.effects[p][direction].mean)
             if not math.isnan(v)]
     lim = max([abs(v) for v in allv] + [1e-3]) * 1.25
-    for ax, l, ps in zip(axs, levels, rows):
+    for ax, lv, ps in zip(axs, levels, rows):
         y = np.arange(len(ps))[::-1]
         for yi, p in zip(y, ps):
             e = ex.effects[p][direction]
@@ -147,11 +147,11 @@ def effect_bars(ex, # an `Explanation`
                           color=NEG if v.startswith('✗') else '#1e8449')
         ax.set_yticks(y, [short_name(p) for p in ps], fontsize=7)
         for t, p in zip(ax.get_yticklabels(), ps):
-            if p in l.kept: t.set_fontweight('bold')
+            if p in lv.kept: t.set_fontweight('bold')
         ax.axvline(0, color='#666', lw=0.8); ax.set_xlim(-lim, lim); ax.set_ylim(-0.7, len(ps) - 0.3)
-        more = f', the strongest {len(ps)} shown' if len(ps) < len(l.scored) else ''
-        kept = f'{len(l.kept)} kept (bold)' if l.kept else 'none kept'
-        ax.set_title(f'level {l.depth}: {len(l.scored)} scored, {kept}{more}', fontsize=8, loc='left')
+        more = f', the strongest {len(ps)} shown' if len(ps) < len(lv.scored) else ''
+        kept = f'{len(lv.kept)} kept (bold)' if lv.kept else 'none kept'
+        ax.set_title(f'level {lv.depth}: {len(lv.scored)} scored, {kept}{more}', fontsize=8, loc='left')
         ax.tick_params(axis='x', labelsize=7)
     axs[-1].set_xlabel(f'change of the "{plain_text(ex.target)}" score against the null edit ({direction}), '
                        '95% interval', fontsize=8)
