@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['SECTIONS', 'DIFFEX_CASE', 'REFERENCE_CASE', 'COLUMNS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES',
-           'IMPORT_CASES', 'HEAVY_MODULES', 'Meter', 'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus',
-           'toy_classifier', 'toy_editor', 'BenchConfig', 'compare', 'oracle_precision', 'corpus_scaling',
-           'seed_scaling', 'batch_scaling', 'accelerate_scaling', 'sd15_random_pipeline', 'gpu_rows', 'import_times',
-           'import_rows', 'machine_info', 'BenchResult', 'run', 'main']
+__all__ = ['EDITORS', 'SECTIONS', 'DEFAULT_SECTIONS', 'BENCH_CORPORA', 'SCALE_METHODS', 'DIFFEX_CASE', 'REFERENCE_CASE',
+           'COLUMNS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES', 'IMPORT_CASES', 'HEAVY_MODULES', 'Meter',
+           'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier', 'toy_editor', 'BenchConfig',
+           'compare', 'oracle_precision', 'corpus_scaling', 'seed_scaling', 'batch_scaling', 'bench_corpus',
+           'scale_comparison', 'scaling_frame', 'accelerate_scaling', 'sd15_random_pipeline', 'gpu_rows',
+           'import_times', 'import_rows', 'machine_info', 'BenchResult', 'run', 'main']
 
 # %% ../nbs/11_bench.ipynb #b06ed1d0
 import numpy as np
@@ -135,11 +136,14 @@ def toy_classifier(name: str = 'older',
         return TorchClassifier(net, toyworld.to_tensor, [f'not {name}', name], name=f'untrained-{name}'), False
 
 _PIPES: dict = {}
-def toy_editor(kind: str = 'toy',  # 'toy' (the toy world's model) or 'tiny' (tiny random weights, for tests)
+EDITORS = ('toy', 'tiny', 'oracle')
+def toy_editor(kind: str = 'toy',  # 'toy' (the toy world's model), 'tiny' (random weights, tests) or 'oracle' (exact)
                steps: int = 20,    # inversion steps
-               batch_size: int = 16, cache_dir=None) -> LeditsEditor:
-    "A `LeditsEditor` with the toy edit settings and `steps` inversion steps (pipelines are loaded once per process)."
-    if kind not in ('toy', 'tiny'): raise ValueError(f"editor must be 'toy' or 'tiny', got {kind!r}")
+               batch_size: int = 16, cache_dir=None):
+    """A `LeditsEditor` with the toy edit settings and `steps` inversion steps (pipelines are loaded once per process),
+    or for 'oracle' the toy world's exact-counterfactual `OracleEditor` (no UNet: its counts are edits only)."""
+    if kind not in EDITORS: raise ValueError(f"editor must be one of {EDITORS}, got {kind!r}")
+    if kind == 'oracle': return toyworld.OracleEditor(cache_dir=cache_dir, batch_size=batch_size)
     if kind not in _PIPES:
         from diffex.tiny import tiny_pipeline
         _PIPES[kind] = toyworld.toy_pipeline() if kind == 'toy' else tiny_pipeline()
@@ -152,12 +156,15 @@ def _release(ed):
     if c is not None: c.remove()
 
 # %% ../nbs/11_bench.ipynb #d2eb8161
-SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'accelerate', 'gpu', 'imports')
+SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'accelerate', 'gpu', 'imports', 'scale')
+DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != 'scale')   # 'scale' takes most of an hour on a CPU: asked for
+BENCH_CORPORA = ('toy', 'toy-100', 'toy-260')          # the corpora of the 'scale' section (see `bench_corpus`)
+SCALE_METHODS = ('diffex', 'reference', 'exhaustive')
 
 @dataclass
 class BenchConfig:
     "What the benchmark runs."
-    editor: str = 'toy'            # 'toy' or 'tiny'
+    editor: str = 'toy'            # 'toy', 'tiny' or 'oracle' (see `toy_editor`)
     target: str = 'older'          # the toy classifier explained
     steps: int = 20                # inversion steps of the comparison and batch rows (the toy world's own setting)
     scale_steps: int = 1           # inversion steps of the corpus, seeds and accelerate rows
@@ -170,7 +177,7 @@ class BenchConfig:
     processes: tuple = (1, 2)      # accelerate processes
     dataset_images: int = 4        # images of the accelerate rows
     threads: int = 1               # torch intra-op threads (per process)
-    sections: tuple = SECTIONS     # which sections run
+    sections: tuple = DEFAULT_SECTIONS # which sections run (see `SECTIONS`)
     seed: int = 0                  # picks the faces
     gpu_steps: int = 20            # inversion steps of the GPU rows
     gpu_batch_sizes: tuple = (1, 4, 16)  # K of the GPU rows
@@ -182,6 +189,8 @@ class BenchConfig:
     corpus_leaves: int|None = None # corpus of the comparison and seeds rows: None = the toy corpus, else scaled_corpus
     import_runs: int = 3           # fresh processes per statement of the import rows (the median is reported)
     search: SearchConfig = SearchConfig() # diffex's search settings (the row names describe the defaults)
+    scale_corpora: tuple = BENCH_CORPORA  # corpora of the 'scale' section (names of `bench_corpus`)
+    scale_methods: tuple = SCALE_METHODS  # methods of the 'scale' section
 
     def corpus(self) -> SemanticTree:
         return SemanticTree.builtin('toy') if self.corpus_leaves is None else scaled_corpus(self.corpus_leaves)
@@ -190,7 +199,8 @@ class BenchConfig:
     def quick(cls, **kw) -> BenchConfig:
         "A smoke run: every section, tiny sizes."
         return cls(**{**dict(steps=1, images=1, oracle_images=3, sizes=(10, 40), seed_counts=(1, 2), batch_sizes=(1, 4),
-                             batch_prompts=4, dataset_images=2, corpus_leaves=10, import_runs=1), **kw})
+                             batch_prompts=4, dataset_images=2, corpus_leaves=10, import_runs=1,
+                             scale_corpora=('toy',)), **kw})
 
 # %% ../nbs/11_bench.ipynb #45b41e73
 # the comparison's row names
@@ -318,6 +328,79 @@ def batch_scaling(cfg: BenchConfig, log=print) -> list:
         _release(ed)
         log(f"  K={k}: {m.seconds / len(prompts):.2f}s per edit")
     return rows
+
+# %% ../nbs/11_bench.ipynb #d8d44b1c
+def bench_corpus(name: str, # 'toy' (the built-in toy corpus) or a file of `diffex/corpora/bench/` ('toy-100', 'toy-260')
+                ) -> SemanticTree:
+    "A fixed benchmark corpus with the toy world's ground truth; ValueError naming the choices for an unknown name."
+    if name == 'toy': return SemanticTree.builtin('toy')
+    folder = Path(diffex.__file__).parent/'corpora'/'bench'
+    f = folder/f"{name.replace('-', '_')}.json"
+    if not f.exists():
+        have = ['toy'] + sorted(p.stem.replace('_', '-') for p in folder.glob('*.json'))
+        raise ValueError(f'no benchmark corpus {name!r}; the benchmark corpora are {", ".join(have)}')
+    return SemanticTree.load(f)
+
+
+# %% ../nbs/11_bench.ipynb #187fc5d4
+def _scale_run(method, im, clf, ed, tree, cfg):
+    "One explanation by `method`: (ranking, cost dict with edits, unet_evals, inversions)."
+    if method == 'reference':
+        r = diffex_reference(im, clf, ed, tree, cfg.target)
+        return r.ranking(), dict(r.cost)
+    ex = (explain(im, clf, ed, tree, cfg.target, search=cfg.search, progress=False) if method == 'diffex'
+          else flat_search(im, clf, ed, tree, cfg.target, seeds=3, keep_images=False))
+    return ex.ranking(), dict(ex.cost, inversions=len(ex.base))
+
+def scale_comparison(cfg: BenchConfig, log=print) -> tuple:
+    "Rows and raw figures of `cfg.scale_methods` on each corpus of `cfg.scale_corpora`, on `cfg.images` faces."
+    bad = set(cfg.scale_methods) - set(SCALE_METHODS)
+    if bad: raise ValueError(f'unknown methods {sorted(bad)}; known: {SCALE_METHODS}')
+    clf, trained = toy_classifier(cfg.target, cfg.world)
+    causes, rows, raw = toyworld.causes(cfg.target), [], []
+    faces = toy_faces(cfg.target, cfg.images, cfg.seed)
+    for name in cfg.scale_corpora:
+        tree = bench_corpus(name)
+        for i, im in enumerate(faces):
+            for method in cfg.scale_methods:
+                with tempfile.TemporaryDirectory() as cache:
+                    ed = toy_editor(cfg.editor, cfg.steps, cache_dir=cache if method == 'diffex' else None)
+                    with Meter() as m: ranking, cost = _scale_run(method, im, clf, ed, tree, cfg)
+                    _release(ed)
+                raw.append(dict(corpus=name, leaves=tree.n_leaves, method=method, image=i,
+                                unet_evals=cost['unet_evals'], edits=cost['edits'], inversions=cost['inversions'],
+                                seconds=m.seconds, peak_mib=m.peak_mib, p_at_k=precision_at_k(ranking, causes),
+                                top=ranking[:len(causes)]))
+                log(f"  {name}, image {i}: {method} {m.seconds:.1f}s, {cost['unet_evals']} UNet evaluations, "
+                    f"{cost['edits']} edits, p@k {raw[-1]['p_at_k']:.2f}")
+        n = (f'{plural(cfg.images, "image")}, medians; {cfg.editor} editor, {cfg.steps} inversion steps; '
+             f'classifier {clf.name}')
+        agg = {}
+        for method in cfg.scale_methods:
+            rs = [r for r in raw if r['corpus'] == name and r['method'] == method]
+            agg[method] = {k: _med([r[k] for r in rs]) for k in ('unet_evals', 'edits', 'seconds', 'peak_mib')}
+            agg[method]['p_at_k'] = float(np.mean([r['p_at_k'] for r in rs])) if trained else None
+            rows.append(_row('scale', f'{method}, {name} ({tree.n_leaves} leaves)', **agg[method], note=n))
+        if {'diffex', 'reference'} <= set(agg):
+            d, r = agg['diffex'], agg['reference']
+            ratio = lambda k: r[k] / d[k] if d[k] else None
+            rows.append(_row('scale', f'ratio reference / diffex, {name}', unet_evals=ratio('unet_evals'),
+                             edits=ratio('edits'), seconds=ratio('seconds'),
+                             peak_mib=ratio('peak_mib') if d['peak_mib'] > 1 else None,
+                             p_at_k=d['p_at_k'] - r['p_at_k'] if trained else None,
+                             note='p_at_k here: diffex minus reference'))
+    return rows, raw
+
+def scaling_frame(raw: list, # `scale_comparison`'s raw figures (or `BenchResult.raw['scale']`)
+                 ):
+    "The scaling figure's data: one row per corpus and method, medians over faces (precision@k: the mean)."
+    import pandas as pd
+    df = pd.DataFrame(raw)
+    g = df.groupby(['corpus', 'leaves', 'method'], sort=False)
+    out = g[['unet_evals', 'edits', 'inversions', 'seconds', 'peak_mib']].median()
+    out['p_at_k'], out['images'] = g.p_at_k.mean(), g.image.nunique()
+    return out.reset_index().sort_values(['leaves', 'method'], kind='stable').reset_index(drop=True)
+
 
 # %% ../nbs/11_bench.ipynb #7d498262
 def _worker(spec_path: str):
@@ -533,7 +616,7 @@ def import_rows(cfg: BenchConfig, log=print) -> tuple:
 def machine_info() -> dict:
     "What the figures were measured on."
     info = Path('/proc/cpuinfo')
-    names = [l.split(':', 1)[1].strip() for l in info.read_text().splitlines() if l.startswith('model name')] \
+    names = [ln.split(':', 1)[1].strip() for ln in info.read_text().splitlines() if ln.startswith('model name')] \
         if info.exists() else []
     cpu = names[0] if names else platform.processor()
     sd = toyworld._data_dir()/'sd'/'training.json'
@@ -561,17 +644,28 @@ class BenchResult:
                    p_at_k='{:.2f}', images_per_min='{:.2f}')
         for c, f in fmt.items():
             df[c] = [('' if v is None or (isinstance(v, float) and np.isnan(v)) else
-                      (f'{v:.2f}x' if r == 'ratio reference / diffex' and c != 'p_at_k' else
-                       f'{v:+.2f}' if r == 'ratio reference / diffex' else f.format(v)))
+                      (f'{v:.2f}x' if str(r).startswith('ratio ') and c != 'p_at_k' else
+                       f'{v:+.2f}' if str(r).startswith('ratio ') else f.format(v)))
                      for v, r in zip(df[c], df['case'])]
         return df.fillna('').to_string(index=False, max_colwidth=70)
     def targets(self) -> list[str]:
         "The issue's targets, met or not, from the comparison rows."
+        met = lambda ok: 'met' if ok else 'NOT met'
+        out = []
+        sc = [x for x in self.rows if x['section'] == 'scale' and x['case'].startswith('ratio ')]
+        if sc:
+            q = sc[-1]; name = q['case'].rsplit(', ', 1)[1]
+            if q['unet_evals'] is not None:
+                out.append(f"{name}: UNet evaluations reference / diffex = {q['unet_evals']:.2f}x (target >= 10x): "
+                           f"{met(q['unet_evals'] >= 10)}")
+            else: out.append(f'{name}: UNet evaluations not measured (the oracle editor has no UNet)')
+            if q['p_at_k'] is not None:
+                out.append(f"{name}: precision@k diffex minus reference = {q['p_at_k']:+.2f} (target >= 0): "
+                           f"{met(q['p_at_k'] >= 0)}")
         r = {x['case']: x for x in self.rows if x['section'] == 'compare'}
         q = r.get('ratio reference / diffex')
-        if not q: return []
-        met = lambda ok: 'met' if ok else 'NOT met'
-        out = [f"UNet evaluations: reference / diffex = {q['unet_evals']:.2f}x (target >= 5x): "
+        if not q: return out
+        out += [f"UNet evaluations: reference / diffex = {q['unet_evals']:.2f}x (target >= 5x): "
                f"{met(q['unet_evals'] >= 5)}",
                f"seconds per explanation: reference / diffex = {q['seconds']:.2f}x (target >= 3x): "
                f"{met(q['seconds'] >= 3)}"]
@@ -585,6 +679,7 @@ class BenchResult:
         folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
         (folder/'results.json').write_text(json.dumps(asdict(self), indent=1, default=str))
         self.frame().to_csv(folder/'results.csv', index=False)
+        if self.raw.get('scale'): scaling_frame(self.raw['scale']).to_csv(folder/'scaling.csv', index=False)
         return folder
 
 @contextlib.contextmanager
@@ -603,7 +698,8 @@ def run(cfg: BenchConfig|None = None, log=print) -> BenchResult:
     with _threads(cfg.threads):
         for name, fn in [('compare', compare), ('oracle', oracle_precision), ('corpus', corpus_scaling),
                          ('seeds', seed_scaling), ('batch', batch_scaling), ('accelerate', accelerate_scaling),
-                         ('gpu', gpu_rows), ('imports', import_rows)]:
+                         ('gpu', gpu_rows), ('imports', import_rows),
+                         ('scale', scale_comparison)]:
             if name not in cfg.sections: continue
             log(f'[{time.perf_counter() - t0:6.0f}s] {name}')
             out = fn(cfg, log)
@@ -624,14 +720,19 @@ def main(argv: list|None = None):
     ap.add_argument('--images', type=int, help='images of the diffex-vs-reference comparison')
     ap.add_argument('--steps', type=int, help='inversion steps of the comparison and batch rows')
     ap.add_argument('--threads', type=int, help='torch threads per process (default 1)')
-    ap.add_argument('--editor', choices=['toy', 'tiny'],
-                    help="'toy': the toy world's model (default); 'tiny': random weights")
+    ap.add_argument('--editor', choices=list(EDITORS),
+                    help="'toy': the toy world's model (default); 'tiny': random weights; 'oracle': exact edits "
+                         "(no UNet: edits and precision only)")
+    ap.add_argument('--corpora', help=f'comma-separated corpora of the scale section (default {",".join(BENCH_CORPORA)})')
+    ap.add_argument('--methods', help=f'comma-separated methods of the scale section (default {",".join(SCALE_METHODS)})')
     ap.add_argument('--world', help='toy world folder with trained classifiers (default: the package\'s)')
     ap.add_argument('--worker', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker: return _worker(a.worker)
     kw = {k: getattr(a, k) for k in ('images', 'steps', 'threads', 'editor', 'world') if getattr(a, k) is not None}
     if a.sections: kw['sections'] = tuple(s.strip() for s in a.sections.split(','))
+    if a.corpora: kw['scale_corpora'] = tuple(s.strip() for s in a.corpora.split(','))
+    if a.methods: kw['scale_methods'] = tuple(s.strip() for s in a.methods.split(','))
     cfg = BenchConfig.quick(**kw) if a.quick else BenchConfig(**kw)
     res = run(cfg)
     m = res.machine
@@ -641,7 +742,8 @@ def main(argv: list|None = None):
     print(res.table())
     print('\n' + '\n'.join(res.targets()))
     out = a.out or (None if a.quick else 'benchmarks')
-    if out: print(f'\nresults written to {res.save(out)}/results.json and results.csv')
+    if out: print(f'\nresults written to {res.save(out)}/results.json and results.csv'
+                  + (' and scaling.csv' if res.raw.get('scale') else ''))
     return res
 
 # %% ../nbs/11_bench.ipynb #81166ef8
