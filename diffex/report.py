@@ -224,8 +224,8 @@ def levels_html(ex) -> str:
                    for v in ex.levels)
     return ('<h2>The search, level by level</h2><p class="dx-note">Kept: the semantics the beam kept at that level '
             '(bold in the figure above; those with sub-types are expanded at the next level). Re-scored: given every '
-            'seed after screening. Retried: given new seeds because the verifier rejected edits (every screening edit, or '
-            'some edits of a top semantic).</p>'
+            'seed after screening. Retried: given new seeds because the verifier rejected edits (every screening '
+            'edit, or some edits of a top semantic).</p>'
             '<table class="dx-table" id="dx-levels"><tr><th>level</th><th>scored</th><th>kept</th><th>re-scored</th>'
             f'<th>retried</th><th>edits</th></tr>{rows}</table>')
 
