@@ -7,11 +7,12 @@ from __future__ import annotations
 import base64, difflib, html, inspect, io, json, math, os, shutil, sys, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 # %% auto #0
 __all__ = ['can_redraw', 'SearchProgress', 'ImageScorer', 'classifier_scores', 'isolate_side_effects', 'Explanation',
-           'effect_bar', 'explain', 'screen_editor', 'DatasetExplanation', 'aggregate', 'explain_dataset']
+           'effect_bar', 'adjusted_order', 'explain', 'screen_editor', 'DatasetExplanation', 'aggregate',
+           'explain_dataset']
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
 import numpy as np
@@ -454,6 +455,16 @@ def to_html(self: Explanation, folder: str|Path, # where to write index.html and
     from diffex.report import write_page
     return write_page(self, folder, title, k, thumb)
 
+# %% ../nbs/05_explain.ipynb #c805e564
+def adjusted_order(rank: str = 'abs', # what to rank by (see `importance`)
+                  ) -> Callable:      # reorder(effects, paths) -> paths, for `beam_search`
+    "The order of the final top where side effects are known: by effects adjusted for them (`diffex.faithful.assess`)."
+    def reorder(effects: dict, paths: list) -> list:
+        a = assess(effects)
+        if not any(x.adjusted_for for p in paths for x in a[p].values()): return paths
+        return sorted(paths, key=lambda p: -adjusted_importance(a[p], rank))
+    return reorder
+
 # %% ../nbs/05_explain.ipynb #4d807b29
 def explain(image,                          # a PIL image, a path or an array
             classifier: Classifier,         # the model being explained
@@ -511,7 +522,8 @@ def explain(image,                          # a PIL image, a path or an array
         ssc = ImageScorer(sc.image, classifier, screen_ed, target, seeds[:max(cfg.screen, cfg.screen_parents or 0)],
                           directions, score, verifier, joint, keep_images, pr)
     res = beam_search(tree, sc, seeds=seeds, search=cfg, screen_score=ssc, edits_per_seed=len(directions),
-                      on_level=lambda l: pr.finish(scored=len(l.scored), kept=len(l.kept)), on_stage=pr.start)
+                      on_level=lambda l: pr.finish(scored=len(l.scored), kept=len(l.kept)), on_stage=pr.start,
+                      reorder=adjusted_order(cfg.rank) if verifier is not None else None)
     pr.finish()
     e0 = sc.edits
     if isolate and verifier is not None:

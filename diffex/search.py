@@ -335,6 +335,8 @@ class SearchState:
     spent: int = 0               # edits so far
     stopped: str = 'exhausted'   # why the search ended: 'exhausted', 'depth' or 'budget'
     added: dict = field(default_factory=dict)   # path -> edits of its last scoring
+    reorder: Callable|None = None # reorder(effects, paths) -> paths: the final ranking's order (e.g. by effects adjusted
+                                  # for side effects); None: by `importance`
 
     def __post_init__(self):
         self.seeds = list(self.seeds)
@@ -356,6 +358,11 @@ class SearchState:
         rest = self.seeds[self.config.screen:]
         return rest or self.seeds if self.screen_score is not None else rest
     def importance(self, node) -> float: return importance(self.effects[node.path_str], self.config.rank)
+    def ranking(self) -> list:
+        "The ranking so far, strongest first, without nodes that have no estimate (reordered by `reorder` if given)."
+        r = [p for p in SearchResult(self.effects, self.levels, self.config.rank).ranking()
+             if importance(self.effects[p], self.config.rank) > -math.inf]
+        return self.reorder(self.effects, r) if self.reorder else r
     def seeds_of(self, node) -> set: return {s for e in self.effects[node.path_str].values() for s in e.seeds}
 
 def score_nodes(st: SearchState, nodes: list, # the search state and the nodes to score
@@ -445,9 +452,7 @@ def rescore_top(st: SearchState, tree, # the finished search's state and its tre
     cfg = st.config
     if not st.rest or cfg.rescore != 'top' or st.stopped == 'budget': return []
     t0, level_of = time.time(), {p: l for l in st.levels for p in l.scored}
-    ranking = SearchResult(st.effects, st.levels, cfg.rank).ranking()
-    top = [p for p in ranking if importance(st.effects[p], cfg.rank) > -math.inf]
-    done = complete_seeds(st, [tree[p] for p in top[:cfg.beam]])
+    done = complete_seeds(st, [tree[p] for p in st.ranking()[:cfg.beam]])
     for c in done:
         p = c.path_str; level_of[p].rescored.append(p); level_of[p].edits += st.added[p]
     if st.levels: st.levels[-1].seconds += time.time() - t0
@@ -463,7 +468,8 @@ def retry_rejected(st: SearchState, nodes: list, # the search state and the node
     t0, level_of, done = time.time(), {p: l for l in st.levels for p in l.scored}, []
     for c in nodes:
         tried = 0
-        while tried < cfg.retries and any(e.n < k for e in st.effects[c.path_str].values()):
+        rejected = lambda: any(e.n < k and False in e.verified for e in st.effects[c.path_str].values())
+        while tried < cfg.retries and rejected():
             left = [s for s in extra if s not in st.seeds_of(c)]
             if not left or not score_nodes(st, [c], left[:1]): break
             tried += 1
@@ -499,6 +505,8 @@ def beam_search(tree,                              # a `SemanticTree`
                 edits_per_seed: int = 1,           # edits a node costs per seed (the directions), for the budget
                 on_level: Callable|None = None,    # called with each finished `SearchLevel`
                 on_stage: Callable|None = None,    # called with each stage's name as it starts: 'level 1', ..., 'top'
+                reorder: Callable|None = None,     # reorder(effects, paths) -> paths: the order of the final top (which
+                                                   # gets every seed and retries); None: by `importance`
                 **settings,                        # `SearchConfig` fields by name (beam=2, screen=None), or `search`
                ) -> SearchResult:
     """Hierarchical beam search for the semantics that move the classifier most.
@@ -506,7 +514,7 @@ def beam_search(tree,                              # a `SemanticTree`
     Returns a `SearchResult`: every scored node's effects, one `SearchLevel` per level, and why the search stopped.
     Raises ValueError for a setting out of range (see `SearchConfig`), a disagreement between `search` and a keyword, or
     no seeds; TypeError for an unknown setting or one of the wrong type; RuntimeError when `score` leaves out a node."""
-    st = SearchState(SearchConfig.of(search, **settings), score, seeds, screen_score, edits_per_seed)
+    st = SearchState(SearchConfig.of(search, **settings), score, seeds, screen_score, edits_per_seed, reorder=reorder)
     cands = frontier(tree.root)
     while cands:
         if st.config.depth is not None and len(st.levels) >= st.config.depth: st.stopped = 'depth'; break
@@ -518,6 +526,5 @@ def beam_search(tree,                              # a `SemanticTree`
         cands = [g for c in kept for g in frontier(c)]
     if on_stage: on_stage('top')
     top = rescore_top(st, tree)
-    retry_rejected(st, top or [tree[p] for p in SearchResult(st.effects, st.levels, st.config.rank).ranking()
-                               if importance(st.effects[p], st.config.rank) > -math.inf][:st.config.beam or None])
+    retry_rejected(st, top or [tree[p] for p in st.ranking()[:st.config.beam or None]])
     return SearchResult(st.effects, st.levels, st.config.rank, st.stopped)
