@@ -6,8 +6,8 @@ Nothing here executes notebooks: the outputs shown are those stored in them (see
 
 Two of nbdev's defaults are changed for the API pages (`_plain_signatures`):
 - doc links: nbdev links every backticked name in a markdown output line by line, so a name in a docments comment
-  became a raw `[`Editor`](https://...)` inside show_doc's signature (a code block). Links now skip code blocks, as
-  they already do in markdown cells.
+  became a raw `[`Editor`](https://...)` inside show_doc's signature (a code block), and a `name` quoted in a
+  ``code span`` of two backticks became one too. Links now skip code blocks and such spans, in cells and outputs.
 - types: fastcore gives a parameter without annotation the type of its default (`file:NoneType=None`); signatures now
   show the annotations the code has.
 - comments: diffex continues a parameter's comment on the comment lines below it; fastcore gave those lines to the next
@@ -23,13 +23,30 @@ from nbdev.quarto import refresh_quarto_yml
 from nbdev.doclinks import NbdevLookup, _build_modidx
 from nbdev.serve import proc_nbs
 
+_re_long_code = re.compile(r'(`{2,}).+?\1')    # a code span of 2+ backticks: it may hold single backticks
+
+def _link_line(nl: NbdevLookup, line: str) -> str:
+    "nbdev's `link_line`, but never inside a ``code span`` (nbdev would link a `name` quoted in it)."
+    out, i = [], 0
+    for m in _re_long_code.finditer(line):
+        out += [nl.link_line(line[i:m.start()]), m.group(0)]; i = m.end()
+    return ''.join(out + [nl.link_line(line[i:])])
+
+def _linkify(nl: NbdevLookup, md: str) -> str:
+    "nbdev's `linkify` (backticked names become links outside fenced and indented code), with `_link_line`."
+    lines, in_fence = md.splitlines(), False
+    for i, l in enumerate(lines):
+        if l.startswith('```'): in_fence = not in_fence
+        elif not l.startswith('    ') and not in_fence: lines[i] = _link_line(nl, l)
+    return '\n'.join(lines)
+
 def add_links(cell):
-    "nbdev's `add_links`, but markdown outputs are linked like markdown cells: never inside a code block."
+    "nbdev's `add_links`, but markdown outputs are linked like markdown cells: never inside a code block or span."
     nl = NbdevLookup()
-    if cell.cell_type == 'markdown': cell.source = nl.linkify(cell.source)
+    if cell.cell_type == 'markdown' and cell.source: cell.source = _linkify(nl, cell.source)
     for o in cell.get('outputs', []):
         md = o.get('data', {}).get('text/markdown')
-        if md: o['data']['text/markdown'] = nl.linkify(md if isinstance(md, str) else ''.join(md)).splitlines(True)
+        if md: o['data']['text/markdown'] = _linkify(nl, md if isinstance(md, str) else ''.join(md)).splitlines(True)
 
 def _get_full(p, docs, eval_str=False):
     "fastcore's `_get_full` without inventing an annotation from the default's type."
