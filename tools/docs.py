@@ -35,9 +35,9 @@ def _link_line(nl: NbdevLookup, line: str) -> str:
 def _linkify(nl: NbdevLookup, md: str) -> str:
     "nbdev's `linkify` (backticked names become links outside fenced and indented code), with `_link_line`."
     lines, in_fence = md.splitlines(), False
-    for i, l in enumerate(lines):
-        if l.startswith('```'): in_fence = not in_fence
-        elif not l.startswith('    ') and not in_fence: lines[i] = _link_line(nl, l)
+    for i, line in enumerate(lines):
+        if line.startswith('```'): in_fence = not in_fence
+        elif not line.startswith('    ') and not in_fence: lines[i] = _link_line(nl, line)
     return '\n'.join(lines)
 
 def add_links(cell):
@@ -102,7 +102,8 @@ def build():
     _build_modidx()
     cache = proc_nbs(n_workers=0, force=True)
     _rename_to_output_file(cache)
-    r = subprocess.run([str(Path(sys.executable).with_name('smalldocs')), 'render', str(cache)], capture_output=True, text=True)
+    r = subprocess.run([str(Path(sys.executable).with_name('smalldocs')), 'render', str(cache)],
+                       capture_output=True, text=True)
     noise = ('format commonmark', 'keep-md')
     for line in (r.stdout + r.stderr).splitlines():
         if line.strip() and not any(n in line for n in noise): print(line)
