@@ -100,7 +100,13 @@ def build():
     _plain_signatures()
     refresh_quarto_yml()              # writes nbs/nbdev.yml; nbs/_quarto.yml links to the top-level one
     _build_modidx()
-    cache = proc_nbs(n_workers=0, force=True)
+    try: cache = proc_nbs(n_workers=0, force=True)
+    except Exception as e:
+        if not str(e).startswith('Error in notebook'): raise
+        cause = f'{type(e.__cause__).__name__}: {e.__cause__}' if e.__cause__ else 'see above'
+        sys.exit(f'{e}\n\ndocs: that cell failed ({cause}). While building the docs, nbdev runs every export '
+                 'and show_doc cell and every cell with an import, in order, and nothing else: move an import out of '
+                 'a test cell into the import cells at the top of the notebook, so the cell is not run.')
     _rename_to_output_file(cache)
     r = subprocess.run([str(Path(sys.executable).with_name('smalldocs')), 'render', str(cache)],
                        capture_output=True, text=True)
