@@ -614,7 +614,7 @@ class DatasetExplanation:
         return cls(m['target'], rows, m['images'], m.get('params', {}))
 
     def _repr_html_(self):
-        df = self.to_frame().head(12)                      # pandas escapes the cells; no interval is a dash
+        df = self.to_frame().head(12).fillna(np.nan)       # pandas escapes the cells; a missing value (None too) is a dash
         return (f'<b>diffex dataset explanation</b> of <b>{html.escape(str(self.target))}</b> over '
                 f'{plural(len(self.images), "image")}' + df.to_html(index=False, float_format='%.3f', na_rep='–'))
 
