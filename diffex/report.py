@@ -8,8 +8,8 @@ import base64, html, io, math, re
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CSS', 'JS', 'FIGURE_TITLES', 'data_uri', 'weak_mark', 'node_html', 'report_html', 'report_figures', 'plain_figures',
-           'levels_html', 'write_page', 'dataset_table', 'write_report']
+__all__ = ['CSS', 'JS', 'FIGURE_TITLES', 'data_uri', 'weak_mark', 'faith_marks', 'node_html', 'report_html', 'report_figures',
+           'plain_figures', 'levels_html', 'write_page', 'dataset_table', 'write_report']
 
 # %% ../nbs/06a_report.ipynb #678304fe
 from PIL import Image
@@ -42,12 +42,28 @@ def weak_mark(e, # an `Effect`
            f'{plural(e.n, "verified seed")} of {len(e.seeds)}' + (', with no interval' if e.n < 2 else ''))
     return f' <span class="dx-weak" title="{html.escape(why)}">⚠ {e.n} of {len(e.seeds)} seeds verified</span>'
 
+def faith_marks(ex, path: str, direction: str) -> str:
+    "HTML after an effect: a significance star, the effect adjusted for side effects, and the side effects in words."
+    a = ex.assessed.get(path, {}).get(direction)
+    if a is None: return ''
+    out = ' <b class="dx-sig" title="significant at the false-discovery rate">*</b>' if a.significant else ''
+    if a.adjusted_for and a.side_effects and math.isfinite(a.adjusted[0]):
+        out += f' <span class="dx-adjusted">adjusted for side effects: {a.adjusted[0]:+.3f}</span>'
+    if a.side_effects: out += f' <span class="dx-side">{html.escape(a.also_changed())}</span>'
+    return out
+
+def _also(e, i: int) -> str:
+    "What else seed `i`'s edit changed, in words ('' when nothing or not read)."
+    if not e.changes or not e.changes[i]: return ''
+    names = [k.rsplit('/', 1)[-1] for k, v in e.changes[i].items() if v and k not in e.own[i]]
+    return f'<br/><span class="dx-side">also: {html.escape(", ".join(names))}</span>' if names else ''
+
 def _node_body(ex, path: str, thumb: int) -> str:
     "The edits of one scored node, per direction: null edit and edits across seeds, with scores."
     out = []
     for d, e in ex.effects[path].items():
         figs = []
-        for s, b, x, v in zip(e.seeds, e.base, e.edited, e.verified):
+        for i, (s, b, x, v) in enumerate(zip(e.seeds, e.base, e.edited, e.verified)):
             null, im = ex.null_images.get(s), ex.images.get((path, d, s))
             if null is not None:
                 figs.append(f'<figure class="dx-null"><img src="{data_uri(null, thumb)}"/>'
@@ -55,10 +71,12 @@ def _node_body(ex, path: str, thumb: int) -> str:
             if im is not None:
                 cls = 'dx-edit' + (' dx-rejected' if v is False else '')
                 figs.append(f'<figure class="{cls}"><img src="{data_uri(im, thumb)}"/><figcaption>{html.escape(d)}, '
-                            f'seed {s}<br/>score {x:+.3f} (Δ {x - b:+.3f})<br/>{_verdict(v)}</figcaption></figure>')
+                            f'seed {s}<br/>score {x:+.3f} (Δ {x - b:+.3f})<br/>{_verdict(v)}{_also(e, i)}'
+                            '</figcaption></figure>')
         sr = '' if e.success_rate is None else f', {e.success_rate:.0%} of checked edits verified'
         out.append(f'<div class="dx-dir"><div class="dx-stats">{html.escape(d)} "{html.escape(e.prompt)}": '
-                   f'<b class="dx-effect">{e.format(3, ex.n_seeds)}</b>{weak_mark(e, ex.n_seeds)} '
+                   f'<b class="dx-effect">{e.format(3, ex.n_seeds)}</b>{weak_mark(e, ex.n_seeds)}'
+                   f'{faith_marks(ex, path, d)} '
                    f'(n = {e.n} of {plural(len(e.seeds), "seed")}{sr})</div>'
                    f'<div class="dx-figs">{"".join(figs)}</div></div>')
     return ''.join(out)
@@ -95,6 +113,7 @@ body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24p
 padding:0 16px}
 h1{font-size:1.5em;margin-bottom:4px}
 h2{font-size:1.15em;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.dx-side{color:#a04000;font-size:.9em} .dx-adjusted{color:#333;font-size:.9em} .dx-sig{color:#1a5276}
 .dx-meta{color:#555;font-size:.9em} .dx-meta td{padding:1px 10px 1px 0;vertical-align:top}
 img{image-rendering:pixelated} figure{display:inline-block;margin:4px 6px;text-align:center;font-size:.75em;color:#444}
 figure img{width:96px;height:96px;object-fit:contain;border:1px solid #ccc}
@@ -168,10 +187,12 @@ def report_html(ex, # an `Explanation`
         ('score', f'{ex.score_description}; effects in {ex.score_unit}, against the null edit of each seed'),
         ('search', f"{plural(len(ex.effects), 'semantic')} scored in {plural(len(ex.levels), 'level')}; {how}; "
                    f"directions {', '.join(p.get('directions', ['add']))}"),
+        ('faithfulness', ('ranked by effects adjusted for the side effects the verifier saw; ' if ex.adjusted else '')
+                         + f'* significant at a false-discovery rate of {ex.fdr:g} (Benjamini-Hochberg)'),
         ('cost', f"{ex.cost.get('edits')} edits, {ex.cost.get('unet_evals')} UNet evaluations, "
                  f"{ex.cost.get('seconds')} s"),
         ('diffex', ex.version)])
-    effects = lambda q: '; '.join(f'{esc(d)} {e.format(3, ex.n_seeds)}{weak_mark(e, ex.n_seeds)}'
+    effects = lambda q: '; '.join(f'{esc(d)} {e.format(3, ex.n_seeds)}{weak_mark(e, ex.n_seeds)}{faith_marks(ex, q, d)}'
                                   for d, e in ex.effects[q].items())
     ranked = ''.join(f'<li><b>{esc(q)}</b>: {effects(q)}</li>' for q in top[:k])
     nulls = ''.join(f'<figure class="dx-null"><img src="{data_uri(im, thumb)}"/><figcaption>null edit, seed {s}<br/>'
