@@ -276,13 +276,14 @@ class CLIPZeroShot(Classifier):
         self.class_names, self.template = list(labels), template
         self.name = f'clip-zero-shot:{path_or_id or type(model).__name__}'
         limit = clip_context(model, processor.tokenizer)
-        for l in labels:
-            n = len(processor.tokenizer(template.format(l), verbose=False).input_ids)
+        cut = lambda s: repr(s) if len(s) <= 60 else repr(s[:57] + '...')
+        for lab in labels:
+            n = len(processor.tokenizer(template.format(lab), verbose=False).input_ids)
             if n > limit:
-                raise ValueError(f'{_who(self)}: the label {l!r} makes the prompt {template.format(l)!r} {n} tokens long, more than '
-                                 f"CLIP's text context of {limit}: shorten the label")
+                raise ValueError(f'{_who(self)}: the label {cut(lab)} makes the prompt {cut(template.format(lab))} {n} '
+                                 f"tokens long, more than CLIP's text context of {limit}: shorten the label")
         with torch.no_grad():
-            t = processor.tokenizer([template.format(l) for l in labels], padding=True, return_tensors='pt').to(self.device)
+            t = processor.tokenizer([template.format(lab) for lab in labels], padding=True, return_tensors='pt').to(self.device)
             e = model.get_text_features(**t)
             e = e if isinstance(e, torch.Tensor) else e.pooler_output
             self.text_emb = e / e.norm(dim=-1, keepdim=True)
@@ -518,7 +519,7 @@ def observe(self: Verifier,
 
 # %% ../nbs/02_classifiers.ipynb #b9651cf5
 @patch
-def observe(self: CLIPVerifier, edited, null, paths, prompts, directions, others=None):
+def observe(self: CLIPVerifier, edited, null, paths, prompts, directions, others=None):  # noqa: F811 (a patch)
     "Observations with CLIP similarity changes (after - before) for the asked-for prompt and for each of `others`."
     others = {k: v for k, v in (others or {}).items()}
     keys, texts = list(others), list(others.values())

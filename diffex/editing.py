@@ -291,16 +291,16 @@ def fit_canvas(size: tuple, # the input's (width, height)
     s = resolution / min(w, h)
     nw, nh = max(1, round(w * s)), max(1, round(h * s))
     cw, ch = math.ceil(nw / multiple) * multiple, math.ceil(nh / multiple) * multiple
-    l, t = (cw - nw) // 2, (ch - nh) // 2
-    return (nw, nh), (cw, ch), (l, t, l + nw, t + nh)
+    left, t = (cw - nw) // 2, (ch - nh) // 2
+    return (nw, nh), (cw, ch), (left, t, left + nw, t + nh)
 
 def to_canvas(im: Image.Image, resolution: int, multiple: int, pad_mode: str = 'reflect') -> tuple[Image.Image, tuple]:
     "`im` scaled and padded onto the model's canvas (see `fit_canvas`), and its `box` there."
     (nw, nh), (cw, ch), box = fit_canvas(im.size, resolution, multiple)
     if (nw, nh) != im.size: im = im.resize((nw, nh), Image.LANCZOS)
     a = np.asarray(im)
-    l, t, r, b = box
-    a = np.pad(a, ((t, ch - b), (l, cw - r), (0, 0)), mode=pad_mode)
+    left, t, r, b = box
+    a = np.pad(a, ((t, ch - b), (left, cw - r), (0, 0)), mode=pad_mode)
     return Image.fromarray(a), box
 
 def from_canvas(canvas: Image.Image, box: tuple, size: tuple) -> Image.Image:

@@ -372,7 +372,7 @@ def save(self: Explanation, folder: str|Path, # the folder to write (replaced wh
     meta = dict(format='diffex-explanation', version=1, diffex_version=self.version, target=self.target, rank=self.rank,
                 original_score=self.original_score, base={str(k): v for k, v in self.base.items()},
                 params=self.params, models=self.models, cost=self.cost,
-                levels=[vars(l) for l in self.levels],
+                levels=[vars(lv) for lv in self.levels],
                 effects={p: {d: e.to_dict() for d, e in effs.items()} for p, effs in self.effects.items()},
                 ranking=self.ranking(), images=files,
                 search_config=asdict(self.search_config) if self.search_config else None)
@@ -437,7 +437,7 @@ def load(cls: Explanation, folder: str|Path, # a folder written by `Explanation.
     op = lambda n: Image.open(_own_file(folder, n)).convert('RGB')
     return cls(image=op('original.png'), target=m['target'],
                effects={p: {d: Effect.from_dict(e) for d, e in effs.items()} for p, effs in m['effects'].items()},
-               levels=[SearchLevel(**l) for l in m['levels']],
+               levels=[SearchLevel(**lv) for lv in m['levels']],
                tree=SemanticTree.load(_own_file(folder, 'corpus.json', '')),
                base={int(k): _num(v) for k, v in m['base'].items()}, original_score=_num(m['original_score']),
                null_images={int(k): op(f'null__s{int(k)}.png') for k in m['base']},
@@ -522,7 +522,7 @@ def explain(image,                          # a PIL image, a path or an array
         ssc = ImageScorer(sc.image, classifier, screen_ed, target, seeds[:max(cfg.screen, cfg.screen_parents or 0)],
                           directions, score, verifier, joint, keep_images, pr)
     res = beam_search(tree, sc, seeds=seeds, search=cfg, screen_score=ssc, edits_per_seed=len(directions),
-                      on_level=lambda l: pr.finish(scored=len(l.scored), kept=len(l.kept)), on_stage=pr.start,
+                      on_level=lambda lv: pr.finish(scored=len(lv.scored), kept=len(lv.kept)), on_stage=pr.start,
                       reorder=adjusted_order(cfg.rank) if verifier is not None else None)
     pr.finish()
     e0 = sc.edits

@@ -50,8 +50,8 @@ def check_size(size: tuple[int, int], # (width, height) in px
         raise ImageError(f'{what} is {w}x{h} px; diffex needs at least {min_side} px on each side (min_side): '
                          'use the original, larger image')
     if max(w, h) > max_aspect * min(w, h):
-        s, l = min(w, h), min(max(w, h), int(max_aspect * min(w, h)))
-        box = (0, 0, l, s) if w >= h else (0, 0, s, l)
+        s, long_ = min(w, h), min(max(w, h), int(max_aspect * min(w, h)))
+        box = (0, 0, long_, s) if w >= h else (0, 0, s, long_)
         raise ImageError(f'{what} is {w}x{h} px, an aspect ratio of {max(w, h) / min(w, h):.1f}:1, beyond the limit of '
                          f'{max_aspect:g}:1 (max_aspect): crop it to the part to explain, e.g. `im.crop({box})` keeps '
                          f'{box[2]}x{box[3]} px, or raise the limit (max_aspect=, or diffex.images.MAX_ASPECT)')

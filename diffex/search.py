@@ -302,7 +302,7 @@ class SearchResult:
         return sorted(paths, key=lambda p: -importance(self.effects[p], self.rank))
 
     @property
-    def edits(self) -> int: return sum(l.edits for l in self.levels)
+    def edits(self) -> int: return sum(lv.edits for lv in self.levels)
 
 # %% ../nbs/04_search.ipynb #990b0036
 def n_descendants(node) -> int:
@@ -451,7 +451,7 @@ def rescore_top(st: SearchState, tree, # the finished search's state and its tre
     "With rescore='top': every seed for the final top `beam` of the ranking, recorded at their levels; returns them."
     cfg = st.config
     if not st.rest or cfg.rescore != 'top' or st.stopped == 'budget': return []
-    t0, level_of = time.time(), {p: l for l in st.levels for p in l.scored}
+    t0, level_of = time.time(), {p: lv for lv in st.levels for p in lv.scored}
     done = complete_seeds(st, [tree[p] for p in st.ranking()[:cfg.beam]])
     for c in done:
         p = c.path_str; level_of[p].rescored.append(p); level_of[p].edits += st.added[p]
@@ -465,7 +465,7 @@ def retry_rejected(st: SearchState, nodes: list, # the search state and the node
     cfg, k = st.config, len(st.seeds)
     if not cfg.retries or st.stopped == 'budget': return []
     extra = [max(st.seeds) + 1 + i for i in range(cfg.retries)]     # the same new seeds for every node: one inversion
-    t0, level_of, done = time.time(), {p: l for l in st.levels for p in l.scored}, []
+    t0, level_of, done = time.time(), {p: lv for lv in st.levels for p in lv.scored}, []
     for c in nodes:
         tried = 0
         rejected = lambda: any(e.n < k and False in e.verified for e in st.effects[c.path_str].values())

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08c_toylatent.ipynb #2dc124a7
 from __future__ import annotations
-import copy, json, math, random, time
+import copy, json, random, time
 from pathlib import Path
 
 # %% auto #0

@@ -34,7 +34,7 @@ class JsonLog:
     def __call__(self, **kw):
         with open(self.path, 'a') as f: f.write(json.dumps(kw) + '\n')
     def read(self) -> list[dict]:
-        return [json.loads(l) for l in self.path.read_text().splitlines() if l.strip()] if self.path.exists() else []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()] if self.path.exists() else []
 
 @torch.no_grad()
 def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float):

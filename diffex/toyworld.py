@@ -211,13 +211,9 @@ def toy_tokenizer():
     "The toy world's `CLIPTokenizer`, built in memory (`diffex.tiny.bpe_tokenizer`)."
     return bpe_tokenizer(toy_words(), MAX_TOKENS)
 
-# %% ../nbs/08_toyworld.ipynb #4427a4b2
-from typing import TYPE_CHECKING
-if TYPE_CHECKING: from diffusers import UNet2DConditionModel   # diffusers is imported where a model is built
-
 # %% ../nbs/08_toyworld.ipynb #fe6b1272
-def toy_unet() -> UNet2DConditionModel:
-    "A fresh (untrained) toy UNet."
+def toy_unet():
+    "A fresh (untrained) toy UNet (a `diffusers.UNet2DConditionModel`)."
     from diffusers import UNet2DConditionModel
     return UNet2DConditionModel(sample_size=SIZE, in_channels=4, out_channels=4, layers_per_block=1,
                                 block_out_channels=(32, 64, 64), norm_num_groups=8,
