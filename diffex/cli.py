@@ -12,7 +12,7 @@ from pathlib import Path
 __all__ = ['HANDLERS', 'CACHE_HELP', 'SUBCOMMANDS', 'UsageError', 'handler', 'corpus_arg', 'add_search_args', 'search_config',
            'cache_root', 'default_cache_dir', 'default_edit_cache', 'add_mine_args', 'make_backend', 'run_mine',
            'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'run_demo', 'add_explain_args',
-           'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
+           'onnx_settings', 'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
 import numpy as np
@@ -272,8 +272,21 @@ def add_explain_args(p: argparse.ArgumentParser):
     g.add_argument('--image', nargs='+', required=True, type=Path,
                    help='image file(s); several images also get a dataset summary')
     g.add_argument('--classifier', required=True,
-                   help='transformers classifier folder or hub id; clip:PATH_OR_ID (with --labels); or toy:NAME')
-    g.add_argument('--labels', default=None, help='comma-separated class labels for clip: classifiers')
+                   help='transformers classifier folder or hub id; an ONNX file (*.onnx, with --onnx-* for its input); '
+                        'clip:PATH_OR_ID (with --labels); or toy:NAME')
+    g.add_argument('--labels', default=None,
+                   help='comma-separated class labels: for clip: classifiers, and the class names of an ONNX model')
+    o = p.add_argument_group('ONNX classifiers', 'how images become the model input: resized to --onnx-size, pixels '
+                             'in [0, 1], then (x - mean) / std per channel; e.g. ImageNet: --onnx-mean 0.485,0.456,0.406 '
+                             '--onnx-std 0.229,0.224,0.225')
+    o.add_argument('--onnx-size', default=None, help="HEIGHT,WIDTH or one side (default: the model's fixed input size)")
+    o.add_argument('--onnx-mean', default='0', help='one number, or one per channel, comma-separated (default: 0)')
+    o.add_argument('--onnx-std', default='1', help='one number, or one per channel, comma-separated (default: 1)')
+    o.add_argument('--onnx-channels', default='RGB', choices=['RGB', 'BGR', 'L'], help='channel order (default: RGB)')
+    o.add_argument('--onnx-layout', default='NCHW', choices=['NCHW', 'NHWC'], help='input layout (default: NCHW)')
+    o.add_argument('--onnx-score-kind', default='logits',
+                   choices=['logits', 'probabilities', 'multi_label', 'multi_label_probabilities', 'regression'],
+                   help='what the outputs are (default: logits)')
     g.add_argument('--target', required=True, help='target class: a name the classifier knows, or an index')
     g.add_argument('--editor', required=True,
                    help="Stable Diffusion / SDXL diffusers folder or hub id; or toy (the toy world's diffusion model). "
@@ -301,8 +314,28 @@ def add_explain_args(p: argparse.ArgumentParser):
     r.add_argument('--quiet', action='store_true', help='no progress bars')
     add_threads_arg(r)
 
-def load_classifier(spec: str, labels: str|None = None, device: str|None = None):
+def _numbers(opt: str, s: str) -> float|tuple:
+    "A number or a comma-separated list of numbers, for an --onnx-* option."
+    try: v = tuple(float(x) for x in s.split(','))
+    except ValueError: raise UsageError(f'{opt} must be a number or comma-separated numbers, not {s!r}') from None
+    return v[0] if len(v) == 1 else v
+
+def onnx_settings(args) -> dict:
+    "The `OnnxClassifier` settings of parsed --onnx-* options."
+    size = None if not args.onnx_size else tuple(int(x) for x in _numbers('--onnx-size', args.onnx_size)) \
+        if ',' in args.onnx_size else int(_numbers('--onnx-size', args.onnx_size))
+    return dict(size=size, mean=_numbers('--onnx-mean', args.onnx_mean), std=_numbers('--onnx-std', args.onnx_std),
+                channels=args.onnx_channels, layout=args.onnx_layout, score_kind=args.onnx_score_kind)
+
+def load_classifier(spec: str, labels: str|None = None, device: str|None = None,
+                    onnx: dict|None = None): # `OnnxClassifier` settings for an .onnx file (see `onnx_settings`)
     "The classifier named by a `--classifier` value."
+    if spec.lower().endswith('.onnx'):
+        from diffex.classifiers import OnnxClassifier
+        p = Path(spec).expanduser()
+        if not p.is_file(): raise UsageError(f'--classifier {spec!r}: no such ONNX file')
+        names = [w.strip() for w in labels.split(',') if w.strip()] if labels else None
+        return OnnxClassifier(p, class_names=names, **(onnx or {}))
     from diffex.classifiers import HFClassifier, CLIPZeroShot
     if spec.startswith('toy:'):
         from diffex import toyworld
@@ -348,7 +381,7 @@ def run_explain(args) -> int:
     search = search_config(args)
     set_threads(args.threads, log=lambda m: print(m, file=sys.stderr))
     tree = corpus_arg(args.corpus)
-    clf = load_classifier(args.classifier, args.labels, args.device)
+    clf = load_classifier(args.classifier, args.labels, args.device, onnx_settings(args))
     target = int(args.target) if args.target.isdigit() else args.target
     try: clf.target_index(target)
     except ValueError as e: raise UsageError(f'--target: {e}') from None
