@@ -380,6 +380,7 @@ def scale_comparison(cfg: BenchConfig, log=print) -> tuple:
             rs = [r for r in raw if r['corpus'] == name and r['method'] == method]
             agg[method] = {k: _med([r[k] for r in rs]) for k in ('unet_evals', 'edits', 'seconds', 'peak_mib')}
             agg[method]['p_at_k'] = float(np.mean([r['p_at_k'] for r in rs])) if trained else None
+            if cfg.editor == 'oracle': agg[method]['unet_evals'] = None     # no UNet: not measured, not 0
             rows.append(_row('scale', f'{method}, {name} ({tree.n_leaves} leaves)', **agg[method], note=n))
         if {'diffex', 'reference'} <= set(agg):
             d, r = agg['diffex'], agg['reference']
