@@ -23,8 +23,10 @@ from .search import SearchConfig, importance
 DISTRACTOR_GROUPS = ('accessories', 'skin details')
 
 def is_distractor(path: str) -> bool:
-    "Whether `path` is a distractor semantic of the toy corpus (or of a corpus extended with distractors)."
-    return path.split('/')[0] in DISTRACTOR_GROUPS or path.startswith('distractors')
+    """Whether `path` is a distractor: a semantic the toy world cannot draw (the toy corpus's accessories and skin
+    details, and any entry a larger corpus adds, such as 'hair/hair colour/auburn'); on the toy corpus, exactly its
+    distractor groups."""
+    return path.split('/')[0] in DISTRACTOR_GROUPS or path.startswith('distractors') or path not in toyworld.EDITS
 
 def open_faces(name: str, n: int, seed: int = 0) -> list:
     """`n` faces on which toy classifier `name` is undecided and every cause can be added.

@@ -275,7 +275,7 @@ def test_static_report(page, report):
     from playwright.sync_api import expect
     page.goto(report.as_uri())
     expect(page.locator('h1')).to_have_text('diffex explanation: older')
-    expect(page.locator('#dx-top li').first).to_have_text('hair/hair colour/grey: add +2.000 [+2.000, +2.000]')
+    expect(page.locator('#dx-top li').first).to_have_text('hair/hair colour/grey: add +2.000 [+2.000, +2.000] *')  # *: significant
     assert page.evaluate('Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)'), 'an image did not load'
     for f in ('grid', 'bars', 'tree'): expect(page.locator(f'#dx-fig-{f} img')).to_be_visible()
     node = lambda p: page.locator(f'details.dx-node[data-path="{p}"]')
