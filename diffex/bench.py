@@ -46,8 +46,8 @@ def _peak_rss() -> int|None:
     return None
 
 class Meter:
-    """Wall-clock seconds and peak extra memory (MiB) of a `with` block. On Linux the peak is the kernel's own record
-    (VmHWM, reset when the block starts), so a short-lived allocation is never missed; elsewhere a thread samples the
+    """Wall-clock seconds and peak extra memory (MiB) of a `with` block: the larger of the kernel's own record of the
+    peak (Linux: VmHWM, reset when the block starts; the kernel may update it lazily) and a thread that samples the
     resident memory every `interval` seconds."""
     def __init__(self, interval: float = 0.003): self.interval = interval
     def __enter__(self):
@@ -58,14 +58,14 @@ class Meter:
         def watch():
             while not self._stop.wait(self.interval): self.peak_rss = max(self.peak_rss, self._p.memory_info().rss)
         self._t = threading.Thread(target=watch, daemon=True)
-        if not self._kernel: self._t.start()
+        self._t.start()
         if torch.cuda.is_available(): torch.cuda.reset_peak_memory_stats()
         self.t0 = time.perf_counter()
         return self
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.t0
+        self._stop.set(); self._t.join()
         if self._kernel: self.peak_rss = max(self.peak_rss, _peak_rss())
-        else: self._stop.set(); self._t.join()
         self.peak_rss = max(self.peak_rss, self._p.memory_info().rss)
         self.peak_mib = (self.peak_rss - self.start_rss) / 2**20
         self.gpu_peak_mib = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
