@@ -8,7 +8,8 @@ import copy, json, random, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SIZE64', 'LATENT_DOWN', 'face_batch', 'toy_vae', 'train_vae', 'fit_scaling', 'down32', 'reconstruction_gate']
+__all__ = ['SIZE64', 'LATENT_DOWN', 'VAE_CHECKPOINT_KEYS', 'face_batch', 'toy_vae', 'train_vae', 'fit_scaling', 'down32',
+           'reconstruction_gate']
 
 # %% ../nbs/08c_toylatent.ipynb #44b82e6c
 import numpy as np
@@ -16,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from .toyworld import FAMILIES, sample_face, render, to_tensor, to_pil, probe_read
-from .toytrain import JsonLog
+from .toytrain import JsonLog, atomic_save, load_checkpoint
 
 # %% ../nbs/08c_toylatent.ipynb #144665ac
 SIZE64 = 64        # the v2 world's image side, pixels
@@ -39,14 +40,12 @@ def toy_vae(widths: tuple = (32, 64, 128), # channels per resolution level (len(
                          block_out_channels=tuple(widths), layers_per_block=1, norm_num_groups=16)
 
 # %% ../nbs/08c_toylatent.ipynb #4ef53d6f
+VAE_CHECKPOINT_KEYS = ('vae', 'ema', 'opt', 'step', 'torch_rng')
+
 def _state(vae, ema, opt, step: int) -> dict:
     "A checkpoint of tensors and plain containers only (loadable with `weights_only=True`)."
     return dict(vae=vae.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
                 torch_rng=torch.get_rng_state())
-
-def _atomic_save(obj, path: Path):
-    tmp = path.with_name(path.name + '.tmp')
-    torch.save(obj, tmp); tmp.replace(path)
 
 # %% ../nbs/08c_toylatent.ipynb #29367b07
 def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.jsonl and the exported `vae/`
@@ -71,7 +70,7 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=1e-4)
     step, start = 0, time.time()
     if ckpt.exists():
-        ck = torch.load(ckpt, weights_only=True, map_location='cpu')
+        ck = load_checkpoint(ckpt, VAE_CHECKPOINT_KEYS)
         vae.load_state_dict(ck['vae']); ema.load_state_dict(ck['ema']); opt.load_state_dict(ck['opt'])
         step = int(ck['step']); torch.set_rng_state(ck['torch_rng'])
         log(event='resume', step=step)
@@ -95,7 +94,7 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
             log(step=step, mse=float(np.mean(losses)), sec_per_step=(time.time() - t0) / len(losses))
             t0, losses = time.time(), []
         if step % ckpt_every == 0 or step == steps:
-            _atomic_save(_state(vae, ema, opt, step), ckpt)
+            atomic_save(_state(vae, ema, opt, step), ckpt)
             ema.save_pretrained(out/'vae', safe_serialization=True)
             (out/'vae'/'training.json').write_text(json.dumps({'step': step}))
             if max_minutes is not None and (time.time() - start) / 60 > max_minutes:

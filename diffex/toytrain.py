@@ -44,7 +44,9 @@ def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
 # %% ../nbs/08a_toytrain.ipynb #c0392349
 CHECKPOINT_KEYS = ('unet', 'te', 'ema_unet', 'ema_te', 'opt', 'step', 'torch_rng')
 
-def load_checkpoint(path: str|Path) -> dict:
+def load_checkpoint(path: str|Path,              # a checkpoint written by `atomic_save`
+                    keys: tuple = CHECKPOINT_KEYS, # what it must hold (default: the diffusion model's)
+                   ) -> dict:
     "The training checkpoint at `path`, read with `weights_only=True` onto the CPU; `ValueError` when it is not one."
     path = Path(path)
     fix = 'delete it (or move it away) to start afresh, or pass `init_from` to continue from an exported model'
@@ -54,7 +56,7 @@ def load_checkpoint(path: str|Path) -> dict:
                          f'is not loaded (weights_only=True refused: {str(e).splitlines()[-1][:200]}); {fix}') from None
     except (RuntimeError, EOFError) as e:
         raise ValueError(f'{path}: cannot be read as a torch checkpoint ({str(e).splitlines()[0][:200]}); {fix}') from None
-    missing = [k for k in CHECKPOINT_KEYS if not isinstance(ck, dict) or k not in ck]
+    missing = [k for k in keys if not isinstance(ck, dict) or k not in ck]
     if missing: raise ValueError(f'{path}: not a diffex training checkpoint, it lacks {", ".join(missing)}; {fix}')
     return ck
 
