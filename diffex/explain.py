@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 # %% auto #0
-__all__ = ['can_redraw', 'SearchProgress', 'ImageScorer', 'classifier_scores', 'isolate_side_effects', 'Explanation',
-           'effect_bar', 'adjusted_order', 'explain', 'screen_editor', 'DatasetExplanation', 'aggregate',
+__all__ = ['can_redraw', 'SearchProgress', 'ImageScorer', 'classifier_scores', 'isolate_side_effects', 'complete_top',
+           'Explanation', 'effect_bar', 'adjusted_order', 'explain', 'screen_editor', 'DatasetExplanation', 'aggregate',
            'explain_dataset']
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
@@ -180,6 +180,19 @@ def isolate_side_effects(score: ImageScorer, # the scorer of the search (its see
         if not nodes: continue
         for p, r in score(nodes, directions=[d]).items():
             effects[p] = merge_effects(effects.get(p, {}), r); done.append((p, d))
+    return done
+
+def complete_top(score: ImageScorer, tree: SemanticTree, # the scorer and the corpus
+                 effects: dict,      # path -> {direction: Effect}; the new seeds are merged in
+                 paths: Sequence[str], # the semantics reported first (the adjusted ranking's top)
+                ) -> list[str]:      # the paths that got seeds
+    "Every seed of `score` for `paths` that lack some (after isolation the adjusted top can differ from the search's)."
+    done = []
+    for p in paths:
+        have = {s for e in effects[p].values() for s in e.seeds}
+        missing = [s for s in score.seeds if s not in have]
+        if missing and tree[p].editable:
+            effects[p] = merge_effects(effects[p], score([tree[p]], missing)[p]); done.append(p)
     return done
 
 # %% ../nbs/05_explain.ipynb #836f5eb9
@@ -526,8 +539,9 @@ def explain(image,                          # a PIL image, a path or an array
                       reorder=adjusted_order(cfg.rank) if verifier is not None else None)
     pr.finish()
     e0 = sc.edits
-    if isolate and verifier is not None:
-        isolate_side_effects(sc, tree, res.effects, res.ranking()[:isolate])
+    if isolate and verifier is not None and isolate_side_effects(sc, tree, res.effects, res.ranking()[:isolate]):
+        top = adjusted_order(cfg.rank)(res.effects, res.ranking())[:cfg.beam or None]
+        complete_top(sc, tree, res.effects, top)      # the adjusted top gets every seed, as the search's top did
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
     params = _run_params(classifier, editor, tree, sc.t_idx, seeds, cfg, screen_fidelity, directions, sc.kind, joint)
     params.update(fdr=fdr, isolate=isolate)

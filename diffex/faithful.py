@@ -136,6 +136,13 @@ class Assessment:
     @property
     def mean(self) -> float: return self.adjusted[0]
 
+    def format(self, digits: int = 2) -> str:
+        "The adjusted effect as text: '+0.90 [+0.70, +1.10]', '+0.90 (one seed, no interval)', 'no estimate'."
+        m, _, lo, hi = self.adjusted
+        if not math.isfinite(m): return 'no estimate'
+        num = lambda v: f'{v:+.{digits}f}'
+        return f'{num(m)} [{num(lo)}, {num(hi)}]' if math.isfinite(lo) else f'{num(m)} (one seed, no interval)'
+
     def also_changed(self, short: Callable = lambda a: a.rsplit('/', 1)[-1]) -> str:
         "'also changed: moustache in 2 of 3 seeds, cap in 1 of 3' ('' when nothing else changed)."
         if not self.side_effects: return ''
