@@ -9,15 +9,18 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['SIZE64', 'LATENT_DOWN', 'VAE_CHECKPOINT_KEYS', 'face_batch', 'toy_vae', 'train_vae', 'fit_scaling', 'down32',
-           'reconstruction_gate']
+           'reconstruction_gate', 'latent_unet', 'latent_schedulers', 'frozen_vae', 'train_latent_diffusion',
+           'latent_pipeline']
 
 # %% ../nbs/08c_toylatent.ipynb #44b82e6c
+from functools import partial
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
 from .toyworld import FAMILIES, sample_face, render, to_tensor, to_pil, probe_read
-from .toytrain import JsonLog, atomic_save, load_checkpoint
+from .toytrain import JsonLog, atomic_save, load_checkpoint, train_diffusion, export_diffusion
+from .editing import quiet_processor_note
 
 # %% ../nbs/08c_toylatent.ipynb #144665ac
 SIZE64 = 64        # the v2 world's image side, pixels
@@ -125,3 +128,79 @@ def reconstruction_gate(vae, probe, n: int = 1000, seed: int = 2, batch: int = 1
         for ra, rb in zip(a, b):
             for f in FAMILIES: same[f] += ra[f] == rb[f]
     return dict(agreement={f: same[f] / n for f in FAMILIES}, mse=sum(mse) / n)
+
+# %% ../nbs/08c_toylatent.ipynb #a452fa72
+def latent_unet(widths: tuple = (32, 64, 64), # channels of the three levels; default: the 32 px toy UNet's
+                size: int = SIZE64 // LATENT_DOWN, # latent side
+               ):
+    """A fresh (untrained) latent `UNet2DConditionModel` on 4-channel `size` x `size` latents, with the toy UNet's
+    layout: cross-attention at 1/2 and 1/4 of the latent side and in the middle block.
+    `ValueError` unless three widths divisible by 8."""
+    from diffusers import UNet2DConditionModel
+    if len(widths) != 3 or any(w % 8 for w in widths):
+        raise ValueError(f'widths must be three channel counts divisible by 8 (one per level), got {widths!r}')
+    return UNet2DConditionModel(sample_size=size, in_channels=4, out_channels=4, layers_per_block=1,
+                                block_out_channels=tuple(widths), norm_num_groups=8,
+                                down_block_types=('DownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D'),
+                                up_block_types=('CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'UpBlock2D'),
+                                cross_attention_dim=64, attention_head_dim=8)
+
+# %% ../nbs/08c_toylatent.ipynb #e9377b4d
+def latent_schedulers() -> tuple:
+    "The training (DDPM) and editing (DPM-Solver++ SDE) schedulers of a latent toy model: the toy betas, no clip."
+    from diffusers import DDPMScheduler, DPMSolverMultistepScheduler
+    kw = dict(num_train_timesteps=1000, beta_schedule='squaredcos_cap_v2', prediction_type='epsilon')
+    return DDPMScheduler(**kw), DPMSolverMultistepScheduler(**kw, algorithm_type='sde-dpmsolver++', solver_order=2)
+
+# %% ../nbs/08c_toylatent.ipynb #9f265d27
+def frozen_vae(src: str|Path,  # an exported VAE folder (`train_vae`'s `vae/`)
+               dst: str|Path,  # where the run keeps its copy
+              ):
+    """The VAE at `dst`; on first use, the one at `src` with its `scaling_factor` fitted, saved to `dst`.
+    `FileNotFoundError` if neither exists."""
+    from diffusers import AutoencoderKL
+    src, dst = Path(src), Path(dst)
+    if not (dst/'config.json').exists():
+        if not (src/'config.json').exists():
+            raise FileNotFoundError(f'{src} holds no exported VAE (no config.json); '
+                                    'train one with train_vae, whose export is <out>/vae')
+        vae = AutoencoderKL.from_pretrained(src).eval()
+        vae.register_to_config(scaling_factor=fit_scaling(vae))
+        vae.save_pretrained(dst, safe_serialization=True)
+        info = src/'training.json'
+        step = json.loads(info.read_text()).get('step') if info.exists() else None
+        (dst/'training.json').write_text(json.dumps({'vae_step': step, 'source': str(src),
+                                                     'scaling_factor': vae.config.scaling_factor}))
+    return AutoencoderKL.from_pretrained(dst).eval().requires_grad_(False)
+
+# %% ../nbs/08c_toylatent.ipynb #6fe245b2
+def train_latent_diffusion(out: str|Path,       # folder for checkpoint.pt, train_log.jsonl and the frozen `vae/`
+                           vae_from: str|Path,   # the exported VAE to train on (copied, scaled, into out/vae at the start)
+                           steps: int = 20000,   # total optimiser steps (a resumed run continues up to this)
+                           widths: tuple = (32, 64, 64), # the latent UNet's channels per level
+                           export_to: str|Path|None = None, # export the EMA model here (with `vae/`) at every checkpoint
+                           **kw,                 # the rest of `train_diffusion`'s recipe: batch, lr, seed, threads, ...
+                          ) -> Path:
+    "Train (or resume training) a latent text-to-image model on 64 px faces; returns the checkpoint path."
+    out = Path(out)
+    vae = frozen_vae(vae_from, out/'vae').to(kw.get('device', 'cpu'))
+    sf = vae.config.scaling_factor
+    def encode(x): return vae.encode(x.to(vae.device)).latent_dist.sample() * sf
+    return train_diffusion(out, steps=steps, unet_fn=partial(latent_unet, tuple(widths)), encode=encode, size=SIZE64,
+                           export_to=export_to, **kw,
+                           export_fn=partial(export_diffusion, vae=vae, scheduler=latent_schedulers()[1]))
+
+# %% ../nbs/08c_toylatent.ipynb #6153473c
+def latent_pipeline(folder: str|Path, # a folder exported by `train_latent_diffusion`
+                    device: str = 'cpu'):
+    "The latent toy model at `folder` as a `diffusers` LEDITS++ pipeline, loaded offline; `FileNotFoundError` if none."
+    with quiet_processor_note(): from diffusers import DPMSolverMultistepScheduler, LEditsPPPipelineStableDiffusion
+    folder = Path(folder)
+    if not (folder/'model_index.json').exists() or not (folder/'vae'/'config.json').exists():
+        raise FileNotFoundError(f'{folder} holds no latent toy model (model_index.json and vae/); '
+                                f'train one with train_latent_diffusion(..., export_to={str(folder)!r})')
+    sch = DPMSolverMultistepScheduler.from_pretrained(folder/'scheduler', steps_offset=1)   # LEDITS++'s expected offset
+    pipe = LEditsPPPipelineStableDiffusion.from_pretrained(folder, scheduler=sch, safety_checker=None,
+                                                           feature_extractor=None, requires_safety_checker=False)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe.to(device)

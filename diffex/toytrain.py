@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .toyworld import (sample_face, render, caption, to_tensor, latents, toy_tokenizer, toy_unet,
-                             toy_text_encoder, toy_schedulers)
+                             toy_text_encoder, toy_schedulers, SIZE)
 
 # %% ../nbs/08a_toytrain.ipynb #1e5c27fd
 def atomic_save(obj, path: Path):
@@ -62,11 +62,12 @@ def load_checkpoint(path: str|Path,              # a checkpoint written by `atom
 
 # %% ../nbs/08a_toytrain.ipynb #99167cc9
 def caption_batch(step: int, batch: int, seed: int = 0, drop: float = 0.15, empty: float = 0.1, coarse: float = 0.0, short: float = 0.0,
-                  partial: float = 0.0):
-    "The faces, images (N, 3, 32, 32) and captions of training step `step`."
+                  partial: float = 0.0, size: int = SIZE):
+    "The faces, images (N, 3, size, size) and captions of training step `step` (`size`: image side, default 32)."
     rng = random.Random(seed * 1_000_003 + step)
     faces = [sample_face(rng) for _ in range(batch)]
-    return faces, to_tensor([render(f) for f in faces]), [caption(f, rng, drop=drop, empty=empty, coarse=coarse, short=short, partial=partial) for f in faces]
+    caps = [caption(f, rng, drop=drop, empty=empty, coarse=coarse, short=short, partial=partial) for f in faces]
+    return faces, to_tensor([render(f, size) for f in faces]), caps
 
 def encode_prompts(tok, te, prompts: list[str]) -> torch.Tensor:
     "Text embeddings as the pipelines compute them: padded to the tokenizer's max length."
@@ -93,14 +94,20 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
                     short_from: int = 0,   # the step from which captions do that
                     partial: float = 0.0,  # probability that a caption is a random subset of its phrases, of any size
                     partial_from: int = 0, # the step from which captions do that
+                    unet_fn=toy_unet,      # makes the fresh UNet (default: the 32 px pixel-space toy UNet)
+                    encode=latents,        # images (N, 3, size, size) in [-1, 1] -> what the UNet denoises (default: pixels)
+                    size: int = SIZE,      # side of the training images, pixels
+                    export_fn=None,        # f(unet, te, tok, folder, step=) writes the EMA model; None: `export_diffusion`
                    ) -> Path:
-    "Train (or resume training) the toy world's text-to-image model; returns the checkpoint path."
+    """Train (or resume training) the toy world's text-to-image model; returns the checkpoint path.
+    The defaults train the shipped 32 px pixel-space model; `unet_fn`, `encode`, `size` and `export_fn` a latent one
+    (`diffex.toylatent.train_latent_diffusion`)."""
     if threads: torch.set_num_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     ckpt_path, log = out/'checkpoint.pt', JsonLog(out/'train_log.jsonl')
     torch.manual_seed(seed)
     tok = toy_tokenizer()
-    unet, te = toy_unet().to(device), toy_text_encoder(len(tok)).to(device)
+    unet, te = unet_fn().to(device), toy_text_encoder(len(tok)).to(device)
     ema_unet, ema_te = copy.deepcopy(unet).requires_grad_(False), copy.deepcopy(te).requires_grad_(False)
     params = list(unet.parameters()) + list(te.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
@@ -130,13 +137,13 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
         on_cpu = lambda sd: {k: v.cpu() if torch.is_tensor(v) else on_cpu(v) if isinstance(v, dict) else v for k, v in sd.items()}
         atomic_save(on_cpu(dict(unet=unet.state_dict(), te=te.state_dict(), ema_unet=ema_unet.state_dict(), ema_te=ema_te.state_dict(),
                                 opt=opt.state_dict(), step=step, torch_rng=torch.get_rng_state())), ckpt_path)
-        if export_to: export_diffusion(cpu(ema_unet), cpu(ema_te), tok, export_to, step=step)
+        if export_to: (export_fn or export_diffusion)(cpu(ema_unet), cpu(ema_te), tok, export_to, step=step)
     unet.train(); te.train()
     while step < steps:
         for g in opt.param_groups: g['lr'] = lr * min(1.0, (step + 1) / warmup)
         _, x, caps = caption_batch(step, batch, seed, coarse=coarse if step >= coarse_from else 0.0, short=short if step >= short_from else 0.0,
-                                  partial=partial if step >= partial_from else 0.0)
-        z = latents(x)
+                                  partial=partial if step >= partial_from else 0.0, size=size)
+        with torch.no_grad(): z = encode(x).cpu()      # the noise comes from the CPU generator wherever `encode` runs
         noise = torch.randn_like(z)
         t = torch.randint(0, ddpm.config.num_train_timesteps, (batch,))
         a = alphas[t].view(-1, 1, 1, 1)
@@ -160,10 +167,13 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
 _START = time.time()
 
 # %% ../nbs/08a_toytrain.ipynb #39989911
-def export_diffusion(unet, te, tok, folder: str|Path, step: int|None = None):
+def export_diffusion(unet, te, tok, folder: str|Path, step: int|None = None,
+                     vae=None,        # an `AutoencoderKL` to ship in `vae/`; None: pixel space (identity VAE, built in code)
+                     scheduler=None,  # the editing scheduler to ship; None: the pixel-space one of `toy_schedulers`
+                    ):
     "Write the toy text-to-image model as a diffusers folder (safetensors), atomically per component."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    _, sch = toy_schedulers()
+    sch = scheduler or toy_schedulers()[1]
     tmp = folder.with_name(folder.name + '.tmp')
     import shutil
     shutil.rmtree(tmp, ignore_errors=True)
@@ -171,11 +181,13 @@ def export_diffusion(unet, te, tok, folder: str|Path, step: int|None = None):
     te.save_pretrained(tmp/'text_encoder', safe_serialization=True)
     tok.save_pretrained(tmp/'tokenizer')
     sch.save_pretrained(tmp/'scheduler')
+    if vae is not None: vae.save_pretrained(tmp/'vae', safe_serialization=True)
     (tmp/'model_index.json').write_text(json.dumps({
         '_class_name': 'LEditsPPPipelineStableDiffusion', '_diffusers_version': __import__('diffusers').__version__,
         'unet': ['diffusers', 'UNet2DConditionModel'], 'text_encoder': ['transformers', 'CLIPTextModel'],
         'tokenizer': ['transformers', 'CLIPTokenizer'], 'scheduler': ['diffusers', 'DPMSolverMultistepScheduler'],
-        'vae': [None, None], 'safety_checker': [None, None], 'feature_extractor': [None, None],
+        'vae': ['diffusers', 'AutoencoderKL'] if vae is not None else [None, None],
+        'safety_checker': [None, None], 'feature_extractor': [None, None],
         'requires_safety_checker': False}, indent=1))
     (tmp/'training.json').write_text(json.dumps({'step': step}))
     old = folder.with_name(folder.name + '.old')
@@ -276,8 +288,15 @@ def train_probes_and_classifiers(out: str|Path,     # folder to write probes.saf
     return acc
 
 # %% ../nbs/08a_toytrain.ipynb #cac1af76
-def text_to_image_agreement(world, n: int = 200, seed: int = 0, steps: int = 30, guidance: float = 4.0, batch: int = 50) -> dict:
-    "Generate `n` images from full captions of random faces; per family, the share where the probe reads the captioned value."
+def _probe_view(images: list) -> list:
+    "Images at the side the probes read (`SIZE`, box filter); images of that side pass unchanged."
+    from PIL import Image
+    return [im if im.size == (SIZE, SIZE) else im.resize((SIZE, SIZE), Image.BOX) for im in images]
+
+def text_to_image_agreement(world, n: int = 200, seed: int = 0, steps: int = 30, guidance: float = 4.0, batch: int = 50,
+                            size: int = SIZE) -> dict:
+    """Generate `n` images (`size` px) from full captions of random faces; per family, the share where the probe reads
+    the captioned value (on the image at 32 px)."""
     from diffusers import StableDiffusionPipeline
     from diffex.toyworld import probe_read, FAMILIES
     p = world.pipe
@@ -289,18 +308,20 @@ def text_to_image_agreement(world, n: int = 200, seed: int = 0, steps: int = 30,
     hits = {k: [] for k in FAMILIES}
     for i in range(0, n, batch):
         fs = faces[i:i + batch]
-        ims = sd([caption(f) for f in fs], num_inference_steps=steps, guidance_scale=guidance, height=32, width=32,
+        ims = sd([caption(f) for f in fs], num_inference_steps=steps, guidance_scale=guidance, height=size, width=size,
                  generator=torch.Generator().manual_seed(seed + i)).images
-        for f, r in zip(fs, probe_read(world.probe, ims)):
+        for f, r in zip(fs, probe_read(world.probe, _probe_view(ims))):
             for k in FAMILIES:
                 if k == 'hair_color' and f.hair_color is None: continue
                 hits[k].append(r[k] == getattr(f, k))
     return {k: float(np.mean(v)) for k, v in hits.items()}
 
-def edit_success(world, n: int = 50, seed: int = 0, paths: list|None = None, editor=None) -> list[dict]:
+def edit_success(world, n: int = 50, seed: int = 0, paths: list|None = None, editor=None,
+                 size: int = SIZE) -> list[dict]:
     """Per editable toy path, over `n` faces that lack the attribute and on which the exact counterfactual shows it:
     how often a LEDITS++ edit shows it (`success`), and how often every family the exact counterfactual leaves alone
-    (as the probes read it) stays as it reads on the null edit (`others_unchanged`); `changed` counts which families moved."""
+    (as the probes read it) stays as it reads on the null edit (`others_unchanged`); `changed` counts which families moved.
+    The editor gets the faces drawn at `size` px; the probe reads its results at 32 px."""
     from diffex.toyworld import EDITS, FAMILIES, has, probe_read, draw, counterfactual
     editor = editor or world.editor()
     paths = paths or list(EDITS)
@@ -320,10 +341,10 @@ def edit_success(world, n: int = 50, seed: int = 0, paths: list|None = None, edi
     res = {p: [] for p in paths}
     for f in faces:
         want = [p for p in paths if f in todo[p]]
-        inv = editor.invert(draw(f), seed=0)
+        inv = editor.invert(draw(f) if size == SIZE else render(f, size), seed=0)
         null = editor.reconstruct(inv)
         ims = editor.edit(inv, [prompts[p] for p in want])
-        reads = probe_read(world.probe, [null] + ims)
+        reads = probe_read(world.probe, _probe_view([null] + ims))
         base = reads[0]
         for p, r in zip(want, reads[1:]):
             res[p].append((_read_has(r, p), [k for k in todo[p][f] if r[k] != base[k]]))
