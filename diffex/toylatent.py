@@ -8,8 +8,8 @@ import copy, json, random, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SIZE64', 'LATENT_DOWN', 'VAE_CHECKPOINT_KEYS', 'face_batch', 'toy_vae', 'train_vae', 'fit_scaling', 'down32',
-           'reconstruction_gate', 'latent_unet', 'latent_schedulers', 'frozen_vae', 'train_latent_diffusion',
+__all__ = ['SIZE64', 'LATENT_DOWN', 'VAE_CHECKPOINT_KEYS', 'face_batch', 'toy_vae', 'detail_weight', 'train_vae', 'fit_scaling',
+           'down32', 'reconstruction_gate', 'latent_unet', 'latent_schedulers', 'frozen_vae', 'train_latent_diffusion',
            'latent_pipeline']
 
 # %% ../nbs/08c_toylatent.ipynb #44b82e6c
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from .toyworld import FAMILIES, sample_face, render, to_tensor, to_pil, probe_read
+from .toyworld import FAMILIES, sample_face, render, to_tensor, to_pil, probe_read, _quiet
 from .toytrain import JsonLog, atomic_save, load_checkpoint, train_diffusion, export_diffusion
 from .editing import quiet_processor_note
 
@@ -50,6 +50,16 @@ def _state(vae, ema, opt, step: int) -> dict:
     return dict(vae=vae.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
                 torch_rng=torch.get_rng_state())
 
+# %% ../nbs/08c_toylatent.ipynb #da9fb7d6
+def detail_weight(x: torch.Tensor, # images (N, C, H, W)
+                  c: float,        # how much more a pixel of full local contrast weighs
+                  k: int = 5,      # side of the box blur, pixels (odd)
+                 ) -> torch.Tensor:
+    "Per-pixel loss weight `1 + c * |x - blur(x)|` (mean over channels), shape (N, 1, H, W): strokes and edges weigh more."
+    if k % 2 == 0: raise ValueError(f'k must be odd (the blur is centred on each pixel), got {k}')
+    blur = F.avg_pool2d(F.pad(x, (k // 2,) * 4, mode='replicate'), k, stride=1)
+    return 1 + c * (x - blur).abs().mean(1, keepdim=True)
+
 # %% ../nbs/08c_toylatent.ipynb #29367b07
 def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.jsonl and the exported `vae/`
               steps: int = 3000,        # total optimiser steps (a resumed run continues up to this)
@@ -63,8 +73,12 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
               log_every: int = 25,      # steps between log lines
               threads: int|None = None, # torch CPU threads
               max_minutes: float|None = None, # stop after the first checkpoint past this wall time
+              detail: float = 0.0,      # `detail_weight` strength on the squared error (0: plain mean squared error)
+              l1: float = 0.0,          # weight of an added mean absolute error term
              ) -> Path:
-    "Train (or resume training) the toy VAE; returns the exported folder `out/vae` (diffusers format, safetensors)."
+    """Train (or resume training) the toy VAE; returns the exported folder `out/vae` (diffusers format, safetensors).
+    The recipe (lr, kl, ema_decay, detail, l1) is logged at every start and resume, so a run resumed with another
+    recipe says from which step it applies."""
     if threads: torch.set_num_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     ckpt, log = out/'checkpoint.pt', JsonLog(out/'train_log.jsonl')
@@ -72,12 +86,13 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
     vae = toy_vae(); ema = copy.deepcopy(vae).requires_grad_(False)
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=1e-4)
     step, start = 0, time.time()
+    recipe = dict(lr=lr, kl=kl, ema_decay=ema_decay, detail=detail, l1=l1)
     if ckpt.exists():
         ck = load_checkpoint(ckpt, VAE_CHECKPOINT_KEYS)
         vae.load_state_dict(ck['vae']); ema.load_state_dict(ck['ema']); opt.load_state_dict(ck['opt'])
         step = int(ck['step']); torch.set_rng_state(ck['torch_rng'])
-        log(event='resume', step=step)
-    else: log(event='start', steps=steps, batch=batch, lr=lr, kl=kl, seed=seed)
+        log(event='resume', step=step, **recipe)
+    else: log(event='start', steps=steps, batch=batch, seed=seed, **recipe)
     vae.train()
     t0, losses = time.time(), []
     while step < steps:
@@ -86,7 +101,9 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
         post = vae.encode(x).latent_dist
         rec = vae.decode(post.sample()).sample
         mse = F.mse_loss(rec, x)
-        loss = mse + kl * post.kl().mean()
+        if detail: w = detail_weight(x, detail); rec_loss = ((rec - x) ** 2 * w).mean() / w.mean()
+        else: rec_loss = mse
+        loss = rec_loss + l1 * (rec - x).abs().mean() + kl * post.kl().mean()
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
         opt.step(); step += 1
@@ -200,7 +217,8 @@ def latent_pipeline(folder: str|Path, # a folder exported by `train_latent_diffu
         raise FileNotFoundError(f'{folder} holds no latent toy model (model_index.json and vae/); '
                                 f'train one with train_latent_diffusion(..., export_to={str(folder)!r})')
     sch = DPMSolverMultistepScheduler.from_pretrained(folder/'scheduler', steps_offset=1)   # LEDITS++'s expected offset
-    pipe = LEditsPPPipelineStableDiffusion.from_pretrained(folder, scheduler=sch, safety_checker=None,
-                                                           feature_extractor=None, requires_safety_checker=False)
+    with _quiet():
+        pipe = LEditsPPPipelineStableDiffusion.from_pretrained(folder, scheduler=sch, safety_checker=None,
+                                                               feature_extractor=None, requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
     return pipe.to(device)
