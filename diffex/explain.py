@@ -273,6 +273,12 @@ class Explanation:
         "The ranked semantics with an effect that is a discovery at false-discovery rate `fdr` (Benjamini-Hochberg)."
         return [p for p in self.ranking() if any(a.significant for a in self.assessed[p].values())]
 
+    def not_edited(self) -> list[str]:
+        """The semantics the editor could not produce: edited, and every edit rejected by the verifier. They have no
+        estimate (never 'no effect'), rank last and take no beam place; a parent among them was searched through its
+        children (`SearchLevel.unedited`)."""
+        return [p for p, effs in self.effects.items() if effs and all(e.status == 'failed' for e in effs.values())]
+
     def top(self, k: int = 5, specific: bool = True) -> list[tuple]:
         "The `k` most important semantics as `(path, {direction: Effect})`."
         return [(p, self.effects[p]) for p in self.ranking(specific)[:k]]
@@ -325,6 +331,14 @@ def effect_bar(m: float, lo: float, hi: float, # the effect and its interval (na
 def _esc(x) -> str: return html.escape(str(x))
 
 @patch
+def _not_edited_line(self: Explanation) -> str:
+    "'could not be edited: ...' under the header ('' when every semantic was edited at least once)."
+    ne = self.not_edited()
+    if not ne: return ''
+    return (f'<br/><span style="color:#a04000">could not be edited (every edit rejected by the verifier): '
+            f'{_esc(", ".join(ne))}</span>')
+
+@patch
 def _repr_html_(self: Explanation, k: int = 8):
     scale = max([abs(e.mean) for _, effs in self.top(k) for e in effs.values() if e.status == 'ok'] + [1e-9]) * 1.1
     up = lambda im: max(1, 96 // max(im.size))
@@ -352,7 +366,7 @@ def _repr_html_(self: Explanation, k: int = 8):
             f'{_esc(cfg)}<br/>score: {_esc(self.score_description)}; effects in {_esc(self.score_unit)} against the '
             f'null edit{"; ranked by effects adjusted for side effects" if self.adjusted else ""}; * significant at a '
             f'false-discovery rate of {self.fdr:g} (Benjamini-Hochberg)<br/>{img(self.image)} original ({self.original_score:+.3f}) {img(self.null_images[s0])} '
-            f'null edit, seed {s0} ({self.base[s0]:+.3f})</div>')
+            f'null edit, seed {s0} ({self.base[s0]:+.3f}){self._not_edited_line()}</div>')
     return (head + '<table><tr><th>edit</th><th>semantic</th><th>effect [95% CI]</th><th></th><th>verified</th></tr>'
             + ''.join(rows) + '</table>')
 

@@ -54,12 +54,17 @@ def subtype_first(ex, cause: str) -> list[bool]:
 # %% ../nbs/08b_groundtruth.ipynb #fd315f64
 def score_explanation(ex, causes: list[str]) -> dict:
     """precision@k (by the explanation's ranking, and by the raw one), distractors in the top k, fine-sub-type-first
-    results, and the causes the editor could not produce (scored, but every edit rejected by the verifier)."""
+    results, the causes the editor could not produce (scored, but every edit rejected by the verifier: `unedited`) and
+    those never scored (`unscored`), and precision@k' over the causes it produced (`precision_made`: the top k' of the
+    ranking against the k' causes with an estimate; None when it produced none)."""
     k = len(causes)
     top, raw = ex.ranking()[:k], ex.ranking(adjusted=False)[:k]
     fine = [b for c in causes if c.count('/') >= 2 and c in ex.effects for b in subtype_first(ex, c)]
     unedited = [c for c in causes if c in ex.effects and all(e.status == 'failed' for e in ex.effects[c].values())]
+    made = [c for c in causes if c in ex.effects and c not in unedited]
+    pm = len(set(ex.ranking()[:len(made)]) & set(made)) / len(made) if made else None
     return dict(precision=len(set(top) & set(causes)) / k, precision_raw=len(set(raw) & set(causes)) / k,
+                precision_made=pm, unscored=sum(c not in ex.effects for c in causes),
                 distractor=any(is_distractor(p) for p in top), fine=fine, top=top, unedited=len(unedited),
                 edits=ex.cost['edits'], unet_evals=ex.cost['unet_evals'], seconds=ex.cost['seconds'])
 
@@ -99,6 +104,9 @@ def ground_truth_check(world=None,                 # a loaded `ToyWorld` (classi
                        precision_at_k=float(np.mean([r['precision'] for r in rs])),
                        precision_raw=float(np.mean([r['precision_raw'] for r in rs])),
                        causes_not_edited=int(sum(r['unedited'] for r in rs)),
+                       causes_not_scored=int(sum(r['unscored'] for r in rs)), causes=len(rs) * len(causes),
+                       precision_made=float(np.mean([r['precision_made'] for r in rs if r['precision_made'] is not None]))
+                       if any(r['precision_made'] is not None for r in rs) else float('nan'),
                        distractor_in_top_k=float(np.mean([r['distractor'] for r in rs])),
                        fine_subtype_first=float(np.mean(fine)) if fine else float('nan'),
                        edits=float(np.mean([r['edits'] for r in rs])),
@@ -116,13 +124,16 @@ def print_ground_truth(rows: list[dict], editor=None):
     "Print the ground-truth table."
     if editor is not None: print(f'editor: {editor.name}')
     print(f"{'classifier':10s} {'search':10s} {'imgs':>4s} {'k':>2s} {'prec@k':>7s} {'distr':>6s} {'fine1st':>7s} "
-          f"{'edits':>7s} {'UNet':>8s} {'sec':>6s} {'same top':>8s} {'beam/exh':>8s} {'p@k raw':>7s} {'unedited':>8s}")
+          f"{'edits':>7s} {'UNet':>8s} {'sec':>6s} {'same top':>8s} {'beam/exh':>8s} {'p@k raw':>7s} {'unedited':>8s} "
+          f"{'p@k made':>8s} {'unscored':>8s}")
     for r in rows:
         print(f"{r['classifier']:10s} {r['search']:10s} {r['images']:4d} {r['k']:2d} {r['precision_at_k']:7.2f} "
               f"{r['distractor_in_top_k']:6.2f} {r['fine_subtype_first']:7.2f} {r['edits']:7.1f} "
               f"{r['unet_evals']:8.0f} {r['seconds']:6.1f} "
               f"{r.get('same_top_k_as_beam', float('nan')):8.2f} {r.get('beam_edit_share', float('nan')):8.3f} "
-              f"{r.get('precision_raw', float('nan')):7.2f} {r.get('causes_not_edited', 0):8d}")
+              f"{r.get('precision_raw', float('nan')):7.2f} "
+              f"{str(r.get('causes_not_edited', 0)) + ' of ' + str(r.get('causes', r['images'] * r['k'])):>8s} "
+              f"{r.get('precision_made', float('nan')):8.2f} {r.get('causes_not_scored', 0):8d}")
 
 # %% ../nbs/08b_groundtruth.ipynb #f53ebd28
 BENCH_RULES = {

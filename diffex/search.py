@@ -11,8 +11,9 @@ from typing import Callable, Sequence
 # %% auto #0
 __all__ = ['RANKS', 'RESCORE', 'mean_ci', 'plural', 'Effect', 'importance', 'frontier', 'edit_prompts', 'SearchConfig',
            'SearchLevel', 'SearchResult', 'n_descendants', 'merge_effects', 'SearchState', 'score_nodes',
-           'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'complete_seeds', 'rescore_level', 'prune_beam',
-           'rescore_top', 'retry_rejected', 'search_level', 'beam_search']
+           'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'unedited', 'complete_seeds', 'rescore_level',
+           'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width', 'unsettled', 'settle_ranking',
+           'search_level', 'beam_search']
 
 # %% ../nbs/04_search.ipynb #ad1db152
 import numpy as np
@@ -188,6 +189,8 @@ class SearchConfig:
     budget: int|None = None       # most edits in all (semantic x seed x direction); None: no limit
     rank: str = 'abs'             # rank by 'abs' effect, or by signed 'up' / 'down' effect (see importance)
     retries: int|None = 2         # new seeds a top semantic may use when the verifier rejected some of its edits; None: 0
+    adapt: int|None = 4           # extra edits for the final ranking where neighbours' intervals overlap (adaptive
+                                  # seeds, see settle_ranking); None: 0
 
     def __post_init__(self):
         put = lambda k, v: object.__setattr__(self, k, v)
@@ -201,6 +204,11 @@ class SearchConfig:
             raise TypeError(f'retries must be a whole number of seeds (0 or None: no retries), not {r!r}')
         if r < 0: raise ValueError(f'retries must be at least 0 (0: no retries), not {r}')
         put('retries', int(r))
+        a = 0 if self.adapt is None else self.adapt
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f'adapt must be a whole number of edits (0 or None: no adaptive seeds), not {a!r}')
+        if a < 0: raise ValueError(f'adapt must be at least 0 edits (0: no adaptive seeds), not {a}')
+        put('adapt', int(a))
         if not isinstance(self.beam_leaves, (bool, np.bool_)):
             raise TypeError(f'beam_leaves must be True or False, not {self.beam_leaves!r}')
         put('beam_leaves', bool(self.beam_leaves))
@@ -267,6 +275,7 @@ class SearchConfig:
         if self.budget is not None: out.append(f'at most {plural(self.budget, "edit")}')
         if self.rank != 'abs': out.append(f'ranked {self.rank}')
         if self.retries != 2: out.append(f'{plural(self.retries, "retry", "retries")} for rejected edits')
+        if self.adapt != 4: out.append(f'{plural(self.adapt, "adaptive edit")} for an unsettled ranking')
         return ', '.join(out)
 
 # %% ../nbs/04_search.ipynb #9bc1c24e
@@ -280,6 +289,8 @@ class SearchLevel:
     seconds: float    # time spent on it
     rescored: list = field(default_factory=list) # paths re-scored with the seeds after screening
     retried: list = field(default_factory=list)  # paths screened again with the next seed: every screening edit failed
+    unedited: list = field(default_factory=list) # kept parents whose every edit failed: their children are screened
+    adapted: list = field(default_factory=list)  # paths given adaptive seeds where the final ranking was unsettled
 
 @dataclass
 class SearchResult:
@@ -418,11 +429,21 @@ def choose_beam(cands: list, effects: dict, # the level's candidates and the eff
                 config: SearchConfig,       # the settings (beam, beam_leaves, rank)
                 key: Callable|None = None,  # the level's sort key; None: `beam_order`
                ) -> tuple[list, list]:
-    "(the beam, the strongest `beam` candidates of any kind); nodes with no estimate take no place."
+    """(the beam, the strongest `beam` candidates of any kind). A node with no estimate takes no place, except a parent
+    whose every edit failed: it takes a place left free, so that its children are screened instead (`unedited`)."""
     key = key or beam_order(cands, effects, config.rank)
     ranked = [c for c in sorted(cands, key=key) if importance(effects[c.path_str], config.rank) > -math.inf]
-    kept = [c for c in ranked if config.beam_leaves or frontier(c)]
-    return kept[:config.beam], ranked[:config.beam]
+    kept = [c for c in ranked if config.beam_leaves or frontier(c)][:config.beam]
+    free = None if config.beam is None else config.beam - len(kept)
+    return kept + unedited(cands, effects, key)[:free], ranked[:config.beam]
+
+def unedited(cands: list, effects: dict,   # the level's candidates and the effects so far
+             key: Callable|None = None,    # the level's sort key; None: corpus order
+            ) -> list:
+    "The candidates with children whose every edit was made and rejected (no estimate): the editor could not draw them."
+    out = [c for c in cands if frontier(c) and c.path_str in effects and effects[c.path_str]
+           and all(e.status == 'failed' for e in effects[c.path_str].values())]
+    return sorted(out, key=key) if key else out
 
 # %% ../nbs/04_search.ipynb #24b729f3
 def complete_seeds(st: SearchState, nodes: list, # the search state and the nodes
@@ -442,9 +463,11 @@ def rescore_level(st: SearchState, kept: list, best: list, # the state, the leve
 
 def prune_beam(st: SearchState, kept: list, key: Callable, # the state, the beam and the level's sort key
               ) -> list:
-    "The beam to expand, strongest first (after any re-scoring), without nodes weaker than `min_effect`."
+    """The beam to expand, strongest first (after any re-scoring), without nodes weaker than `min_effect`; parents the
+    editor could not draw (`unedited`, no estimate to compare) stay, last."""
     strong = lambda c: st.importance(c) >= st.config.min_effect and st.importance(c) > -math.inf
-    return [c for c in sorted(kept, key=key) if strong(c)]
+    failed = {c.path_str for c in unedited(kept, st.effects)}
+    return [c for c in sorted(kept, key=key) if strong(c)] + [c for c in kept if c.path_str in failed]
 
 def rescore_top(st: SearchState, tree, # the finished search's state and its tree
                ) -> list:
@@ -478,6 +501,74 @@ def retry_rejected(st: SearchState, nodes: list, # the search state and the node
     if st.levels: st.levels[-1].seconds += time.time() - t0
     return done
 
+# %% ../nbs/04_search.ipynb #a19f0c04
+def pooled_sd(effects: dict, # path -> {direction: Effect}
+             ) -> tuple:     # (pooled standard deviation, its degrees of freedom); (nan, 0) with no repeated seeds
+    "The seed-to-seed standard deviation of the score changes, pooled over the effects with two counted seeds or more."
+    ss, df = 0.0, 0
+    for by_dir in effects.values():
+        for e in by_dir.values():
+            x = e.deltas[e.counted]
+            x = x[np.isfinite(x)]
+            if len(x) >= 2: ss += float(((x - x.mean()) ** 2).sum()); df += len(x) - 1
+    return (math.sqrt(ss / df), df) if df else (math.nan, 0)
+
+def half_width(e: Effect,           # one effect
+               sd: tuple = (math.nan, 0), # `pooled_sd` of the image: the half-width of a one-seed estimate
+              ) -> float:           # half the width of its interval; inf when unknown
+    "Half the width of `e`'s interval: its own with two counted seeds or more, else the pooled one for one seed."
+    if e.n >= 2:
+        lo, hi = e.ci
+        return (hi - lo) / 2 if math.isfinite(hi - lo) else math.inf
+    if e.n == 1 and sd[1] > 0 and math.isfinite(sd[0]):
+        from scipy import stats
+        return float(stats.t.ppf(0.5 + e.conf / 2, sd[1])) * sd[0]
+    return math.inf
+
+def unsettled(rows: Sequence[tuple], # (path, importance, half-width) in ranking order, strongest first
+              k: int,                # the reported top: neighbours within the top k + 1 are compared
+             ) -> str|None:          # the path that most needs a seed; None: the order is settled
+    "Of the neighbours in the top `k` + 1 whose intervals overlap, the one with the wider interval (on a tie, the higher)."
+    best = None
+    for (p, v, h), (q, w, g) in zip(rows[:k], rows[1:k + 1]):
+        h, g = (math.inf if not math.isfinite(x) else x for x in (h, g))
+        if v - h <= w + g:
+            cand = (p, h) if h >= g else (q, g)
+            if best is None or cand[1] > best[1]: best = cand
+    return None if best is None or best[1] == 0 else best[0]
+
+# %% ../nbs/04_search.ipynb #a19f0c06
+def settle_ranking(st: SearchState, tree, # the finished search's state and its tree
+                  ) -> list:              # the paths given seeds, in the order of their first seed
+    """Adaptive seeds: up to `adapt` more edits, one seed at a time, to the semantic `unsettled` names in the final top
+    `beam` + 1 (recorded at its level as `adapted`), until the order there is settled or the edits are spent. A run of
+    one seed (no intervals asked for) gets none. After a cheaper `screen_score`, only re-scored semantics get seeds (a
+    screening estimate comes from another editor setting)."""
+    cfg = st.config
+    if not cfg.adapt or len(st.seeds) < 2 or st.stopped == 'budget': return []   # one seed asked for: no intervals
+    k = cfg.beam or max(1, len(st.effects) - 1)
+    pool = list(st.seeds) + [max(st.seeds) + 1 + i for i in range(cfg.retries + len(st.seeds))]
+    t0, start, done = time.time(), st.spent, []
+    level_of = {p: lv for lv in st.levels for p in lv.scored}
+    cheap, full = st.screen_score is not None, {p for lv in st.levels for p in lv.rescored}  # never mix two editors
+    lead = lambda effs: max((e for e in effs.values() if e.status == 'ok'),
+                            key=lambda e: importance({e.direction: e}, cfg.rank))
+    while st.spent - start + st.edits_per_seed <= cfg.adapt:
+        sd, rows = pooled_sd(st.effects), []
+        for p in st.ranking()[:k + 1]:
+            left = [s for s in pool if s not in st.seeds_of(tree[p])] if p in full or not cheap else []
+            rows.append((p, st.importance(tree[p]), half_width(lead(st.effects[p]), sd) if left else 0.0))
+        p = unsettled(rows, k)
+        if p is None: break
+        left = [s for s in pool if s not in st.seeds_of(tree[p])]
+        if not score_nodes(st, [tree[p]], left[:1]): break
+        if p not in done: done.append(p)
+        if p in level_of:
+            level_of[p].edits += st.added[p]
+            if p not in level_of[p].adapted: level_of[p].adapted.append(p)
+    if st.levels and done: st.levels[-1].seconds += time.time() - t0
+    return done
+
 # %% ../nbs/04_search.ipynb #73b1a969
 def search_level(st: SearchState, cands: list, # the search state and the level's candidates
                 ) -> list|None:
@@ -494,7 +585,7 @@ def search_level(st: SearchState, cands: list, # the search state and the level'
     kept = prune_beam(st, kept, key)
     paths = lambda ns: [c.path_str for c in ns]
     st.levels.append(SearchLevel(len(st.levels) + 1, paths(cands), paths(kept), st.spent - before, time.time() - t0,
-                                 paths(rescored), paths(retried)))
+                                 paths(rescored), paths(retried), paths(unedited(kept, st.effects))))
     return kept
 
 def beam_search(tree,                              # a `SemanticTree`
@@ -527,4 +618,5 @@ def beam_search(tree,                              # a `SemanticTree`
     if on_stage: on_stage('top')
     top = rescore_top(st, tree)
     retry_rejected(st, top or [tree[p] for p in st.ranking()[:st.config.beam or None]])
+    settle_ranking(st, tree)
     return SearchResult(st.effects, st.levels, st.config.rank, st.stopped)
