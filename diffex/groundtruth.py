@@ -8,9 +8,9 @@ import math
 from dataclasses import replace
 
 # %% auto #0
-__all__ = ['DISTRACTOR_GROUPS', 'BENCH_RULES', 'is_distractor', 'open_faces', 'subtype_first', 'score_explanation',
+__all__ = ['DISTRACTOR_GROUPS', 'BENCH_RULES', 'TARGETS', 'is_distractor', 'open_faces', 'subtype_first', 'score_explanation',
            'ground_truth_check', 'print_ground_truth', 'train_rule_classifier', 'exact_effects', 'agreement_check',
-           'print_agreement']
+           'print_agreement', 'faithfulness_table']
 
 # %% ../nbs/08b_groundtruth.ipynb #e73b2242
 import numpy as np
@@ -231,3 +231,62 @@ def print_agreement(rows: list[dict]):
         print(f"{r['classifier']:12s} {r['judged']:4d} {r['agreement_raw']:9.2f} {r['agreement_adjusted']:9.2f} "
               f"{r['rho_raw']:7.2f} {r['rho_adjusted']:7.2f} {r['unet_evals']:6.0f} {r['edits']:6.1f} "
               f"{r['isolation_edits']:7.1f}")
+
+# %% ../nbs/08b_groundtruth.ipynb #f19a0002
+TARGETS = dict(precision=0.95, precision_each=0.90, agreement=0.90, unet_ratio=1.25, unet_before=(1920, 2000))
+
+def faithfulness_table(after: dict,              # {'agreement': ..., 'ground-truth': ...}: the run's json files, read
+                       before: dict|None = None, # the same for the run to compare with (None: no 'before' column)
+                      ) -> str:                  # a markdown table: measure, before, after, target, met
+    """The faithfulness targets of a recorded run (`benchmarks/faithfulness/run.py`) as a markdown table. Overall figures
+    are means over faces (every classifier has as many); UNet evaluations are per face; the cost target is 1.25x the
+    lower end of the UNet evaluations per face before adaptive seeds and side-effect isolation (1,920)."""
+    def gt(run):
+        rows = [r for r in run['ground-truth']['rows'] if r['search'] == 'beam']
+        def w(k):                                      # the mean over faces; None where no row has the figure
+            have = [r for r in rows if r.get(k) is not None and r[k] == r[k]]
+            return sum(r[k] * r['images'] for r in have) / sum(r['images'] for r in have) if have else None
+        return rows, w
+    def ag(run):
+        rows = run['agreement']['rows']
+        w = lambda k: sum(r[k] * r['judged'] for r in rows) / max(1, sum(r['judged'] for r in rows))
+        return rows, w
+    runs = [x for x in (before, after) if x is not None]
+    f2, n0 = (lambda v: '–' if v is None or v != v else f'{v:.2f}'), (lambda v: '–' if v is None else f'{v:,.0f}')
+    cap = TARGETS['unet_ratio'] * TARGETS['unet_before'][0]
+    out = [('measure', *(['before'] if before else []), 'after', 'target', 'met')]
+    def row(name, vals, target, ok):
+        out.append((name, *vals, target, '' if ok is None else ('yes' if ok else '**no**')))
+    g = [gt(r) for r in runs]; a = [ag(r) for r in runs]
+    faces = g[-1][0][0]['images']
+    p = [w('precision_at_k') for _, w in g]
+    row(f'precision@k, all causes (4 toy classifiers x {faces} faces)', [f2(v) for v in p],
+        f'>= {TARGETS["precision"]:.2f}', p[-1] >= TARGETS['precision'])
+    row('precision@k over the causes the editor produced', [f2(w('precision_made')) for _, w in g], '', None)
+    row('precision@k, raw ranking (not adjusted)', [f2(w('precision_raw')) for _, w in g], '', None)
+    for r in g[-1][0]:
+        vals = [f2(next((x['precision_at_k'] for x in rows if x['classifier'] == r['classifier']), None)) for rows, _ in g]
+        row(f'  {r["classifier"]}', vals, f'>= {TARGETS["precision_each"]:.2f}', r['precision_at_k'] >= TARGETS['precision_each'])
+    cnt = lambda rows, k: sum(x.get(k, 0) for x in rows)
+    tot = lambda rows: sum(x.get('causes', x['images'] * x['k']) for x in rows)
+    row('causes the editor could not produce (of all causes)', [f'{cnt(rows, "causes_not_edited")} of {tot(rows)}'
+                                                                for rows, _ in g], '', None)
+    row('causes never scored', [str(cnt(rows, 'causes_not_scored')) if 'causes_not_scored' in rows[0] else '–'
+                                for rows, _ in g], '', None)
+    adj = [w('agreement_adjusted') for _, w in a]
+    nf = [rows[0]['images'] for rows, _ in a]
+    row(f'agreement@k adjusted ({len(a[-1][0])} classifiers x faces: {" / ".join(map(str, nf))})', [f2(v) for v in adj],
+        f'>= {TARGETS["agreement"]:.2f}', adj[-1] >= TARGETS['agreement'])
+    row('agreement@k raw', [f2(w('agreement_raw')) for _, w in a], '', None)
+    for r in a[-1][0]:
+        vals = [f2(next((x['agreement_adjusted'] for x in rows if x['classifier'] == r['classifier']), None))
+                for rows, _ in a]
+        row(f'  {r["classifier"]}', vals, f'>= {TARGETS["agreement"]:.2f}', r['agreement_adjusted'] >= TARGETS['agreement'])
+    row('rank correlation adjusted', [f2(w('rho_adjusted')) for _, w in a], '', None)
+    ug, ua = [w('unet_evals') for _, w in g], [w('unet_evals') for _, w in a]
+    row('UNet evaluations per face, ground truth', [n0(v) for v in ug], f'<= {cap:,.0f}', ug[-1] <= cap)
+    row('UNet evaluations per face, agreement', [n0(v) for v in ua], f'<= {cap:,.0f}', ua[-1] <= cap)
+    row('minutes per part (ground truth / agreement)',
+        [f'{r["ground-truth"]["seconds"] / 60:.0f} / {r["agreement"]["seconds"] / 60:.0f}' for r in runs], '', None)
+    md = ['| ' + ' | '.join(out[0]) + ' |', '|' + '---|' * len(out[0])]
+    return '\n'.join(md + ['| ' + ' | '.join(r) + ' |' for r in out[1:]])

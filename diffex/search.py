@@ -289,7 +289,7 @@ class SearchLevel:
     seconds: float    # time spent on it
     rescored: list = field(default_factory=list) # paths re-scored with the seeds after screening
     retried: list = field(default_factory=list)  # paths screened again with the next seed: every screening edit failed
-    unedited: list = field(default_factory=list) # kept parents whose every edit failed: their children are screened
+    unedited: list = field(default_factory=list) # parents whose every edit failed, expanded in free beam places
     adapted: list = field(default_factory=list)  # paths given adaptive seeds where the final ranking was unsettled
 
 @dataclass
@@ -429,21 +429,22 @@ def choose_beam(cands: list, effects: dict, # the level's candidates and the eff
                 config: SearchConfig,       # the settings (beam, beam_leaves, rank)
                 key: Callable|None = None,  # the level's sort key; None: `beam_order`
                ) -> tuple[list, list]:
-    """(the beam, the strongest `beam` candidates of any kind). A node with no estimate takes no place, except a parent
-    whose every edit failed: it takes a place left free, so that its children are screened instead (`unedited`)."""
+    "(the beam, the strongest `beam` candidates of any kind); nodes with no estimate take no place."
     key = key or beam_order(cands, effects, config.rank)
     ranked = [c for c in sorted(cands, key=key) if importance(effects[c.path_str], config.rank) > -math.inf]
-    kept = [c for c in ranked if config.beam_leaves or frontier(c)][:config.beam]
-    free = None if config.beam is None else config.beam - len(kept)
-    return kept + unedited(cands, effects, key)[:free], ranked[:config.beam]
+    kept = [c for c in ranked if config.beam_leaves or frontier(c)]
+    return kept[:config.beam], ranked[:config.beam]
 
 def unedited(cands: list, effects: dict,   # the level's candidates and the effects so far
+             kept: list,                   # the beam (`choose_beam`): only the places it leaves free are used
+             config: SearchConfig,         # the settings (beam)
              key: Callable|None = None,    # the level's sort key; None: corpus order
             ) -> list:
-    "The candidates with children whose every edit was made and rejected (no estimate): the editor could not draw them."
+    """The parents to search through their children although the editor could not draw them (every edit made and
+    rejected, no estimate), as many as the beam leaves places free; they take none of the beam's places."""
     out = [c for c in cands if frontier(c) and c.path_str in effects and effects[c.path_str]
            and all(e.status == 'failed' for e in effects[c.path_str].values())]
-    return sorted(out, key=key) if key else out
+    return (sorted(out, key=key) if key else out)[:None if config.beam is None else max(0, config.beam - len(kept))]
 
 # %% ../nbs/04_search.ipynb #24b729f3
 def complete_seeds(st: SearchState, nodes: list, # the search state and the nodes
@@ -463,11 +464,9 @@ def rescore_level(st: SearchState, kept: list, best: list, # the state, the leve
 
 def prune_beam(st: SearchState, kept: list, key: Callable, # the state, the beam and the level's sort key
               ) -> list:
-    """The beam to expand, strongest first (after any re-scoring), without nodes weaker than `min_effect`; parents the
-    editor could not draw (`unedited`, no estimate to compare) stay, last."""
+    "The beam to expand, strongest first (after any re-scoring), without nodes weaker than `min_effect`."
     strong = lambda c: st.importance(c) >= st.config.min_effect and st.importance(c) > -math.inf
-    failed = {c.path_str for c in unedited(kept, st.effects)}
-    return [c for c in sorted(kept, key=key) if strong(c)] + [c for c in kept if c.path_str in failed]
+    return [c for c in sorted(kept, key=key) if strong(c)]
 
 def rescore_top(st: SearchState, tree, # the finished search's state and its tree
                ) -> list:
@@ -574,19 +573,21 @@ def search_level(st: SearchState, cands: list, # the search state and the level'
                 ) -> list|None:
     """One level: screen, retry failed edits, choose the beam, re-score it, prune.
 
-    Appends a `SearchLevel` to `st.levels`; returns the nodes to expand (None: the budget left nothing to score)."""
+    Appends a `SearchLevel` to `st.levels`; returns the nodes to expand, the beam and then the parents searched through
+    although the editor could not draw them (`unedited`), or None when the budget left nothing to score."""
     t0, before = time.time(), st.spent
     cands = screen_level(st, cands)
     if not cands: return None
     retried = retry_failed(st, cands)
     key = beam_order(cands, st.effects, st.config.rank)
     kept, best = choose_beam(cands, st.effects, st.config, key)
+    blind = unedited(cands, st.effects, kept, st.config, key)
     rescored = rescore_level(st, kept, best)
     kept = prune_beam(st, kept, key)
     paths = lambda ns: [c.path_str for c in ns]
     st.levels.append(SearchLevel(len(st.levels) + 1, paths(cands), paths(kept), st.spent - before, time.time() - t0,
-                                 paths(rescored), paths(retried), paths(unedited(kept, st.effects))))
-    return kept
+                                 paths(rescored), paths(retried), paths(blind)))
+    return kept + blind
 
 def beam_search(tree,                              # a `SemanticTree`
                 score: Callable,                   # score(nodes, seeds) -> {path: {direction: Effect}}

@@ -2,22 +2,30 @@
 the toy world does not have) and precision@k on the toy ground truth, with the diffusion editor, on CPU.
 
 Usage: OMP_NUM_THREADS=1 python benchmarks/faithfulness/run.py OUT_DIR PART [N]
-PART is 'agreement' (N faces per classifier, default 3) or 'ground-truth' (N faces per toy classifier, default 6);
-the two can run at once, one per core. Writes OUT_DIR/PART.json and prints the table.
+PART is 'agreement' (N faces per classifier, default 6) or 'ground-truth' (N faces per toy classifier, default 6);
+the two can run at once, one per core. Writes OUT_DIR/PART.json and prints the table. PART 'table' reads both files
+(and OUT_DIR/before-*.json, the run to compare with, where they exist), prints the targets as a markdown table and
+writes it to OUT_DIR/table.md.
 """
 import json, sys, time
 from pathlib import Path
 import torch
 from diffex import toyworld
-from diffex.groundtruth import BENCH_RULES, agreement_check, ground_truth_check, train_rule_classifier
+from diffex.groundtruth import (BENCH_RULES, agreement_check, faithfulness_table, ground_truth_check,
+                                train_rule_classifier)
 
 if __name__ == '__main__':
     torch.set_num_threads(1)
     out, part = Path(sys.argv[1]), sys.argv[2]
     out.mkdir(parents=True, exist_ok=True)
+    if part == 'table':
+        read = lambda pre: {p: json.loads((out/f'{pre}{p}.json').read_text()) for p in ('agreement', 'ground-truth')}
+        before = read('before-') if (out/'before-agreement.json').exists() else None
+        md = faithfulness_table(read(''), before)
+        (out/'table.md').write_text(md + '\n'); print(md); sys.exit()
     t0, world = time.time(), toyworld.load()
     if part == 'agreement':
-        n = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+        n = int(sys.argv[3]) if len(sys.argv) > 3 else 6
         bench = {name: train_rule_classifier(name) for name in BENCH_RULES}
         for name, (_, acc) in bench.items(): print(f'{name:10s} held-out accuracy {acc:.3f}', flush=True)
         clfs = {**{name: (world.classifier(name), name) for name in ('older', 'formal', 'cheerful', 'hipster')},
