@@ -11,11 +11,12 @@ from typing import Sequence
 
 # %% auto #0
 __all__ = ['EDITORS', 'SECTIONS', 'DEFAULT_SECTIONS', 'BENCH_CORPORA', 'SCALE_METHODS', 'DIFFEX_CASE', 'REFERENCE_CASE',
-           'COLUMNS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES', 'IMPORT_CASES', 'HEAVY_MODULES', 'Meter',
-           'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier', 'toy_editor', 'BenchConfig',
-           'compare', 'oracle_precision', 'corpus_scaling', 'seed_scaling', 'batch_scaling', 'bench_corpus',
-           'scale_comparison', 'scaling_frame', 'accelerate_scaling', 'sd15_random_pipeline', 'gpu_rows',
-           'import_times', 'import_rows', 'machine_info', 'BenchResult', 'run', 'main']
+           'COLUMNS', 'CPU_OPTIONS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES', 'IMPORT_CASES', 'HEAVY_MODULES',
+           'Meter', 'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier', 'toy_editor',
+           'BenchConfig', 'compare', 'oracle_precision', 'corpus_scaling', 'seed_scaling', 'batch_scaling',
+           'bench_corpus', 'scale_comparison', 'scaling_frame', 'accelerate_scaling', 'cpu_options', 'demo_rows',
+           'sd15_random_pipeline', 'gpu_rows', 'import_times', 'import_rows', 'machine_info', 'BenchResult', 'run',
+           'main']
 
 # %% ../nbs/11_bench.ipynb #b06ed1d0
 import numpy as np
@@ -156,7 +157,7 @@ def _release(ed):
     if c is not None: c.remove()
 
 # %% ../nbs/11_bench.ipynb #d2eb8161
-SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'accelerate', 'gpu', 'imports', 'scale')
+SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'cpu', 'accelerate', 'demo', 'gpu', 'imports', 'scale')
 DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != 'scale')   # 'scale' takes most of an hour on a CPU: asked for
 BENCH_CORPORA = ('toy', 'toy-100', 'toy-260')          # the corpora of the 'scale' section (see `bench_corpus`)
 SCALE_METHODS = ('diffex', 'reference', 'exhaustive')
@@ -175,6 +176,9 @@ class BenchConfig:
     batch_sizes: tuple = (1, 2, 4, 8, 16) # editor batch sizes K
     batch_prompts: int = 16        # prompts edited in the batch rows
     processes: tuple = (1, 2)      # accelerate processes
+    cpu_repeats: int = 3           # repeats of the cpu rows (options interleaved in each; medians)
+    cpu_compile: bool = True       # also time torch.compile in the cpu rows (its first call compiles: minutes)
+    demo_processes: tuple = (1, None) # `diffex demo --processes` of the demo rows (None: its default)
     dataset_images: int = 4        # images of the accelerate rows
     threads: int = 1               # torch intra-op threads (per process)
     sections: tuple = DEFAULT_SECTIONS # which sections run (see `SECTIONS`)
@@ -199,7 +203,7 @@ class BenchConfig:
     def quick(cls, **kw) -> BenchConfig:
         "A smoke run: every section, tiny sizes."
         return cls(**{**dict(steps=1, images=1, oracle_images=3, sizes=(10, 40), seed_counts=(1, 2), batch_sizes=(1, 4),
-                             batch_prompts=4, dataset_images=2, corpus_leaves=10, import_runs=1,
+                             batch_prompts=4, dataset_images=2, corpus_leaves=10, import_runs=1, cpu_repeats=1, cpu_compile=False,
                              scale_corpora=('toy',)), **kw})
 
 # %% ../nbs/11_bench.ipynb #45b41e73
@@ -456,6 +460,85 @@ def accelerate_scaling(cfg: BenchConfig, log=print) -> list:
             log(f"  {plural(n, 'process', 'processes')}: {rows[-1]['images_per_min']:.2f} images/min")
     return rows
 
+# %% ../nbs/11_bench.ipynb #9f504040
+CPU_OPTIONS = ('default', 'channels_last', 'bf16 autocast', 'torch.compile')
+
+def _cpu_job(pipe, unet, autocast: bool, im, prompts, steps: int) -> tuple:
+    "One inversion and the edits of `prompts` with `unet` in `pipe`: (seconds, images)."
+    old, pipe.unet = pipe.unet, unet
+    try:
+        ed = LeditsEditor(pipe, batch_size=16, **{**toyworld.TOY_EDIT, 'num_inversion_steps': steps})
+        ctx = torch.autocast('cpu', dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
+        t0 = time.perf_counter()
+        with ctx: ims = ed.edit(ed.invert(im, seed=0), prompts)
+        return time.perf_counter() - t0, ims
+    finally:
+        _release(ed); pipe.unet = old
+
+def cpu_options(cfg: BenchConfig, log=print) -> list:
+    """One row per CPU speed option of `CPU_OPTIONS` (torch.compile only with `cfg.cpu_compile`): median seconds of
+    `cfg.cpu_repeats` interleaved repeats, the speed-up over 'default' (in `images_per_min`' place: see the note), and
+    the largest pixel difference (grey levels, 0-255) from the default's images. An option that fails gets a row
+    saying why."""
+    import copy
+    im = toy_faces(cfg.target, 1, cfg.seed)[0]
+    prompts = [n.prompt for n in SemanticTree.builtin('toy').editable_nodes()][:cfg.batch_prompts]
+    pipe = toy_editor(cfg.editor, cfg.steps).pipe
+    plain, opts, failed = pipe.unet, {}, {}
+    for name in CPU_OPTIONS:
+        try:
+            if name == 'default': opts[name] = (plain, False)
+            elif name == 'channels_last': opts[name] = (copy.deepcopy(plain).to(memory_format=torch.channels_last), False)
+            elif name == 'bf16 autocast': opts[name] = (plain, True)
+            elif cfg.cpu_compile: opts[name] = (torch.compile(plain), False)
+        except Exception as e: failed[name] = f'{type(e).__name__}: {e}'
+    secs, ims = {n: [] for n in opts}, {}
+    for name, (unet, ac) in list(opts.items()):        # first call of each: warm-up (and compilation), not timed
+        try: ims[name] = _cpu_job(pipe, unet, ac, im, prompts, cfg.steps)[1]
+        except Exception as e: failed[name] = f'{type(e).__name__}: {str(e)[:200]}'; del opts[name]
+    for _ in range(cfg.cpu_repeats):
+        for name, (unet, ac) in opts.items(): secs[name].append(_cpu_job(pipe, unet, ac, im, prompts, cfg.steps)[0])
+    diff = lambda a, b: max(float(np.abs(np.asarray(x, float) - np.asarray(y, float)).max()) for x, y in zip(a, b))
+    base = _med(secs['default'])
+    rows = []
+    for name in opts:
+        s, d = _med(secs[name]), diff(ims[name], ims['default'])
+        rows.append(_row('cpu', name, edits=len(prompts), seconds=s,
+                         note=f'{base / s:.2f}x the default; max |pixel difference| {d:.0f} grey levels; median of '
+                              f'{cfg.cpu_repeats}, one inversion ({cfg.steps} steps) + {len(prompts)} edits, batch 16'))
+        log(f'  {name}: {s:.2f}s, {base / s:.2f}x, max pixel difference {d:.0f}')
+    rows += [_row('cpu', name, note=f'failed: {why}') for name, why in failed.items()]
+    return rows
+
+# %% ../nbs/11_bench.ipynb #9d57a641
+_DEMO_MAIN = 'import sys; from diffex.cli import main; sys.exit(main(sys.argv[1:]))'   # the `diffex` command
+
+def demo_rows(cfg: BenchConfig, log=print) -> list:
+    """Wall seconds of `diffex demo --cache-dir none --quiet` in a fresh process for each `--processes` of
+    `cfg.demo_processes` (None: the demo's default), with the UNet evaluations it printed and how many true causes it
+    found at the top."""
+    import re
+    rows = []
+    for n in cfg.demo_processes:
+        with tempfile.TemporaryDirectory() as d:
+            cmd = [sys.executable, '-c', _DEMO_MAIN, 'demo', '--cache-dir', 'none', '--quiet', '--out', d,
+                   '--classifier', cfg.target] + ([] if n is None else ['--processes', str(n)])
+            env = {**os.environ, 'HF_HUB_OFFLINE': '1'}
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
+            wall = time.perf_counter() - t0
+        case = 'diffex demo' + ('' if n is None else f' --processes {n}')
+        if r.returncode:
+            rows.append(_row('demo', case, note=f'failed: {r.stderr[-300:]!r}')); continue
+        evals = sum(int(x.replace(',', '')) for x in re.findall(r'([\d,]+) UNet evaluations', r.stdout))
+        found = re.search(r'-> (\d+ of \d+) found at the top', r.stdout)
+        procs = re.search(r'; (\d+) processes with one torch thread each', r.stdout)
+        rows.append(_row('demo', case, unet_evals=evals, seconds=wall,
+                         note=f"fresh process, empty edit cache; {procs.group(1) if procs else 1} process(es); "
+                              f"causes found: {found.group(1) if found else '?'}"))
+        log(f"  {case}: {wall:.1f}s, {evals:,} UNet evaluations, causes found {found.group(1) if found else '?'}")
+    return rows
+
 # %% ../nbs/11_bench.ipynb #ff50e494
 SD15_UNET = dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2,
                  block_out_channels=(320, 640, 1280, 1280),
@@ -698,7 +781,8 @@ def run(cfg: BenchConfig|None = None, log=print) -> BenchResult:
     machine = machine_info()
     with _threads(cfg.threads):
         for name, fn in [('compare', compare), ('oracle', oracle_precision), ('corpus', corpus_scaling),
-                         ('seeds', seed_scaling), ('batch', batch_scaling), ('accelerate', accelerate_scaling),
+                         ('seeds', seed_scaling), ('batch', batch_scaling), ('cpu', cpu_options),
+                         ('accelerate', accelerate_scaling), ('demo', demo_rows),
                          ('gpu', gpu_rows), ('imports', import_rows),
                          ('scale', scale_comparison)]:
             if name not in cfg.sections: continue

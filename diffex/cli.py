@@ -11,8 +11,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['HANDLERS', 'CACHE_HELP', 'SUBCOMMANDS', 'UsageError', 'handler', 'corpus_arg', 'add_search_args', 'search_config',
            'cache_root', 'default_cache_dir', 'default_edit_cache', 'add_mine_args', 'make_backend', 'run_mine',
-           'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'run_demo', 'add_explain_args',
-           'onnx_settings', 'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
+           'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'demo_processes', 'run_demo',
+           'add_explain_args', 'onnx_settings', 'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
 import numpy as np
@@ -182,6 +182,9 @@ def add_demo_args(p: argparse.ArgumentParser):
     p.add_argument('--cache-dir', type=Path, default=None,
                    help='inversion and edit cache ' + CACHE_HELP.format(default_edit_cache(), 'edits', 'edits'))
     p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.add_argument('--processes', type=int, default=None,
+                   help='faces explained at once, one process each with one torch thread (default: one per CPU core, '
+                        'at most one per face; 1 on a GPU)')
     add_threads_arg(p)
     add_search_args(p.add_argument_group('search'))
 
@@ -215,40 +218,95 @@ def _edit_cache(arg) -> Path|None:
     if arg is not None and str(arg).lower() == 'none': return None
     return Path(arg).expanduser() if arg is not None else default_edit_cache()
 
+def demo_processes(n: int|None, # --processes, None: the default
+                   faces: int,    # faces to explain
+                  ) -> int:
+    """How many worker processes `diffex demo` explains its faces in: `n` (at most one per face), or by default one
+    per CPU core this process may use (`os.sched_getaffinity`), and 1 where a GPU is present. Raises `UsageError`
+    for `n < 1`."""
+    import torch
+    if n is not None:
+        if n < 1: raise UsageError(f'--processes must be at least 1, not {n}')
+        return min(n, faces)
+    if torch.cuda.is_available(): return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return max(1, min(cores, faces))
+
+_DEMO: dict = {}   # the loaded world, classifier and editor of `run_demo`; a forked worker inherits them
+
+def _demo_face(job: tuple) -> tuple:
+    "Explain one demo face (in the demo's process or a worker) and save it; returns `(index, folder, seconds)`."
+    import time
+    from diffex.explain import explain
+    i, image, folder, opts = job
+    if not _DEMO: _demo_setup(opts)                   # a spawned (not forked) worker loads the world itself
+    t0 = time.time()
+    ex = explain(image, _DEMO['clf'], _DEMO['editor'], _DEMO['world'].corpus, opts['name'], seeds=opts['seeds'],
+                 search=opts['search'], verifier=_DEMO['world'].verifier(), progress=opts['progress'])
+    ex.save(folder)
+    return i, folder, time.time() - t0
+
+def _demo_setup(opts: dict):
+    "Load the toy world, the classifier and the editor of a demo into `_DEMO`."
+    import torch
+    from diffex import toyworld
+    if opts['threads']: torch.set_num_threads(opts['threads'])
+    world = toyworld.load(diffusion=not opts['oracle'])
+    editor = world.oracle() if opts['oracle'] else world.editor(cache_dir=opts['cache_dir'])
+    if not opts['oracle']: world.pipe                 # read the model now, so that forked workers share it
+    _DEMO.update(world=world, clf=world.classifier(opts['name']), editor=editor)
+
+def _demo_pool(n: int):
+    """A pool of `n` worker processes, forked where the platform allows (Linux: the loaded model is shared, nothing
+    is read again), spawned elsewhere (each worker loads the toy world)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    method = 'fork' if sys.platform.startswith('linux') else 'spawn'
+    return ProcessPoolExecutor(n, mp_context=mp.get_context(method))
+
 @handler('demo')
 def run_demo(args) -> int:
     import time
     from diffex import toyworld
-    from diffex.explain import explain, aggregate
+    from diffex.explain import Explanation, aggregate
     if args.classifier not in toyworld.RULES:
         raise UsageError(f'--classifier must be one of {", ".join(toyworld.RULES)}, not {args.classifier!r}')
     if args.images < 1 or args.seeds < 1: raise UsageError('--images and --seeds must be at least 1')
     search = search_config(args)
+    procs = demo_processes(args.processes, args.images)
+    if procs > 1 and args.threads is None: args.threads = 1   # one torch thread per worker, one worker per core
     set_threads(args.threads)
     t0 = time.time()
-    world = toyworld.load(diffusion=not args.oracle)
     name, causes = args.classifier, toyworld.causes(args.classifier)
-    clf = world.classifier(name)
-    editor = world.oracle() if args.oracle else world.editor(cache_dir=_edit_cache(args.cache_dir))
+    opts = dict(name=name, oracle=args.oracle, cache_dir=_edit_cache(args.cache_dir), seeds=args.seeds,
+                search=search, threads=args.threads, progress=not args.quiet and procs == 1)
+    _demo_setup(opts)
+    world, editor = _DEMO['world'], _DEMO['editor']
     open_case = lambda f: (not toyworld.label(name, f) and f.hair_style != 'bald'
                            and not any(toyworld.has(f, c) for c in causes))
     faces = world.sample(args.images, seed=args.seed, where=open_case)
     print(f'diffex demo: explaining the toy classifier "{name}" (true rule: {toyworld.RULES[name]["text"]}) '
           f'on {plural(len(faces), "face")}')
+    how = f'; {procs} processes with one torch thread each' if procs > 1 else ''
     print(f'  editor: {editor.name}; corpus: {world.corpus.domain} ({world.corpus.n_leaves} leaves); '
-          f'{search.describe(args.seeds)}; loaded in {time.time() - t0:.1f} s')
+          f'{search.describe(args.seeds)}{how}; loaded in {time.time() - t0:.1f} s', flush=True)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    jobs = [(i, im, out/f'image_{i:02d}', opts) for i, (f, im) in enumerate(faces)]
+    if procs == 1: done = map(_demo_face, jobs)
+    else:
+        pool = _demo_pool(procs)
+        done = pool.map(_demo_face, jobs)
     exs = []
-    for i, (f, im) in enumerate(faces):
-        ex = explain(im, clf, editor, world.corpus, name, seeds=args.seeds, search=search, verifier=world.verifier(),
-                     progress=not args.quiet)
-        exs.append(ex)
-        ex.save(out/f'image_{i:02d}')
-        print(f'\nface {i}: {toyworld.caption(f)}')
-        print(f'  {name} score: original {ex.original_score:+.2f}, null edit {np.mean(list(ex.base.values())):+.2f}; '
-              f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, '
-              f'{ex.cost["seconds"]:.0f} s')
-        print_ranking(ex, causes=causes)
+    try:
+        for (i, folder, secs), (f, _) in zip(done, faces):
+            ex = Explanation.load(folder)
+            exs.append(ex)
+            print(f'\nface {i}: {toyworld.caption(f)}')
+            print(f'  {name} score: original {ex.original_score:+.2f}, null edit {np.mean(list(ex.base.values())):+.2f}; '
+                  f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, {secs:.0f} s')
+            print_ranking(ex, causes=causes)
+    finally:
+        if procs > 1: pool.shutdown(cancel_futures=True)
     ds = aggregate(exs, [f'image_{i:02d}' for i in range(len(exs))])
     ds.save(out/'dataset.json')
     top = ds.top(len(causes))
