@@ -5,18 +5,18 @@
 # %% ../nbs/11_bench.ipynb #31f662f8
 from __future__ import annotations
 import argparse, contextlib, json, os, platform, random, shutil, statistics, subprocess, sys, tempfile, threading, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
 __all__ = ['EDITORS', 'SECTIONS', 'DEFAULT_SECTIONS', 'BENCH_CORPORA', 'SCALE_METHODS', 'DIFFEX_CASE', 'REFERENCE_CASE',
            'COLUMNS', 'CPU_OPTIONS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES', 'IMPORT_CASES', 'HEAVY_MODULES',
-           'Meter', 'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier', 'toy_editor',
-           'BenchConfig', 'compare', 'oracle_precision', 'corpus_scaling', 'seed_scaling', 'batch_scaling',
-           'bench_corpus', 'scale_comparison', 'scaling_frame', 'accelerate_scaling', 'cpu_options', 'demo_rows',
-           'sd15_random_pipeline', 'gpu_rows', 'import_times', 'import_rows', 'machine_info', 'BenchResult', 'run',
-           'main']
+           'ROW_SECTIONS', 'Meter', 'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier',
+           'toy_editor', 'BenchConfig', 'compare', 'oracle_precision', 'corpus_scaling', 'seed_scaling',
+           'batch_scaling', 'bench_corpus', 'scale_comparison', 'scaling_frame', 'accelerate_scaling', 'cpu_options',
+           'demo_rows', 'sd15_random_pipeline', 'gpu_rows', 'import_times', 'import_rows', 'machine_info',
+           'BenchResult', 'run', 'main']
 
 # %% ../nbs/11_bench.ipynb #b06ed1d0
 import numpy as np
@@ -710,6 +710,8 @@ def machine_info() -> dict:
                 load_average=list(os.getloadavg()) if hasattr(os, 'getloadavg') else None,
                 toy_model_step=json.loads(sd.read_text()).get('step') if sd.exists() else None)
 
+ROW_SECTIONS = {'corpus size': 'corpus', 'batch size': 'batch'}   # row section -> `SECTIONS` name
+
 @dataclass
 class BenchResult:
     rows: list
@@ -718,6 +720,7 @@ class BenchResult:
     machine: dict
     started: str
     seconds: float
+    merged: dict = field(default_factory=dict)   # section -> when its rows were measured, if kept from an earlier run
     def frame(self):
         import pandas as pd
         return pd.DataFrame(self.rows, columns=COLUMNS)
@@ -759,9 +762,21 @@ class BenchResult:
                          f"{met(q['p_at_k'] >= 0)}"
                          + (' only trivially: neither found a true cause with these edits' if pd_ == pr == 0 else ''))
         return out
-    def save(self, folder) -> Path:
+    def save(self, folder, merge: bool = True) -> Path:
+        """Write results.json, results.csv (and scaling.csv after a 'scale' run) to `folder`. With `merge`, the rows
+        and raw figures of sections this run did not measure are kept from the results already there (a run of some
+        sections loses nothing of the others); `merged` records when each kept section was measured."""
         folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-        (folder/'results.json').write_text(json.dumps(asdict(self), indent=1, default=str))
+        old = folder/'results.json'
+        if merge and old.exists():
+            prev, ran = json.loads(old.read_text()), set(self.config.get('sections', ()))
+            kept = [r for r in prev.get('rows', []) if ROW_SECTIONS.get(r['section'], r['section']) not in ran]
+            self.rows = kept + self.rows
+            self.raw = {**{k: v for k, v in prev.get('raw', {}).items() if k not in ran}, **self.raw}
+            when = {ROW_SECTIONS.get(r['section'], r['section']) for r in kept}
+            self.merged = {**{k: v for k, v in prev.get('merged', {}).items() if k in when},
+                           **{k: prev.get('started') for k in when if k not in prev.get('merged', {})}}
+        old.write_text(json.dumps(asdict(self), indent=1, default=str))
         self.frame().to_csv(folder/'results.csv', index=False)
         if self.raw.get('scale'): scaling_frame(self.raw['scale']).to_csv(folder/'scaling.csv', index=False)
         return folder
