@@ -364,14 +364,18 @@ class LeditsEditor(Editor):
     @torch.no_grad()
     def _decode(self, latents, inv):
         vae = self.pipe.vae
+        # A float16 VAE whose config asks for it (SD 1.x/2.x: force_upcast) decodes in float32, as the stock pipeline
+        # does. Upcast, a batched decode of K images holds K float32 activations of 256 x H x W: at 512 px and K=16
+        # that made float16 peak at about twice bfloat16's memory (benchmarks/gpu/fp16_peak.py), so it decodes one
+        # image at a time (the same pixels). torch's Module.to: diffusers' own `to` logs a warning on every dtype cast.
         up = vae.dtype == torch.float16 and getattr(vae.config, 'force_upcast', False)
-        if up: vae.to(torch.float32)
+        if up: torch.nn.Module.to(vae, torch.float32)
         try:
             x = latents.to(vae.dtype) / vae.config.scaling_factor
-            if getattr(vae, 'use_slicing', False): ims = [vae.decode(xi[None], return_dict=False)[0] for xi in x]
+            if up or getattr(vae, 'use_slicing', False): ims = [vae.decode(xi[None], return_dict=False)[0] for xi in x]
             else: ims = [vae.decode(x, return_dict=False)[0]]
             img = torch.cat(ims)
         finally:
-            if up: vae.to(torch.float16)
+            if up: torch.nn.Module.to(vae, torch.float16)
         pil = self.pipe.image_processor.postprocess(img.float(), output_type='pil')
         return [from_canvas(im, inv.meta['box'], inv.size) for im in pil]
