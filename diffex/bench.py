@@ -569,11 +569,13 @@ def sd15_random_pipeline(dtype: torch.dtype = torch.float16, device: str = 'cuda
     te = CLIPTextModel(CLIPTextConfig(**t, bos_token_id=0, eos_token_id=1, pad_token_id=1))
     sch = DPMSolverMultistepScheduler(beta_schedule='scaled_linear', beta_start=0.00085, beta_end=0.012,
                                       algorithm_type='sde-dpmsolver++', solver_order=2, steps_offset=1)
-    pipe = LEditsPPPipelineStableDiffusion(vae=AutoencoderKL(**v), text_encoder=te, tokenizer=tok,
-                                           unet=UNet2DConditionModel(**u), scheduler=sch, safety_checker=None,
-                                           feature_extractor=None, requires_safety_checker=False)
+    # torch's Module.to, not the pipeline's: diffusers' `to` logs a warning on every dtype cast of its models
+    vae, unet = (torch.nn.Module.to(m, device, dtype) for m in (AutoencoderKL(**v), UNet2DConditionModel(**u)))
+    pipe = LEditsPPPipelineStableDiffusion(vae=vae, text_encoder=te.to(device, dtype), tokenizer=tok, unet=unet,
+                                           scheduler=sch, safety_checker=None, feature_extractor=None,
+                                           requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
-    return pipe.to(device, dtype)
+    return pipe
 
 def _sync(device):
     if str(device).startswith('cuda'): torch.cuda.synchronize()
