@@ -75,10 +75,12 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
               max_minutes: float|None = None, # stop after the first checkpoint past this wall time
               detail: float = 0.0,      # `detail_weight` strength on the squared error (0: plain mean squared error)
               l1: float = 0.0,          # weight of an added mean absolute error term
+              ema_from: int|None = None, # resuming at exactly this step restarts the EMA from the current weights
              ) -> Path:
     """Train (or resume training) the toy VAE; returns the exported folder `out/vae` (diffusers format, safetensors).
     The recipe (lr, kl, ema_decay, detail, l1) is logged at every start and resume, so a run resumed with another
-    recipe says from which step it applies."""
+    recipe says from which step it applies; `ema_from` set to that step keeps the old recipe's weights out of the
+    export (a later resume of the same command does not restart the EMA again)."""
     if threads: torch.set_num_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     ckpt, log = out/'checkpoint.pt', JsonLog(out/'train_log.jsonl')
@@ -86,12 +88,14 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
     vae = toy_vae(); ema = copy.deepcopy(vae).requires_grad_(False)
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=1e-4)
     step, start = 0, time.time()
-    recipe = dict(lr=lr, kl=kl, ema_decay=ema_decay, detail=detail, l1=l1)
+    recipe = dict(lr=lr, kl=kl, ema_decay=ema_decay, detail=detail, l1=l1, ema_from=ema_from)
     if ckpt.exists():
         ck = load_checkpoint(ckpt, VAE_CHECKPOINT_KEYS)
         vae.load_state_dict(ck['vae']); ema.load_state_dict(ck['ema']); opt.load_state_dict(ck['opt'])
         step = int(ck['step']); torch.set_rng_state(ck['torch_rng'])
-        log(event='resume', step=step, **recipe)
+        reset = ema_from is not None and step == ema_from
+        if reset: ema.load_state_dict(vae.state_dict())
+        log(event='resume', step=step, **recipe, **({'ema_restarted': True} if reset else {}))
     else: log(event='start', steps=steps, batch=batch, seed=seed, **recipe)
     vae.train()
     t0, losses = time.time(), []

@@ -4,7 +4,9 @@
     echo $! > runs/toy_v2.pid; tail -f runs/toy_v2.out
 
 Stages, each skipped when already done; one process, so never two trainings at once:
- 1. vae      resume `train_vae` in --vae-run up to --vae-steps with the recipe given (--vae-lr, --vae-detail, --vae-l1)
+ 1. vae      resume `train_vae` in --vae-run up to --vae-steps with the recipe given (--vae-lr, --vae-detail, --vae-l1,
+             --vae-ema-from); the defaults are runs/vae64's recipe from step 1,500 on (edge-weighted error, detail 10,
+             the EMA restarted at 1,500; steps 1,000-1,500 ran with plain MSE at lr 3e-4, 0-1,000 at lr 1e-3)
  2. gate     `reconstruction_gate` of its exported EMA weights on 1,000 held-out faces (-> <vae-run>/gates.jsonl); stops
              here when a family is under 0.99, unless --ignore-gate
  3. latent   `train_latent_diffusion` for --steps on that VAE (its scaling fitted and frozen at the start) -> runs/latent64
@@ -108,7 +110,8 @@ def main():
     ap.add_argument('--widths', default='64,128,128', help="the latent UNet's channels per level")
     ap.add_argument('--vae-run', default='runs/vae64'); ap.add_argument('--vae-steps', type=int, default=4000)
     ap.add_argument('--vae-lr', type=float, default=3e-4)
-    ap.add_argument('--vae-detail', type=float, default=0.0); ap.add_argument('--vae-l1', type=float, default=0.0)
+    ap.add_argument('--vae-detail', type=float, default=10.0); ap.add_argument('--vae-l1', type=float, default=0.0)
+    ap.add_argument('--vae-ema-from', type=int, default=1500, help='the EMA restarts when the VAE resumes at this step')
     ap.add_argument('--ignore-gate', action='store_true', help='train the latent model even if the VAE fails its gate')
     ap.add_argument('--pixel', choices=('auto', 'train'), default='auto',
                     help='auto: the 32 px model from the repository history when it has that step, else train it')
@@ -128,7 +131,8 @@ def main():
     # 1. the VAE
     if ck_step(vae_run/'checkpoint.pt', VAE_CHECKPOINT_KEYS) < args.vae_steps and not (lat/'vae').exists():
         say('vae: training to step', args.vae_steps)
-        train_vae(vae_run, steps=args.vae_steps, lr=args.vae_lr, threads=args.threads, detail=args.vae_detail, l1=args.vae_l1)
+        train_vae(vae_run, steps=args.vae_steps, lr=args.vae_lr, threads=args.threads, detail=args.vae_detail, l1=args.vae_l1,
+                  ema_from=args.vae_ema_from)
     # 2. its gate (the VAE the latent run froze, if it started already)
     if not (lat/'vae').exists():
         g = vae_gate(vae_run, 1000, raw=False)['ema']
