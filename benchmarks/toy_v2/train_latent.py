@@ -27,6 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from vae_gate import measure as vae_gate   # noqa: E402
 
+GRID_PROMPTS = ['smiling', 'frowning', 'top hat', 'dark skin', 'round glasses', 'full beard']
+
 def say(*a): print(time.strftime('%H:%M:%S'), *a, flush=True)
 
 def ck_step(path: Path, keys) -> int:
@@ -73,7 +75,7 @@ def compare(models: dict, args):
     done = {(r['model'], r['metric']) for r in out.read() if r.get('settings') == settings}
     with toyworld._quiet(): __import__('diffusers').LEditsPPPipelineStableDiffusion   # imports outside the load timing
     for name, m in models.items():
-        todo = [k for k in ('load', 'samples', 't2i', 'edits') if (name, k) not in done]
+        todo = [k for k in ('load', 'samples', 'edit_grid', 't2i', 'edits') if (name, k) not in done]
         if not todo: continue
         t0 = time.time(); pipe = m['load'](); load_s = time.time() - t0
         world = toyworld.load(diffusion=False); world.pipe = pipe
@@ -93,6 +95,13 @@ def compare(models: dict, args):
                      width=m['size'], generator=torch.Generator().manual_seed(0)).images
             toyworld.image_grid(ims, ncols=8, scale=64 // m['size']).save(rec.parent/f'samples_{name}.png')
             out(**base, metric='samples', file=f'samples_{name}.png')
+        if 'edit_grid' in todo:   # per face (row): input, null edit, then one edit per prompt, shown at 64 px per face
+            ed, ims = world.editor(resolution=m['size']), []
+            for f, _ in world.sample(4, seed=0):
+                inv = ed.invert(toyworld.render(f, m['size']), seed=0)
+                ims += [toyworld.render(f, m['size']), ed.reconstruct(inv)] + ed.edit(inv, GRID_PROMPTS)
+            toyworld.image_grid(ims, ncols=2 + len(GRID_PROMPTS), scale=64 // m['size']).save(rec.parent/f'edits_{name}.png')
+            out(**base, metric='edit_grid', file=f'edits_{name}.png', prompts=GRID_PROMPTS)
         if 't2i' in todo:
             t0 = time.time(); t2i = text_to_image_agreement(world, n=args.n_t2i, size=m['size'])
             out(**base, metric='t2i', agreement={k: round(v, 3) for k, v in t2i.items()}, seconds=round(time.time() - t0))
