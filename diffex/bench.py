@@ -15,8 +15,8 @@ __all__ = ['EDITORS', 'SECTIONS', 'DEFAULT_SECTIONS', 'BENCH_CORPORA', 'SCALE_ME
            'ROW_SECTIONS', 'Meter', 'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier',
            'toy_editor', 'BenchConfig', 'compare', 'oracle_precision', 'corpus_scaling', 'seed_scaling',
            'batch_scaling', 'bench_corpus', 'scale_comparison', 'scaling_frame', 'accelerate_scaling', 'cpu_options',
-           'demo_rows', 'sd15_random_pipeline', 'gpu_rows', 'import_times', 'import_rows', 'machine_info',
-           'BenchResult', 'run', 'main']
+           'demo_rows', 'sd15_random_pipeline', 'gpu_rows', 'sd15_explanation_rows', 'import_times', 'import_rows',
+           'machine_info', 'BenchResult', 'run', 'main']
 
 # %% ../nbs/11_bench.ipynb #b06ed1d0
 import numpy as np
@@ -643,15 +643,76 @@ def gpu_rows(cfg: BenchConfig, log=print,
             log(f'  toy model: failed: {type(e).__name__}: {e}')
             return [_row('gpu', f'toy model, {cfg.gpu_corpus}-leaf corpus',
                          note=f'failed on {card}: {type(e).__name__}: {str(e)[:200]}')]
-    # plain dtypes first, then the toy model, then compilation (slowest to start), so a cut-off run keeps the most rows
+    # plain dtypes first, then the toy model and whole explanations, then compilation (slowest to start), so that a
+    # cut-off run keeps the most rows
     rows = [r for dt in cfg.gpu_dtypes if False in cfg.gpu_compile for r in sd_case(dt, False)] + toy_case()
+    rows += sd15_explanation_rows(cfg, log, device, small)
     rows += [r for dt in cfg.gpu_dtypes if True in cfg.gpu_compile and dt in cfg.gpu_compile_dtypes
              for r in sd_case(dt, True)]
     return rows
 
 GPU_CASES = ['SD 1.5 architecture (random weights), 512 px: edits/s and peak memory by K; fp16 / bf16 / fp32; '
              'fp16 with torch.compile',
-             'toy model: seconds per explanation, 100-leaf corpus']
+             'toy model: seconds per explanation, 100-leaf corpus',
+             'SD 1.5 architecture, 512 px: a whole explanation over the faces corpus (random ViT classifier), fp16 / '
+             'bf16, K=16, and the DiffEx reference on a few keywords']
+
+def sd15_explanation_rows(cfg: BenchConfig, log=print,
+                          device: str|None = None, # default: 'cuda' when there is one, else nothing is measured
+                          small: bool = False,     # scaled-down models and corpus (tests on a CPU)
+                         ) -> list:
+    """A whole explanation at Stable Diffusion 1.5's scale: SD 1.5's architecture with random weights
+    (`sd15_random_pipeline`) at 512 px, K=16, masks on, over the built-in faces corpus (3 seeds, `cfg.search`), of a
+    randomly initialised `transformers` ViT-B/16 classifier (2 classes, 224 px); then the DiffEx reference procedure
+    on the first two items of the corpus (one when `small`), for the ratio of UNet evaluations and seconds per edit. Rows per dtype of
+    `cfg.gpu_dtypes` other than float32: seconds per explanation, edits/s and peak GPU memory."""
+    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessorPil   # (Pil: no torchvision)
+    from diffex.classifiers import HFClassifier
+    device = device or ('cuda' if torch.cuda.is_available() else None)
+    if device is None: return []                  # GPU_CASES' last line says 'not measured'
+    cuda, res = str(device).startswith('cuda'), 64 if small else 512
+    card = torch.cuda.get_device_name(0) if cuda else f'{device} (not a GPU)'
+    torch.manual_seed(0)
+    vit = dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
+               patch_size=8) if small else {}
+    clf = HFClassifier(None, device=device, model=ViTForImageClassification(ViTConfig(**vit, num_labels=2)),
+                       processor=ViTImageProcessorPil(size={'height': 32, 'width': 32} if small else None))
+    def first(t: SemanticTree, n: int) -> SemanticTree:
+        d = t.to_dict()
+        return SemanticTree.from_dict({**d, 'root': {**d['root'], 'children': d['root']['children'][:n]}})
+    tree = first(SemanticTree.builtin('faces'), 2) if small else SemanticTree.builtin('faces')
+    few = first(tree, 1 if small else 2)
+    im = toy_faces(cfg.target, 1, cfg.seed)[0].resize((res, res))
+    rows = []
+    for dt in [d for d in cfg.gpu_dtypes if d != 'float32']:
+        case = f'SD 1.5 architecture, {res} px, {dt}, K=16: explanation, {tree.n_leaves}-leaf faces corpus'
+        try:
+            pipe = sd15_random_pipeline(getattr(torch, dt), device, small)
+            ed = LeditsEditor(pipe, batch_size=16, num_inversion_steps=cfg.gpu_steps, skip=0.1, resolution=res)
+            if cuda: torch.cuda.reset_peak_memory_stats()
+            _sync(device)
+            with Meter() as m: ex = explain(im, clf, ed, tree, 1, seeds=3, search=cfg.search, progress=False)
+            _sync(device)
+            t0 = time.perf_counter()
+            ref = diffex_reference(im, clf, ed, few, 1)
+            _sync(device); ref_s = time.perf_counter() - t0
+            ref_edits, ref_u = ref.cost['edits'], ref.cost['unet_evals']
+            mem = m.gpu_peak_mib if cuda else m.peak_mib
+            d_u, r_u = ex.cost['unet_evals'] / ex.cost['edits'], ref_u / ref_edits
+            rows.append(_row('gpu', case, unet_evals=ex.cost['unet_evals'], edits=ex.cost['edits'], seconds=m.seconds,
+                             peak_mib=mem,
+                             note=f"{card}; {ex.cost['edits'] / m.seconds:.2f} edits/s; {cfg.gpu_steps} inversion "
+                                  f"steps; reference on {few.n_leaves} leaves: {ref_edits} edits, {ref_s:.1f}s, "
+                                  f"{r_u:.0f} UNet evaluations per edit vs diffex {d_u:.0f} ({r_u / d_u:.2f}x), "
+                                  f"{ref_s / ref_edits / (m.seconds / ex.cost['edits']):.2f}x the seconds per edit; "
+                                  f"peak = {'GPU memory' if cuda else 'resident memory'}"))
+            log(f"  {case}: {m.seconds:.1f}s, {ex.cost['edits']} edits, peak {mem:,.0f} MiB")
+            ed.counter.remove(); del pipe, ed
+            if cuda: torch.cuda.empty_cache()
+        except Exception as e:
+            log(f'  {case}: failed: {type(e).__name__}: {e}')
+            rows.append(_row('gpu', case, note=f'failed on {card}: {type(e).__name__}: {str(e)[:200]}'))
+    return rows
 
 # %% ../nbs/11_bench.ipynb #249a4cb9
 IMPORT_CASES = ('import diffex', 'import diffex.explain', 'import diffex.search',
