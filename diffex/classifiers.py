@@ -146,7 +146,8 @@ class Classifier:
             raise ValueError(f'unknown target class {target!r}; {_who(self)} knows {names[:20] or "no class names: pass an index"}')
         n = len(self.class_names) if self.class_names else None
         if isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, np.integer)) or target < 0 or (n is not None and target >= n):
-            raise ValueError(f'target must be a class name or an index in [0, {n}), not {target!r} ({type(target).__name__})')
+            where = f'an index in [0, {n})' if n is not None else 'a non-negative index (this classifier has no class names)'
+            raise ValueError(f'target must be a class name or {where}, not {target!r} ({type(target).__name__})')
         return int(target)
 
     @property
