@@ -189,9 +189,11 @@ def agreement_check(classifiers: dict,        # name -> (Classifier, target)
                     verbose: bool = True,
                    ) -> list[dict]:           # one row per classifier
     """agreement@k and rank correlation of diffusion explanations with exact interventions, raw and adjusted for side
-    effects, on faces that are not bald and on which each classifier says 'not target'."""
+    effects, on faces that are not bald and on which each classifier says 'not target'; `agreement_made` leaves out of
+    the exact top k the semantics the editor could not produce on the face (`Explanation.not_edited`), and `not_edited`
+    counts them."""
     import random
-    from diffex.faithful import agreement_at_k, rank_correlation
+    from diffex.faithful import agreement_at_k, rank_correlation, top_k_exact
     search = search or SearchConfig()
     editor = editor or world.editor()
     ver = world.verifier() if world is not None else None
@@ -209,15 +211,18 @@ def agreement_check(classifiers: dict,        # name -> (Classifier, target)
             ex = explain(im, clf, editor, corpus, t, seeds=seeds, search=search, verifier=ver, progress=False)
             est = lambda adj: {p: (ex.assessed[p]['add'].mean if adj else ex.effects[p]['add'].mean)
                                for p in ex.effects if 'add' in ex.effects[p]}
+            made = {p: v for p, v in exact.items() if p not in ex.not_edited()}   # what the editor could produce
             per.append(dict(raw=agreement_at_k(ex.ranking(adjusted=False), exact),
-                            adjusted=agreement_at_k(ex.ranking(), exact),
+                            adjusted=agreement_at_k(ex.ranking(), exact), made=agreement_at_k(ex.ranking(), made),
+                            not_edited=sum(p in ex.not_edited() for p in top_k_exact(exact)),
                             rho_raw=rank_correlation(est(False), exact), rho_adjusted=rank_correlation(est(True), exact),
                             unet=ex.cost['unet_evals'], edits=ex.cost['edits'],
                             isolation=ex.cost.get('isolation_edits', 0)))
         m = lambda k: float(np.mean([r[k] for r in per if r[k] is not None])) if any(r[k] is not None for r in per) \
             else float('nan')
         rows.append(dict(classifier=name, images=len(per), judged=sum(r['raw'] is not None for r in per),
-                         agreement_raw=m('raw'), agreement_adjusted=m('adjusted'), rho_raw=m('rho_raw'),
+                         agreement_raw=m('raw'), agreement_adjusted=m('adjusted'), agreement_made=m('made'),
+                         not_edited=int(sum(r['not_edited'] for r in per)), rho_raw=m('rho_raw'),
                          rho_adjusted=m('rho_adjusted'), unet_evals=m('unet'), edits=m('edits'),
                          isolation_edits=m('isolation')))
     if verbose: print_agreement(rows)
@@ -226,11 +231,11 @@ def agreement_check(classifiers: dict,        # name -> (Classifier, target)
 def print_agreement(rows: list[dict]):
     "Print the agreement table."
     print(f"{'classifier':12s} {'imgs':>4s} {'agree raw':>9s} {'agree adj':>9s} {'rho raw':>7s} {'rho adj':>7s} "
-          f"{'UNet':>6s} {'edits':>6s} {'isolate':>7s}")
+          f"{'UNet':>6s} {'edits':>6s} {'isolate':>7s} {'agree made':>10s} {'unedited':>8s}")
     for r in rows:
         print(f"{r['classifier']:12s} {r['judged']:4d} {r['agreement_raw']:9.2f} {r['agreement_adjusted']:9.2f} "
               f"{r['rho_raw']:7.2f} {r['rho_adjusted']:7.2f} {r['unet_evals']:6.0f} {r['edits']:6.1f} "
-              f"{r['isolation_edits']:7.1f}")
+              f"{r['isolation_edits']:7.1f} {r.get('agreement_made', float('nan')):10.2f} {r.get('not_edited', 0):8d}")
 
 # %% ../nbs/08b_groundtruth.ipynb #f19a0002
 TARGETS = dict(precision=0.95, precision_each=0.90, agreement=0.90, unet_ratio=1.25, unet_before=(1920, 2000))
@@ -249,7 +254,9 @@ def faithfulness_table(after: dict,              # {'agreement': ..., 'ground-tr
         return rows, w
     def ag(run):
         rows = run['agreement']['rows']
-        w = lambda k: sum(r[k] * r['judged'] for r in rows) / max(1, sum(r['judged'] for r in rows))
+        def w(k):
+            have = [r for r in rows if r.get(k) is not None and r[k] == r[k]]
+            return sum(r[k] * r['judged'] for r in have) / sum(r['judged'] for r in have) if have else None
         return rows, w
     runs = [x for x in (before, after) if x is not None]
     f2, n0 = (lambda v: '–' if v is None or v != v else f'{v:.2f}'), (lambda v: '–' if v is None else f'{v:,.0f}')
@@ -278,6 +285,9 @@ def faithfulness_table(after: dict,              # {'agreement': ..., 'ground-tr
     row(f'agreement@k adjusted ({len(a[-1][0])} classifiers x faces: {" / ".join(map(str, nf))})', [f2(v) for v in adj],
         f'>= {TARGETS["agreement"]:.2f}', adj[-1] >= TARGETS['agreement'])
     row('agreement@k raw', [f2(w('agreement_raw')) for _, w in a], '', None)
+    row('agreement@k over the semantics the editor produced', [f2(w('agreement_made')) for _, w in a], '', None)
+    row('exact top-k semantics the editor could not produce', [str(sum(x['not_edited'] for x in rows))
+                                                               if 'not_edited' in rows[0] else '–' for rows, _ in a], '', None)
     for r in a[-1][0]:
         vals = [f2(next((x['agreement_adjusted'] for x in rows if x['classifier'] == r['classifier']), None))
                 for rows, _ in a]
