@@ -5,8 +5,9 @@
 
 Stages, each skipped when already done; one process, so never two trainings at once:
  1. vae      resume `train_vae` in --vae-run up to --vae-steps with the recipe given (--vae-lr, --vae-detail, --vae-l1,
-             --vae-ema-from); the defaults are runs/vae64's recipe from step 1,500 on (edge-weighted error, detail 10,
-             the EMA restarted at 1,500; steps 1,000-1,500 ran with plain MSE at lr 3e-4, 0-1,000 at lr 1e-3)
+             --vae-ema-from); the defaults are runs/vae64's recipe from step 2,000 on (edge-weighted squared error,
+             detail 10, plus mean absolute error, l1 1, as Stable Diffusion's autoencoder was trained with; the EMA
+             restarted at 2,000). Before: 0-1,000 plain MSE at lr 1e-3, 1,000-1,500 at 3e-4, 1,500-2,000 detail 10.
  2. gate     `reconstruction_gate` of its exported EMA weights on 1,000 held-out faces (-> <vae-run>/gates.jsonl); stops
              here when a family is under 0.99, unless --ignore-gate
  3. latent   `train_latent_diffusion` for --steps on that VAE (its scaling fitted and frozen at the start) -> runs/latent64
@@ -119,8 +120,8 @@ def main():
     ap.add_argument('--widths', default='64,128,128', help="the latent UNet's channels per level")
     ap.add_argument('--vae-run', default='runs/vae64'); ap.add_argument('--vae-steps', type=int, default=4000)
     ap.add_argument('--vae-lr', type=float, default=3e-4)
-    ap.add_argument('--vae-detail', type=float, default=10.0); ap.add_argument('--vae-l1', type=float, default=0.0)
-    ap.add_argument('--vae-ema-from', type=int, default=1500, help='the EMA restarts when the VAE resumes at this step')
+    ap.add_argument('--vae-detail', type=float, default=10.0); ap.add_argument('--vae-l1', type=float, default=1.0)
+    ap.add_argument('--vae-ema-from', type=int, default=2000, help='the EMA restarts when the VAE resumes at this step')
     ap.add_argument('--ignore-gate', action='store_true', help='train the latent model even if the VAE fails its gate')
     ap.add_argument('--pixel', choices=('auto', 'train'), default='auto',
                     help='auto: the 32 px model from the repository history when it has that step, else train it')
