@@ -105,8 +105,8 @@ def ground_truth_check(world=None,                 # a loaded `ToyWorld` (classi
                        precision_raw=float(np.mean([r['precision_raw'] for r in rs])),
                        causes_not_edited=int(sum(r['unedited'] for r in rs)),
                        causes_not_scored=int(sum(r['unscored'] for r in rs)), causes=len(rs) * len(causes),
-                       precision_made=float(np.mean([r['precision_made'] for r in rs if r['precision_made'] is not None]))
-                       if any(r['precision_made'] is not None for r in rs) else float('nan'),
+                       precision_made=float(np.mean(made)) if (made := [r['precision_made'] for r in rs
+                                                                        if r['precision_made'] is not None]) else math.nan,
                        distractor_in_top_k=float(np.mean([r['distractor'] for r in rs])),
                        fine_subtype_first=float(np.mean(fine)) if fine else float('nan'),
                        edits=float(np.mean([r['edits'] for r in rs])),
@@ -243,9 +243,9 @@ TARGETS = dict(precision=0.95, precision_each=0.90, agreement=0.90, unet_ratio=1
 def faithfulness_table(after: dict,              # {'agreement': ..., 'ground-truth': ...}: the run's json files, read
                        before: dict|None = None, # the same for the run to compare with (None: no 'before' column)
                       ) -> str:                  # a markdown table: measure, before, after, target, met
-    """The faithfulness targets of a recorded run (`benchmarks/faithfulness/run.py`) as a markdown table. Overall figures
-    are means over faces (every classifier has as many); UNet evaluations are per face; the cost target is 1.25x the
-    lower end of the UNet evaluations per face before adaptive seeds and side-effect isolation (1,920)."""
+    """The faithfulness targets of a recorded run (`benchmarks/faithfulness/run.py`) as a markdown table. Overall
+    figures are means over faces (every classifier has as many); UNet evaluations are per face; the cost target is 1.25x
+    the lower end of the UNet evaluations per face before adaptive seeds and side-effect isolation (1,920)."""
     def gt(run):
         rows = [r for r in run['ground-truth']['rows'] if r['search'] == 'beam']
         def w(k):                                      # the mean over faces; None where no row has the figure
@@ -260,20 +260,23 @@ def faithfulness_table(after: dict,              # {'agreement': ..., 'ground-tr
         return rows, w
     runs = [x for x in (before, after) if x is not None]
     f2, n0 = (lambda v: '–' if v is None or v != v else f'{v:.2f}'), (lambda v: '–' if v is None else f'{v:,.0f}')
+    f3 = lambda v: '–' if v is None or v != v else f'{v:.3f}'       # the headline figures: no rounding onto a target
     cap = TARGETS['unet_ratio'] * TARGETS['unet_before'][0]
+    pe, at = TARGETS['precision_each'], TARGETS['agreement']
     out = [('measure', *(['before'] if before else []), 'after', 'target', 'met')]
     def row(name, vals, target, ok):
         out.append((name, *vals, target, '' if ok is None else ('yes' if ok else '**no**')))
     g = [gt(r) for r in runs]; a = [ag(r) for r in runs]
     faces = g[-1][0][0]['images']
     p = [w('precision_at_k') for _, w in g]
-    row(f'precision@k, all causes (4 toy classifiers x {faces} faces)', [f2(v) for v in p],
+    row(f'precision@k, all causes (4 toy classifiers x {faces} faces)', [f3(v) for v in p],
         f'>= {TARGETS["precision"]:.2f}', p[-1] >= TARGETS['precision'])
     row('precision@k over the causes the editor produced', [f2(w('precision_made')) for _, w in g], '', None)
     row('precision@k, raw ranking (not adjusted)', [f2(w('precision_raw')) for _, w in g], '', None)
     for r in g[-1][0]:
-        vals = [f2(next((x['precision_at_k'] for x in rows if x['classifier'] == r['classifier']), None)) for rows, _ in g]
-        row(f'  {r["classifier"]}', vals, f'>= {TARGETS["precision_each"]:.2f}', r['precision_at_k'] >= TARGETS['precision_each'])
+        vals = [f2(next((x['precision_at_k'] for x in rows if x['classifier'] == r['classifier']), None))
+                for rows, _ in g]
+        row(f'  {r["classifier"]}', vals, f'>= {pe:.2f}', r['precision_at_k'] >= pe)
     cnt = lambda rows, k: sum(x.get(k, 0) for x in rows)
     tot = lambda rows: sum(x.get('causes', x['images'] * x['k']) for x in rows)
     row('causes the editor could not produce (of all causes)', [f'{cnt(rows, "causes_not_edited")} of {tot(rows)}'
@@ -282,16 +285,16 @@ def faithfulness_table(after: dict,              # {'agreement': ..., 'ground-tr
                                 for rows, _ in g], '', None)
     adj = [w('agreement_adjusted') for _, w in a]
     nf = [rows[0]['images'] for rows, _ in a]
-    row(f'agreement@k adjusted ({len(a[-1][0])} classifiers x faces: {" / ".join(map(str, nf))})', [f2(v) for v in adj],
+    row(f'agreement@k adjusted ({len(a[-1][0])} classifiers x faces: {" / ".join(map(str, nf))})', [f3(v) for v in adj],
         f'>= {TARGETS["agreement"]:.2f}', adj[-1] >= TARGETS['agreement'])
     row('agreement@k raw', [f2(w('agreement_raw')) for _, w in a], '', None)
     row('agreement@k over the semantics the editor produced', [f2(w('agreement_made')) for _, w in a], '', None)
-    row('exact top-k semantics the editor could not produce', [str(sum(x['not_edited'] for x in rows))
-                                                               if 'not_edited' in rows[0] else '–' for rows, _ in a], '', None)
+    row('exact top-k semantics the editor could not produce',
+        [str(sum(x['not_edited'] for x in rows)) if 'not_edited' in rows[0] else '–' for rows, _ in a], '', None)
     for r in a[-1][0]:
         vals = [f2(next((x['agreement_adjusted'] for x in rows if x['classifier'] == r['classifier']), None))
                 for rows, _ in a]
-        row(f'  {r["classifier"]}', vals, f'>= {TARGETS["agreement"]:.2f}', r['agreement_adjusted'] >= TARGETS['agreement'])
+        row(f'  {r["classifier"]}', vals, f'>= {at:.2f}', r['agreement_adjusted'] >= at)
     row('rank correlation adjusted', [f2(w('rho_adjusted')) for _, w in a], '', None)
     ug, ua = [w('unet_evals') for _, w in g], [w('unet_evals') for _, w in a]
     row('UNet evaluations per face, ground truth', [n0(v) for v in ug], f'<= {cap:,.0f}', ug[-1] <= cap)
