@@ -4,6 +4,7 @@ weights of its checkpoint when that is at the same step; append both to gates.js
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/toy_v2/vae_gate.py runs/vae64 [n] [raw]
 
 Skips what was already measured. One torch thread (the training run holds the other core). `raw` 0 skips the raw weights.
+Also saves <run>/recon_<step>.png: held-out faces over their reconstructions (dark skin with a smile or frown first).
 """
 import json, sys, time
 from pathlib import Path
@@ -35,6 +36,23 @@ def measure(run: Path, n: int = 1000, raw: bool = True) -> dict:
         else: vae.load_state_dict(ck['vae']); out['raw'] = one(vae, 'raw')
     return out
 
-if __name__ == '__main__':
+
+def recon_grid(run: Path, png: Path, n: int = 8):
+    "Held-out faces (the gate's first batch) over their EMA reconstructions: `n` dark-skinned smiling or frowning, `n` others."
+    from diffusers import AutoencoderKL
+    from diffex.toylatent import face_batch
+    from diffex.toyworld import to_pil, image_grid
+    vae = AutoencoderKL.from_pretrained(Path(run)/'vae').eval()
+    faces, x = face_batch(0, 100, seed=20_002)
+    dark = [i for i, f in enumerate(faces) if f.skin == 'dark' and f.expression != 'neutral'][:n]
+    rest = [i for i in range(100) if i not in dark][:n]
+    with torch.no_grad(): rec = vae.decode(vae.encode(x).latent_dist.mean).sample.clamp(-1, 1)
+    ims = []
+    for idx in (dark, rest): ims += to_pil(x[idx]) + to_pil(rec[idx])
+    image_grid(ims, ncols=n, scale=2).save(png)
+
+if __name__ == "__main__":
     torch.set_num_threads(1)
-    measure(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1000, len(sys.argv) <= 3 or sys.argv[3] != '0')
+    run = Path(sys.argv[1])
+    g = measure(run, int(sys.argv[2]) if len(sys.argv) > 2 else 1000, len(sys.argv) <= 3 or sys.argv[3] != '0')
+    recon_grid(run, run/f"recon_{g['ema']['step']}.png")
