@@ -8,9 +8,9 @@ import copy, json, random, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SIZE64', 'LATENT_DOWN', 'VAE_CHECKPOINT_KEYS', 'face_batch', 'toy_vae', 'detail_weight', 'train_vae', 'fit_scaling',
-           'down32', 'reconstruction_gate', 'latent_unet', 'latent_schedulers', 'frozen_vae', 'train_latent_diffusion',
-           'latent_pipeline']
+__all__ = ['SIZE64', 'LATENT_DOWN', 'VAE_CHECKPOINT_KEYS', 'face_batch', 'toy_vae', 'detail_weight', 'rgb_to_lab', 'train_vae',
+           'fit_scaling', 'down32', 'reconstruction_gate', 'latent_unet', 'latent_schedulers', 'frozen_vae',
+           'train_latent_diffusion', 'latent_pipeline']
 
 # %% ../nbs/08c_toylatent.ipynb #44b82e6c
 from functools import partial
@@ -60,6 +60,20 @@ def detail_weight(x: torch.Tensor, # images (N, C, H, W)
     blur = F.avg_pool2d(F.pad(x, (k // 2,) * 4, mode='replicate'), k, stride=1)
     return 1 + c * (x - blur).abs().mean(1, keepdim=True)
 
+# %% ../nbs/08c_toylatent.ipynb #1962f022
+_XYZ = torch.tensor([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]])
+_WHITE = torch.tensor([0.95047, 1.0, 1.08883])    # D65
+
+def rgb_to_lab(x: torch.Tensor, # sRGB images (N, 3, H, W) in [-1, 1] (clamped to it)
+              ) -> torch.Tensor:
+    "CIELAB (D65) of sRGB images: (N, 3, H, W), L in [0, 100], a and b about [-128, 127]; differentiable."
+    c = ((x.clamp(-1, 1) + 1) / 2)
+    lin = torch.where(c > 0.04045, ((c + 0.055) / 1.055).clamp(min=1e-8) ** 2.4, c / 12.92)
+    xyz = torch.einsum('ij,njhw->nihw', _XYZ.to(x), lin) / _WHITE.to(x).view(1, 3, 1, 1)
+    e = 6 / 29
+    f = torch.where(xyz > e ** 3, xyz.clamp(min=1e-8) ** (1 / 3), xyz / (3 * e * e) + 4 / 29)
+    return torch.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], 1)
+
 # %% ../nbs/08c_toylatent.ipynb #29367b07
 def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.jsonl and the exported `vae/`
               steps: int = 3000,        # total optimiser steps (a resumed run continues up to this)
@@ -75,10 +89,11 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
               max_minutes: float|None = None, # stop after the first checkpoint past this wall time
               detail: float = 0.0,      # `detail_weight` strength on the squared error (0: plain mean squared error)
               l1: float = 0.0,          # weight of an added mean absolute error term
+              lab: float = 0.0,         # weight of an added mean CIELAB distance (Delta E 1976 / 100)
               ema_from: int|None = None, # resuming at exactly this step restarts the EMA from the current weights
              ) -> Path:
     """Train (or resume training) the toy VAE; returns the exported folder `out/vae` (diffusers format, safetensors).
-    The recipe (lr, kl, ema_decay, detail, l1) is logged at every start and resume, so a run resumed with another
+    The recipe (lr, kl, ema_decay, detail, l1, lab) is logged at every start and resume, so a run resumed with another
     recipe says from which step it applies; `ema_from` set to that step keeps the old recipe's weights out of the
     export (a later resume of the same command does not restart the EMA again)."""
     if threads: torch.set_num_threads(threads)
@@ -88,7 +103,7 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
     vae = toy_vae(); ema = copy.deepcopy(vae).requires_grad_(False)
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=1e-4)
     step, start = 0, time.time()
-    recipe = dict(lr=lr, kl=kl, ema_decay=ema_decay, detail=detail, l1=l1, ema_from=ema_from)
+    recipe = dict(lr=lr, kl=kl, ema_decay=ema_decay, detail=detail, l1=l1, lab=lab, ema_from=ema_from)
     if ckpt.exists():
         ck = load_checkpoint(ckpt, VAE_CHECKPOINT_KEYS)
         vae.load_state_dict(ck['vae']); ema.load_state_dict(ck['ema']); opt.load_state_dict(ck['opt'])
@@ -108,6 +123,7 @@ def train_vae(out: str|Path,            # folder for checkpoint.pt, train_log.js
         if detail: w = detail_weight(x, detail); rec_loss = ((rec - x) ** 2 * w).mean() / w.mean()
         else: rec_loss = mse
         loss = rec_loss + l1 * (rec - x).abs().mean() + kl * post.kl().mean()
+        if lab: loss = loss + lab * (rgb_to_lab(rec) - rgb_to_lab(x)).norm(dim=1).mean() / 100
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
         opt.step(); step += 1

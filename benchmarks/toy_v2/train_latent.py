@@ -5,9 +5,11 @@
 
 Stages, each skipped when already done; one process, so never two trainings at once:
  1. vae      resume `train_vae` in --vae-run up to --vae-steps with the recipe given (--vae-lr, --vae-detail, --vae-l1,
-             --vae-ema-from); the defaults are runs/vae64's recipe from step 2,000 on (edge-weighted squared error,
-             detail 10, plus mean absolute error, l1 1, as Stable Diffusion's autoencoder was trained with; the EMA
-             restarted at 2,000). Before: 0-1,000 plain MSE at lr 1e-3, 1,000-1,500 at 3e-4, 1,500-2,000 detail 10.
+             --vae-lab, --vae-ema-from), 250 steps at a time, measuring the gate (EMA and raw weights) after each;
+             the defaults are runs/vae64's recipe from step 2,000 on (edge-weighted squared error, detail 10, plus
+             mean absolute error, l1 1, the pixel loss Stable Diffusion's autoencoder was trained with; the EMA
+             restarted at 2,000). Before: 0-1,000 plain MSE at lr 1e-3, 1,000-1,500 at 3e-4, 1,500-2,000 detail 10
+             (nbs/train/03_latent_world.ipynb).
  2. gate     `reconstruction_gate` of its exported EMA weights on 1,000 held-out faces (-> <vae-run>/gates.jsonl); stops
              here when a family is under 0.99, unless --ignore-gate
  3. latent   `train_latent_diffusion` for --steps on that VAE (its scaling fitted and frozen at the start) -> runs/latent64
@@ -121,6 +123,7 @@ def main():
     ap.add_argument('--vae-run', default='runs/vae64'); ap.add_argument('--vae-steps', type=int, default=4000)
     ap.add_argument('--vae-lr', type=float, default=3e-4)
     ap.add_argument('--vae-detail', type=float, default=10.0); ap.add_argument('--vae-l1', type=float, default=1.0)
+    ap.add_argument('--vae-lab', type=float, default=0.0)
     ap.add_argument('--vae-ema-from', type=int, default=2000, help='the EMA restarts when the VAE resumes at this step')
     ap.add_argument('--ignore-gate', action='store_true', help='train the latent model even if the VAE fails its gate')
     ap.add_argument('--pixel', choices=('auto', 'train'), default='auto',
@@ -139,10 +142,14 @@ def main():
     N, widths = args.steps, tuple(int(w) for w in args.widths.split(','))
 
     # 1. the VAE
-    if ck_step(vae_run/'checkpoint.pt', VAE_CHECKPOINT_KEYS) < args.vae_steps and not (lat/'vae').exists():
-        say('vae: training to step', args.vae_steps)
-        train_vae(vae_run, steps=args.vae_steps, lr=args.vae_lr, threads=args.threads, detail=args.vae_detail, l1=args.vae_l1,
-                  ema_from=args.vae_ema_from)
+    while (at := ck_step(vae_run/'checkpoint.pt', VAE_CHECKPOINT_KEYS)) < args.vae_steps and not (lat/'vae').exists():
+        keep = vae_run/f'checkpoint_{at}.pt'    # where a new recipe starts, keep the old one's last checkpoint
+        if at == args.vae_ema_from and not keep.exists(): shutil.copy(vae_run/'checkpoint.pt', keep)
+        to = min(args.vae_steps, (at // 250 + 1) * 250)
+        say('vae: training to step', to)
+        train_vae(vae_run, steps=to, lr=args.vae_lr, threads=args.threads, detail=args.vae_detail, l1=args.vae_l1,
+                  lab=args.vae_lab, ema_from=args.vae_ema_from, ckpt_every=250)
+        vae_gate(vae_run, 1000, raw=True)
     # 2. its gate (the VAE the latent run froze, if it started already)
     if not (lat/'vae').exists():
         g = vae_gate(vae_run, 1000, raw=False)['ema']
