@@ -63,12 +63,8 @@ def toy_100() -> dict:
     extend(r, 'skin details/makeup', ['eyeliner', 'eyeshadow', 'blush', 'mascara'])
     extend(r, 'skin details/lipstick', ['matte lipstick', 'glossy lipstick', 'nude lipstick'])
     extend(r, 'skin details', ['acne', 'mole', 'wrinkles', 'rosy cheeks', 'scar', 'dimples', 'birthmark'])
-    d['provenance'] = dict(d['provenance'], source='hand-curated', date='2026-11-30',
-                           description='Benchmark corpus (issue 22): the toy corpus extended to about 100 leaves, '
-                                       'shaped like the built-in faces corpus, with distractor siblings of the causes '
-                                       'that the toy world never draws.',
-                           notes='Written by benchmarks/make_bench_corpora.py; fixed so the comparison cannot drift.')
-    return d
+    return stamped(d, 'the toy corpus extended to about 100 leaves, shaped like the built-in faces corpus, with '
+                      'distractor siblings of the causes that the toy world never draws.')
 
 HAIR_COLOURS = ['auburn', 'platinum', 'chestnut', 'copper', 'silver', 'white', 'ginger', 'strawberry', 'honey',
                 'ash', 'caramel', 'mahogany', 'burgundy', 'violet', 'teal', 'turquoise', 'lilac', 'rose gold',
@@ -129,10 +125,14 @@ def toy_260() -> dict:
     extend(r, 'accessories/necklace', NECKLACES)
     extend(r, 'skin details/makeup', MAKEUP)
     extend(r, 'skin details/tattoo', TATTOOS)
+    return stamped(d, 'the toy corpus extended to about 260 keywords, shaped the way the DiffEx reference mines '
+                      '(about ten first-level items with 20-25 keywords each), with distractor siblings the toy world '
+                      'never draws.')
+
+def stamped(d: dict, what: str) -> dict:
+    "`d` with the provenance of a fixed benchmark corpus that is `what`."
     d['provenance'] = dict(d['provenance'], source='hand-curated', date='2026-11-30',
-                           description='Benchmark corpus (issue 22): the toy corpus extended to about 260 keywords, '
-                                       'shaped the way the DiffEx reference mines (about ten first-level items with '
-                                       '20-25 keywords each), with distractor siblings the toy world never draws.',
+                           description=f'Benchmark corpus (issue 22): {what}',
                            notes='Written by benchmarks/make_bench_corpora.py; fixed so the comparison cannot drift.')
     return d
 

@@ -469,11 +469,12 @@ def _cpu_job(pipe, unet, autocast: bool, im, prompts, steps: int) -> tuple:
     try:
         ed = LeditsEditor(pipe, batch_size=16, **{**toyworld.TOY_EDIT, 'num_inversion_steps': steps})
         ctx = torch.autocast('cpu', dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
-        t0 = time.perf_counter()
-        with ctx: ims = ed.edit(ed.invert(im, seed=0), prompts)
-        return time.perf_counter() - t0, ims
-    finally:
-        _release(ed); pipe.unet = old
+        try:
+            t0 = time.perf_counter()
+            with ctx: ims = ed.edit(ed.invert(im, seed=0), prompts)
+            return time.perf_counter() - t0, ims
+        finally: _release(ed)
+    finally: pipe.unet = old
 
 def cpu_options(cfg: BenchConfig, log=print) -> list:
     """One row per CPU speed option of `CPU_OPTIONS` (torch.compile only with `cfg.cpu_compile`): median seconds of
