@@ -10,7 +10,8 @@ Stages, each skipped when already done; one process, so never two trainings at o
              mean absolute error, l1 1, the pixel loss Stable Diffusion's autoencoder was trained with; the EMA
              restarted at 2,000). Before: 0-1,000 plain MSE at lr 1e-3, 1,000-1,500 at 3e-4, 1,500-2,000 detail 10
              (nbs/train/03_latent_world.ipynb).
- 2. gate     `reconstruction_gate` of its exported EMA weights on 1,000 held-out faces (-> <vae-run>/gates.jsonl); stops
+ 2. gate     `reconstruction_gate` of its exported EMA weights (or, --vae-weights raw, of the checkpoint's raw weights
+             at the same step, exported to <vae-run>/vae_raw) on 1,000 held-out faces (-> <vae-run>/gates.jsonl); stops
              here when a family is under 0.99, unless --ignore-gate
  3. latent   `train_latent_diffusion` for --steps on that VAE (its scaling fitted and frozen at the start) -> runs/latent64
  4. pixel    the 32 px model at the same step, batch (32) and seed (0): from the repository's history when a commit
@@ -59,6 +60,20 @@ def from_history(commit: str, dst: Path):
         p.write_bytes(subprocess.run(['git', 'show', f'{commit}:{n}'], cwd=ROOT, capture_output=True, check=True).stdout)
     (tmp/'history.json').write_text(json.dumps({'commit': commit}))
     tmp.rename(dst)
+
+def export_raw(vae_run: Path) -> Path:
+    "The raw (non-EMA) weights of the VAE checkpoint in `vae_run`, exported like `train_vae` exports its EMA -> vae_raw/."
+    from diffusers import AutoencoderKL
+    from diffex.toylatent import VAE_CHECKPOINT_KEYS
+    from diffex.toytrain import load_checkpoint
+    ck, dst = load_checkpoint(vae_run/'checkpoint.pt', VAE_CHECKPOINT_KEYS), vae_run/'vae_raw'
+    step = json.loads((vae_run/'vae'/'training.json').read_text())['step']
+    if int(ck['step']) != step: sys.exit(f"checkpoint at step {ck['step']}, EMA export at {step}: resume the VAE first")
+    if (dst/'training.json').exists() and json.loads((dst/'training.json').read_text())['step'] == step: return dst
+    vae = AutoencoderKL.from_pretrained(vae_run/'vae'); vae.load_state_dict(ck['vae'])
+    vae.save_pretrained(dst, safe_serialization=True)
+    (dst/'training.json').write_text(json.dumps({'step': step, 'weights': 'raw'}))
+    return dst
 
 def median_sec_per_step(log: Path, upto: int) -> float|None:
     "Median logged seconds per step up to `upto` (CPU steps only; the logs say when a run moved to a GPU)."
@@ -125,6 +140,9 @@ def main():
     ap.add_argument('--vae-detail', type=float, default=10.0); ap.add_argument('--vae-l1', type=float, default=1.0)
     ap.add_argument('--vae-lab', type=float, default=0.0)
     ap.add_argument('--vae-ema-from', type=int, default=2000, help='the EMA restarts when the VAE resumes at this step')
+    ap.add_argument('--vae-weights', choices=('ema', 'raw'), default='ema',
+                    help="which of the VAE's weights the gate measures and the latent model freezes: the exported EMA "
+                         "(vae/) or the checkpoint's raw weights at the same step (exported to vae_raw/)")
     ap.add_argument('--ignore-gate', action='store_true', help='train the latent model even if the VAE fails its gate')
     ap.add_argument('--pixel', choices=('auto', 'train'), default='auto',
                     help='auto: the 32 px model from the repository history when it has that step, else train it')
@@ -132,6 +150,9 @@ def main():
     ap.add_argument('--n-t2i', type=int, default=200); ap.add_argument('--n-edit', type=int, default=50)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--skip-shipped', action='store_true', help='compare without the shipped model')
+    ap.add_argument('--models', default='latent,pixel,shipped',
+                    help='which models to compare; without latent, stages 1-3 are skipped (the 32 px models can be '
+                         'measured on another core while the VAE and the latent model train)')
     ap.add_argument('--record', default=str(HERE/'compare.jsonl'), help='where the comparison goes (sample grids beside it)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -140,9 +161,12 @@ def main():
     from diffex.toyworld import toy_pipeline
     vae_run, lat, pix = ROOT/args.vae_run, ROOT/args.latent_run, ROOT/args.pixel_run
     N, widths = args.steps, tuple(int(w) for w in args.widths.split(','))
+    wanted = set(args.models.split(','))
+    if args.skip_shipped: wanted.discard('shipped')
 
     # 1. the VAE
-    while (at := ck_step(vae_run/'checkpoint.pt', VAE_CHECKPOINT_KEYS)) < args.vae_steps and not (lat/'vae').exists():
+    while ('latent' in wanted and not (lat/'vae').exists()
+           and (at := ck_step(vae_run/'checkpoint.pt', VAE_CHECKPOINT_KEYS)) < args.vae_steps):
         keep = vae_run/f'checkpoint_{at}.pt'    # where a new recipe starts, keep the old one's last checkpoint
         if at == args.vae_ema_from and not keep.exists(): shutil.copy(vae_run/'checkpoint.pt', keep)
         to = min(args.vae_steps, (at // 250 + 1) * 250)
@@ -151,16 +175,17 @@ def main():
                   lab=args.vae_lab, ema_from=args.vae_ema_from, ckpt_every=250)
         vae_gate(vae_run, 1000, raw=True)
     # 2. its gate (the VAE the latent run froze, if it started already)
-    if not (lat/'vae').exists():
-        g = vae_gate(vae_run, 1000, raw=False)['ema']
+    if 'latent' in wanted and not (lat/'vae').exists():
+        vae_dir = vae_run/'vae' if args.vae_weights == 'ema' else export_raw(vae_run)
+        g = vae_gate(vae_run, 1000, raw=args.vae_weights == 'raw')[args.vae_weights]
         low = {k: v for k, v in g['agreement'].items() if v < 0.99}
         say('vae gate at step', g['step'], 'mse', g['mse'], 'under 0.99:', low or 'none')
         if low and not args.ignore_gate:
             sys.exit(f'the VAE fails its gate ({low}); train it further (--vae-steps) or pass --ignore-gate')
     # 3. the latent model
-    if ck_step(lat/'checkpoint.pt', CHECKPOINT_KEYS) < N:
+    if 'latent' in wanted and ck_step(lat/'checkpoint.pt', CHECKPOINT_KEYS) < N:
         say('latent: training to step', N, 'widths', widths)
-        train_latent_diffusion(lat, vae_from=vae_run/'vae', steps=N, widths=widths, batch=32, seed=0, threads=args.threads,
+        train_latent_diffusion(lat, vae_from=vae_dir, steps=N, widths=widths, batch=32, seed=0, threads=args.threads,
                                export_to=lat/'model')
     # 4. the 32 px model at the same step
     commit = history_commit(N) if args.pixel == 'auto' else None
@@ -174,10 +199,12 @@ def main():
             train_diffusion(pix, steps=N, batch=32, seed=0, threads=args.threads, export_to=pix/'model')
         pdir, pix_sec = pix/'model', median_sec_per_step(pix/'train_log.jsonl', N)
     # 5. the comparison
-    models = {f'latent{N}': dict(load=lambda: latent_pipeline(lat/'model'), step=N, size=64,
-                                 sec_per_step=median_sec_per_step(lat/'train_log.jsonl', N)),
-              f'pixel{N}': dict(load=lambda: toy_pipeline(pdir), step=N, size=32, sec_per_step=pix_sec)}
-    if not args.skip_shipped:
+    models = {f'pixel{N}': dict(load=lambda: toy_pipeline(pdir), step=N, size=32, sec_per_step=pix_sec)}
+    if 'latent' in wanted:
+        models = {f'latent{N}': dict(load=lambda: latent_pipeline(lat/'model'), step=N, size=64,
+                                     sec_per_step=median_sec_per_step(lat/'train_log.jsonl', N)), **models}
+    if 'pixel' not in wanted: del models[f'pixel{N}']
+    if 'shipped' in wanted:
         shipped = json.loads((ROOT/'diffex/data/toyworld/sd/training.json').read_text())['step']
         models['shipped'] = dict(load=lambda: toy_pipeline(), step=shipped, size=32,
                                  sec_per_step=median_sec_per_step(ROOT/'diffex/data/toyworld/sd_train_log.jsonl', shipped))
