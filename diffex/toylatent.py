@@ -184,9 +184,10 @@ def latent_unet(widths: tuple = (32, 64, 64), # channels of the three levels; de
 
 # %% ../nbs/08c_toylatent.ipynb #e9377b4d
 def latent_schedulers() -> tuple:
-    "The training (DDPM) and editing (DPM-Solver++ SDE) schedulers of a latent toy model: the toy betas, no clip."
+    "The training (DDPM) and editing (DPM-Solver++ SDE) schedulers of a latent toy model: SD 1.x's betas, no clip."
     from diffusers import DDPMScheduler, DPMSolverMultistepScheduler
-    kw = dict(num_train_timesteps=1000, beta_schedule='squaredcos_cap_v2', prediction_type='epsilon')
+    kw = dict(num_train_timesteps=1000, beta_schedule='scaled_linear', beta_start=0.00085, beta_end=0.012,
+              prediction_type='epsilon')
     return DDPMScheduler(**kw), DPMSolverMultistepScheduler(**kw, algorithm_type='sde-dpmsolver++', solver_order=2)
 
 # %% ../nbs/08c_toylatent.ipynb #9f265d27
@@ -224,7 +225,7 @@ def train_latent_diffusion(out: str|Path,       # folder for checkpoint.pt, trai
     sf = vae.config.scaling_factor
     def encode(x): return vae.encode(x.to(vae.device)).latent_dist.sample() * sf
     return train_diffusion(out, steps=steps, unet_fn=partial(latent_unet, tuple(widths)), encode=encode, size=SIZE64,
-                           export_to=export_to, **kw,
+                           export_to=export_to, ddpm=latent_schedulers()[0], **kw,
                            export_fn=partial(export_diffusion, vae=vae, scheduler=latent_schedulers()[1]))
 
 # %% ../nbs/08c_toylatent.ipynb #6153473c

@@ -98,10 +98,11 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
                     encode=latents,        # images (N, 3, size, size) in [-1, 1] -> what the UNet denoises (default: pixels)
                     size: int = SIZE,      # side of the training images, pixels
                     export_fn=None,        # f(unet, te, tok, folder, step=) writes the EMA model; None: `export_diffusion`
+                    ddpm=None,             # the training noise schedule (a diffusers `DDPMScheduler`); None: the toy world's
                    ) -> Path:
     """Train (or resume training) the toy world's text-to-image model; returns the checkpoint path.
-    The defaults train the shipped 32 px pixel-space model; `unet_fn`, `encode`, `size` and `export_fn` a latent one
-    (`diffex.toylatent.train_latent_diffusion`)."""
+    The defaults train the shipped 32 px pixel-space model; `unet_fn`, `encode`, `size`, `export_fn` and `ddpm` a
+    latent one (`diffex.toylatent.train_latent_diffusion`)."""
     if threads: torch.set_num_threads(threads)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     ckpt_path, log = out/'checkpoint.pt', JsonLog(out/'train_log.jsonl')
@@ -111,7 +112,7 @@ def train_diffusion(out: str|Path,         # folder for the checkpoint, the log 
     ema_unet, ema_te = copy.deepcopy(unet).requires_grad_(False), copy.deepcopy(te).requires_grad_(False)
     params = list(unet.parameters()) + list(te.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
-    ddpm, _ = toy_schedulers()
+    ddpm = ddpm or toy_schedulers()[0]
     step = 0
     if ckpt_path.exists():
         ck = load_checkpoint(ckpt_path)

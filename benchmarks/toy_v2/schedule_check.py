@@ -1,0 +1,36 @@
+"""Draw 8 captions of a latent toy model two ways: from pure noise (DDIM, 50 steps, guidance 4) and from held-out faces
+noised 60% of the way up the schedule (the last 30 of the 50 DDIM steps, their own captions). A model whose second row is
+clean and first row is not fails only at the top of its schedule (nbs/train/03_latent_world.ipynb, section 3).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/toy_v2/schedule_check.py runs/latent64/model out.png
+"""
+import random, sys
+import torch
+from diffusers import DDIMScheduler, StableDiffusionPipeline
+from diffex import toyworld
+from diffex.toylatent import face_batch, latent_pipeline
+
+def main(folder, png, n=8, skip=20):
+    torch.set_num_threads(1)
+    p = latent_pipeline(folder)
+    ddim = DDIMScheduler.from_config(p.scheduler.config, clip_sample=False)
+    sd = StableDiffusionPipeline(**{k: getattr(p, k) for k in ('vae', 'text_encoder', 'tokenizer', 'unet')}, scheduler=ddim,
+                                 safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    sd.set_progress_bar_config(disable=True)
+    rng = random.Random(0)
+    caps = [toyworld.caption(toyworld.sample_face(rng)) for _ in range(n)]
+    ims = sd(caps, num_inference_steps=50, guidance_scale=4.0, height=64, width=64,
+             generator=torch.Generator().manual_seed(0)).images
+    faces, x = face_batch(0, n, seed=99)
+    sf = p.vae.config.scaling_factor
+    with torch.no_grad():
+        ddim.set_timesteps(50); ts = ddim.timesteps[skip:]
+        z = ddim.add_noise(p.vae.encode(x).latent_dist.mean * sf, torch.randn(n, 4, 16, 16, generator=torch.Generator().manual_seed(0)), ts[:1])
+        ids = p.tokenizer([toyworld.caption(f) for f in faces], padding='max_length', max_length=p.tokenizer.model_max_length,
+                          return_tensors='pt').input_ids
+        emb = p.text_encoder(ids)[0]
+        for t in ts: z = ddim.step(p.unet(z, t, encoder_hidden_states=emb).sample, t, z).prev_sample
+        ims += toyworld.to_pil(p.vae.decode(z / sf).sample.clamp(-1, 1))
+    toyworld.image_grid(ims, ncols=n, scale=1).save(png)
+
+if __name__ == '__main__': main(sys.argv[1], sys.argv[2])
