@@ -93,7 +93,7 @@ def compare(models: dict, args):
     done = {(r['model'], r['metric']) for r in out.read() if r.get('settings') == settings}
     with toyworld._quiet(): __import__('diffusers').LEditsPPPipelineStableDiffusion   # imports outside the load timing
     for name, m in models.items():
-        todo = [k for k in ('load', 'samples', 'edit_grid', 't2i', 'edits') if (name, k) not in done]
+        todo = [k for k in args.metrics.split(',') if (name, k) not in done]
         if not todo: continue
         t0 = time.time(); pipe = m['load'](); load_s = time.time() - t0
         world = toyworld.load(diffusion=False); world.pipe = pipe
@@ -148,6 +148,8 @@ def main():
                     help='auto: the 32 px model from the repository history when it has that step, else train it')
     ap.add_argument('--latent-run', default='runs/latent64'); ap.add_argument('--pixel-run', default='runs/pixel32')
     ap.add_argument('--n-t2i', type=int, default=200); ap.add_argument('--n-edit', type=int, default=50)
+    ap.add_argument('--metrics', default='load,samples,edit_grid,t2i,edits',
+                    help='which measurements to take (two processes can split them: load,samples,edit_grid,t2i and edits)')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--skip-shipped', action='store_true', help='compare without the shipped model')
     ap.add_argument('--models', default='latent,pixel,shipped',
