@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .toyworld import (sample_face, render, caption, to_tensor, latents, toy_tokenizer, toy_unet,
-                             toy_text_encoder, toy_schedulers, SIZE)
+                             toy_text_encoder, toy_schedulers, SIZE, _quiet)
 
 # %% ../nbs/08a_toytrain.ipynb #1e5c27fd
 def atomic_save(obj, path: Path):
@@ -178,11 +178,12 @@ def export_diffusion(unet, te, tok, folder: str|Path, step: int|None = None,
     tmp = folder.with_name(folder.name + '.tmp')
     import shutil
     shutil.rmtree(tmp, ignore_errors=True)
-    unet.save_pretrained(tmp/'unet', safe_serialization=True)
-    te.save_pretrained(tmp/'text_encoder', safe_serialization=True)
-    tok.save_pretrained(tmp/'tokenizer')
-    sch.save_pretrained(tmp/'scheduler')
-    if vae is not None: vae.save_pretrained(tmp/'vae', safe_serialization=True)
+    with _quiet():   # transformers draws a progress bar for each file it writes
+        unet.save_pretrained(tmp/'unet', safe_serialization=True)
+        te.save_pretrained(tmp/'text_encoder', safe_serialization=True)
+        tok.save_pretrained(tmp/'tokenizer')
+        sch.save_pretrained(tmp/'scheduler')
+        if vae is not None: vae.save_pretrained(tmp/'vae', safe_serialization=True)
     (tmp/'model_index.json').write_text(json.dumps({
         '_class_name': 'LEditsPPPipelineStableDiffusion', '_diffusers_version': __import__('diffusers').__version__,
         'unet': ['diffusers', 'UNet2DConditionModel'], 'text_encoder': ['transformers', 'CLIPTextModel'],
