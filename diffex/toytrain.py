@@ -322,7 +322,8 @@ def edit_success(world, n: int = 50, seed: int = 0, paths: list|None = None, edi
                  size: int = SIZE) -> list[dict]:
     """Per editable toy path, over `n` faces that lack the attribute and on which the exact counterfactual shows it:
     how often a LEDITS++ edit shows it (`success`), and how often every family the exact counterfactual leaves alone
-    (as the probes read it) stays as it reads on the null edit (`others_unchanged`); `changed` counts which families moved.
+    (as the probes read it) stays as it reads on the null edit (`others_unchanged`), and the same among the edits that show
+    it (`others_unchanged_when_shown`: an edit that draws nothing leaves everything alone); `changed` counts which families moved.
     The editor gets the faces drawn at `size` px; the probe reads its results at 32 px."""
     from diffex.toyworld import EDITS, FAMILIES, has, probe_read, draw, counterfactual
     editor = editor or world.editor()
@@ -356,6 +357,8 @@ def edit_success(world, n: int = 50, seed: int = 0, paths: list|None = None, edi
         changed = collections.Counter(k for _, ks in v for k in ks)
         rows.append(dict(path=p, prompt=prompts[p], n=len(v), success=float(np.mean([a for a, _ in v])) if v else float('nan'),
                          others_unchanged=float(np.mean([not ks for _, ks in v])) if v else float('nan'),
+                         others_unchanged_when_shown=float(np.mean([not ks for a, ks in v if a])) if any(a for a, _ in v)
+                                                     else float('nan'),
                          changed=dict(changed.most_common())))
     return rows
 
@@ -420,7 +423,9 @@ def print_edit_table(rows: list[dict]):
 def edit_summary(rows: list[dict]) -> dict:
     "Over `edit_success` rows: mean success and mean others unchanged, and how many rows reach the success gate, the locality gate and both."
     su, lo = GATES['edit_success'], GATES['edit_locality']
+    shown = [v for r in rows if not np.isnan(v := r.get('others_unchanged_when_shown', np.nan))]   # older rows lack it
     return dict(mean_success=round(float(np.mean([r['success'] for r in rows])), 3),
                 mean_others_unchanged=round(float(np.mean([r['others_unchanged'] for r in rows])), 3),
+                **({'mean_others_unchanged_when_shown': round(float(np.mean(shown)), 3)} if shown else {}),
                 success_ok=sum(r['success'] >= su for r in rows), locality_ok=sum(r['others_unchanged'] >= lo for r in rows),
                 both_ok=sum(r['success'] >= su and r['others_unchanged'] >= lo for r in rows))
