@@ -10,8 +10,9 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['CHECKPOINT_KEYS', 'GATES', 'atomic_save', 'JsonLog', 'ema_update', 'load_checkpoint', 'caption_batch',
            'encode_prompts', 'train_diffusion', 'export_diffusion', 'face_set', 'augment', 'probe_targets',
-           'classifier_targets', 'fit', 'accuracy', 'train_probes_and_classifiers', 'text_to_image_agreement',
-           'edit_success', 'gated', 'quality_gates', 'print_gates', 'print_edit_table', 'edit_summary']
+           'classifier_targets', 'fit', 'accuracy', 'train_probes_and_classifiers', 'text_to_image_pipeline',
+           'text_to_image_agreement', 'edit_success', 'gated', 'quality_gates', 'print_gates', 'print_edit_table',
+           'edit_summary']
 
 # %% ../nbs/08a_toytrain.ipynb #c7a5c997
 import numpy as np
@@ -289,6 +290,18 @@ def train_probes_and_classifiers(out: str|Path,     # folder to write probes.saf
     for p in ['probes.safetensors', 'classifiers.safetensors', 'heads.json']: os.replace(tmp(out/p), out/p)
     return acc
 
+# %% ../nbs/08a_toytrain.ipynb #c776b653
+def text_to_image_pipeline(pipe,            # a toy LEDITS++ pipeline (`toy_pipeline`, `toylatent.latent_pipeline`)
+                           scheduler=None,  # the sampler; None: the pipeline's own
+                          ):
+    "A `diffusers` `StableDiffusionPipeline` sharing `pipe`'s components (no copies), without safety checker or progress bar."
+    from diffusers import StableDiffusionPipeline
+    sd = StableDiffusionPipeline(vae=pipe.vae, text_encoder=pipe.text_encoder, tokenizer=pipe.tokenizer, unet=pipe.unet,
+                                 scheduler=scheduler or pipe.scheduler, safety_checker=None, feature_extractor=None,
+                                 requires_safety_checker=False)
+    sd.set_progress_bar_config(disable=True)
+    return sd
+
 # %% ../nbs/08a_toytrain.ipynb #cac1af76
 def _probe_view(images: list) -> list:
     "Images at the side the probes read (`SIZE`, box filter); images of that side pass unchanged."
@@ -299,12 +312,8 @@ def text_to_image_agreement(world, n: int = 200, seed: int = 0, steps: int = 30,
                             size: int = SIZE) -> dict:
     """Generate `n` images (`size` px) from full captions of random faces; per family, the share where the probe reads
     the captioned value (on the image at 32 px)."""
-    from diffusers import StableDiffusionPipeline
     from diffex.toyworld import probe_read, FAMILIES
-    p = world.pipe
-    sd = StableDiffusionPipeline(vae=p.vae, text_encoder=p.text_encoder, tokenizer=p.tokenizer, unet=p.unet, scheduler=p.scheduler,
-                                 safety_checker=None, feature_extractor=None, requires_safety_checker=False)
-    sd.set_progress_bar_config(disable=True)
+    sd = text_to_image_pipeline(world.pipe)
     rng = random.Random(seed)
     faces = [sample_face(rng) for _ in range(n)]
     hits = {k: [] for k in FAMILIES}

@@ -9,17 +9,16 @@ against that of 64 encoded held-out faces (posterior samples, as the model train
 import json, random, sys
 from pathlib import Path
 import torch
-from diffusers import DDIMScheduler, StableDiffusionPipeline
+from diffusers import DDIMScheduler
 from diffex import toyworld
 from diffex.toylatent import face_batch, latent_pipeline
+from diffex.toytrain import text_to_image_pipeline
 
 def main(folder, png, n=8, skip=20):
     torch.set_num_threads(1)
     p = latent_pipeline(folder)
     ddim = DDIMScheduler.from_config(p.scheduler.config, clip_sample=False)
-    sd = StableDiffusionPipeline(**{k: getattr(p, k) for k in ('vae', 'text_encoder', 'tokenizer', 'unet')}, scheduler=ddim,
-                                 safety_checker=None, feature_extractor=None, requires_safety_checker=False)
-    sd.set_progress_bar_config(disable=True)
+    sd = text_to_image_pipeline(p, ddim)
     rng = random.Random(0)
     caps = [toyworld.caption(toyworld.sample_face(rng)) for _ in range(n)]
     ims = sd(caps, num_inference_steps=50, guidance_scale=4.0, height=64, width=64,
@@ -28,7 +27,8 @@ def main(folder, png, n=8, skip=20):
     sf = p.vae.config.scaling_factor
     with torch.no_grad():
         ddim.set_timesteps(50); ts = ddim.timesteps[skip:]
-        z = ddim.add_noise(p.vae.encode(x).latent_dist.mean * sf, torch.randn(n, 4, 16, 16, generator=torch.Generator().manual_seed(0)), ts[:1])
+        noise = torch.randn(n, 4, 16, 16, generator=torch.Generator().manual_seed(0))
+        z = ddim.add_noise(p.vae.encode(x).latent_dist.mean * sf, noise, ts[:1])
         ids = p.tokenizer([toyworld.caption(f) for f in faces], padding='max_length', max_length=p.tokenizer.model_max_length,
                           return_tensors='pt').input_ids
         emb = p.text_encoder(ids)[0]

@@ -87,7 +87,7 @@ def median_sec_per_step(log: Path, upto: int) -> float|None:
 def compare(models: dict, args):
     "Measure each model once per metric; append to compare.jsonl; skip what is there."
     from diffex import toyworld
-    from diffex.toytrain import JsonLog, text_to_image_agreement, edit_success, edit_summary, gated
+    from diffex.toytrain import JsonLog, text_to_image_agreement, text_to_image_pipeline, edit_success, edit_summary, gated
     rec = Path(args.record); out = JsonLog(rec)
     settings = dict(n_t2i=args.n_t2i, n_edit=args.n_edit)
     done = {(r['model'], r['metric']) for r in out.read() if r.get('settings') == settings}
@@ -103,11 +103,8 @@ def compare(models: dict, args):
                 params_unet=sum(p.numel() for p in pipe.unet.parameters()),
                 widths=list(pipe.unet.config.block_out_channels))
         if 'samples' in todo:   # a grid of 16 captions, the first of the t2i set, shown at 64 px per face
-            from diffusers import StableDiffusionPipeline
             import random
-            sd = StableDiffusionPipeline(**{k: getattr(pipe, k) for k in ('vae', 'text_encoder', 'tokenizer', 'unet', 'scheduler')},
-                                         safety_checker=None, feature_extractor=None, requires_safety_checker=False)
-            sd.set_progress_bar_config(disable=True)
+            sd = text_to_image_pipeline(pipe)
             rng = random.Random(0); faces = [toyworld.sample_face(rng) for _ in range(16)]
             ims = sd([toyworld.caption(f) for f in faces], num_inference_steps=30, guidance_scale=4.0, height=m['size'],
                      width=m['size'], generator=torch.Generator().manual_seed(0)).images
@@ -151,7 +148,6 @@ def main():
     ap.add_argument('--metrics', default='load,samples,edit_grid,t2i,edits',
                     help='which measurements to take (two processes can split them: load,samples,edit_grid,t2i and edits)')
     ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--skip-shipped', action='store_true', help='compare without the shipped model')
     ap.add_argument('--models', default='latent,pixel,shipped',
                     help='which models to compare; without latent, stages 1-3 are skipped (the 32 px models can be '
                          'measured on another core while the VAE and the latent model train)')
@@ -164,7 +160,6 @@ def main():
     vae_run, lat, pix = ROOT/args.vae_run, ROOT/args.latent_run, ROOT/args.pixel_run
     N, widths = args.steps, tuple(int(w) for w in args.widths.split(','))
     wanted = set(args.models.split(','))
-    if args.skip_shipped: wanted.discard('shipped')
 
     # 1. the VAE
     while ('latent' in wanted and not (lat/'vae').exists()
