@@ -10,10 +10,11 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['FAMILIES', 'HAIR_RGB', 'SKIN_RGB', 'BG_RGB', 'FACIAL_HAIR_RGB', 'SIZE', 'PHRASES', 'COARSE', 'DISTRACTOR_WORDS',
-           'MAX_TOKENS', 'PIXEL_CLIP', 'RULES', 'EDITS', 'VALUE_PATHS', 'TOY_EDIT', 'Face', 'sample_face', 'render',
-           'image_grid', 'phrases', 'caption', 'toy_words', 'toy_tokenizer', 'toy_unet', 'toy_text_encoder',
-           'toy_schedulers', 'to_tensor', 'to_pil', 'latents', 'toy_pipeline', 'ToyCNN', 'label', 'causes', 'has',
-           'counterfactual', 'draw', 'face_of', 'toy_prompt_paths', 'OracleEditor', 'probe_read', 'read_changes',
+           'MAX_TOKENS', 'PIXEL_CLIP', 'RULES', 'EDITS', 'ALIASES', 'NEGATIONS', 'VALUE_PATHS', 'TOY_EDIT', 'Face',
+           'sample_face', 'render', 'image_grid', 'phrases', 'caption', 'toy_words', 'toy_tokenizer', 'toy_unet',
+           'toy_text_encoder', 'toy_schedulers', 'to_tensor', 'to_pil', 'latents', 'toy_pipeline', 'ToyCNN', 'label',
+           'causes', 'has', 'counterfactual', 'prompt_words', 'attribute_phrases', 'attribute_of', 'attribute_map',
+           'draw', 'face_of', 'toy_prompt_paths', 'OracleEditor', 'NoisyOracleEditor', 'probe_read', 'read_changes',
            'own_paths', 'ProbeVerifier', 'ToyWorld', 'load', 'RuleClassifier']
 
 # %% ../nbs/08_toyworld.ipynb #125a1f85
@@ -370,6 +371,43 @@ def counterfactual(face: Face, path: str, direction: str = 'add', seed: int = 0)
     if fam == 'hair_style' and v == 'bald': return face.with_(hair_style=rng.choice(['short', 'long']))
     return face.with_(**{fam: rng.choice([x for x in vals if x != v and x != 'bald'])})
 
+# %% ../nbs/08_toyworld.ipynb #1c685381
+import functools, re
+
+# %% ../nbs/08_toyworld.ipynb #fda7faca
+ALIASES = {'hair/hair colour/grey': ('gray hair',), 'hair/hair colour/blond': ('blonde hair',),
+           'hair/hair style/bald': ('bald head',), 'facial hair/moustache': ('mustache',),
+           'expression/smiling': ('smile',), 'expression/frowning': ('frown',),
+           'expression/neutral': ('neutral expression',)}   # toy path -> other spellings of its phrase
+NEGATIONS = frozenset({'no', 'not', 'without', 'non', 'never'})
+
+def prompt_words(prompt: str) -> tuple:
+    "The words of `prompt`: lower case, split at anything that is not a letter or a digit."
+    return tuple(re.findall(r'[a-z0-9]+', str(prompt).lower()))
+
+@functools.lru_cache(maxsize=None)
+def attribute_phrases() -> dict:
+    "Phrase words -> toy corpus path: the toy corpus's prompts for every drawable path, and `ALIASES`."
+    from diffex.corpus import SemanticTree
+    t = SemanticTree.builtin('toy')
+    out = {prompt_words(t[p].prompt): p for p in EDITS}
+    for p, spellings in ALIASES.items(): out.update({prompt_words(s): p for s in spellings})
+    return out
+
+def attribute_of(prompt: str, # an edit prompt, e.g. 'neat full beard'
+                ) -> str|None: # the toy corpus path it draws (a key of `EDITS`), or None when it names nothing drawable
+    "The attribute `prompt` names: the longest drawable phrase its words end with, unless it holds a negation."
+    ws = prompt_words(prompt)
+    if not ws or NEGATIONS & set(ws): return None
+    phrases = attribute_phrases()
+    for n in range(len(ws), 0, -1):
+        if ws[-n:] in phrases: return phrases[ws[-n:]]
+    return None
+
+def attribute_map(tree) -> dict:
+    "Editable node path -> the toy path its prompt draws (None: a distractor), for a `SemanticTree`."
+    return {n.path_str: attribute_of(n.prompt) for n in tree.editable_nodes()}
+
 # %% ../nbs/08_toyworld.ipynb #49902286
 from .editing import Editor, image_digest
 from .classifiers import TorchClassifier, Verifier, Observation, load_image
@@ -399,9 +437,16 @@ class OracleEditor(Editor):
     defaults = dict(cf_seed=0)        # seed of the counterfactual's choices (which beard for 'beard', ...)
     min_size = SIZE
 
-    def __init__(self, cache_dir=None, batch_size=None, **params):
+    def __init__(self, cache_dir=None, batch_size=None,
+                 refinements: bool = True, # read prompts with `attribute_of` ('neat full beard' draws a full beard);
+                                           # False: only the toy corpus's own prompts draw anything
+                 **params):
         super().__init__(cache_dir, batch_size, **params)
-        self.prompts = toy_prompt_paths()
+        self.prompts, self.refinements = toy_prompt_paths(), refinements
+
+    def path_of(self, prompt: str) -> str|None:
+        "The toy corpus path that `prompt` draws, None for a prompt the world cannot draw."
+        return attribute_of(prompt) if self.refinements else self.prompts.get(prompt)
 
     def _face(self, inv) -> Face:
         f = _DRAWN.get(image_digest(inv.image))
@@ -411,12 +456,42 @@ class OracleEditor(Editor):
     def _edit_batch(self, inv, prompts, directions, joint, params):
         face = self._face(inv)
         def apply(f, p, d):
-            path = self.prompts.get(p)
+            path = self.path_of(p)
             return f if path is None else counterfactual(f, path, d, seed=params['cf_seed'] + inv.seed)
         if joint:
             for p, d in zip(prompts, directions): face = apply(face, p, d)
             return [draw(face)]
         return [draw(apply(face, p, d)) if p else render(face) for p, d in zip(prompts, directions)]
+
+# %% ../nbs/08_toyworld.ipynb #a5ebf589
+class NoisyOracleEditor(OracleEditor):
+    "The oracle editor with seeded failed edits and side effects (for images made by `draw`)."
+    name = 'toy-oracle-noisy'
+    defaults = dict(cf_seed=0,          # seed of the counterfactual's choices, as in `OracleEditor`
+                    fail=0.05,          # probability that an edit draws nothing
+                    side_effect=0.34,   # probability that an edit also changes one other family (1 - measured locality)
+                    noise_seed=0)       # seed of which edits fail or leak
+
+    def __init__(self, cache_dir=None, batch_size=None, refinements: bool = True, **params):
+        super().__init__(cache_dir, batch_size, refinements, **params)
+        for k in ('fail', 'side_effect'):
+            if not 0 <= self.params[k] <= 1: raise ValueError(f'{k} must be a probability in [0, 1], got {self.params[k]!r}')
+
+    def _noise(self, face: Face, edited: Face, prompt: str, direction: str, seed: int, params: dict) -> Face:
+        "`edited`, or `face` when the edit fails, or `edited` with one other family changed."
+        rng = random.Random(f'{params["noise_seed"]}|{face}|{prompt}|{direction}|{seed}')
+        if rng.random() < params['fail']: return face
+        if rng.random() >= params['side_effect']: return edited
+        path = self.path_of(prompt)
+        own = {EDITS[path][0]} if path else set()
+        fam = rng.choice([k for k in FAMILIES if k not in own and not (k == 'hair_color' and edited.hair_style == 'bald')])
+        return edited.with_(**{fam: rng.choice([v for v in FAMILIES[fam] if v != getattr(edited, fam)])})
+
+    def _edit_batch(self, inv, prompts, directions, joint, params):
+        face, out = self._face(inv), super()._edit_batch(inv, prompts, directions, joint, params)
+        if joint: return out
+        return [draw(self._noise(face, face_of(o), p, d, inv.seed, params)) if p else o
+                for o, p, d in zip(out, prompts, directions)]
 
 # %% ../nbs/08_toyworld.ipynb #ff468019
 def probe_read(probe: ToyCNN, images: list) -> list[dict]:
