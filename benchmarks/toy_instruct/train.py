@@ -1,0 +1,37 @@
+"""Train (or resume) the toy instruction model in the background, on one CPU core.
+
+    mkdir -p runs/toy_instruct
+    OMP_NUM_THREADS=1 nohup .venv/bin/python benchmarks/toy_instruct/train.py --out runs/toy_instruct > runs/toy_instruct/nohup.log 2>&1 &
+
+Run the same command again to resume from runs/toy_instruct/checkpoint.pt. Progress: runs/toy_instruct/train_log.jsonl
+(loss, sec_per_step every 25 steps); the EMA model is exported to runs/toy_instruct/model at every checkpoint.
+`--time-steps N` only times N steps (no checkpoint) and prints seconds per step and per 1,000 steps.
+"""
+import argparse, os, tempfile, time
+import torch
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--out', default='runs/toy_instruct')
+    p.add_argument('--steps', type=int, default=20000)
+    p.add_argument('--batch', type=int, default=32)
+    p.add_argument('--lr', type=float, default=3e-4)
+    p.add_argument('--ckpt-every', type=int, default=250)
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--time-steps', type=int, default=0, help='only time this many steps (in a temporary folder) and exit')
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    from diffex.toyinstruct import train_instruct
+    from diffex.toytrain import JsonLog
+    if a.time_steps:
+        with tempfile.TemporaryDirectory() as d:
+            t0 = time.time()
+            train_instruct(d, steps=a.time_steps, batch=a.batch, ckpt_every=10**9, log_every=1, export=False)
+            rows = [r for r in JsonLog(os.path.join(d, 'train_log.jsonl')).read() if 'sec_per_step' in r][2:]  # skip warm-up steps
+            s = sum(r['sec_per_step'] for r in rows) / len(rows)
+            print(f'{a.threads} thread(s), batch {a.batch}: {s:.2f} s/step, {s * 1000 / 3600:.2f} h per 1,000 steps '
+                  f'(mean over steps 3-{a.time_steps}; {time.time() - t0:.0f} s in all)')
+        return
+    train_instruct(a.out, steps=a.steps, batch=a.batch, lr=a.lr, ckpt_every=a.ckpt_every)
+
+if __name__ == '__main__': main()
