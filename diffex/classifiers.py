@@ -12,13 +12,13 @@ from typing import Callable, Sequence
 # %% auto #0
 __all__ = ['SCORE_KINDS', 'SCORES', 'PROB_CLIP', 'scores_from_logits', 'as_logits', 'scores_from_outputs', 'check_outputs',
            'Classifier', 'TorchClassifier', 'HFClassifier', 'clip_context', 'CLIPZeroShot', 'FunctionClassifier',
-           'ExpectedValue', 'OnnxClassifier', 'Verifier', 'CLIPVerifier', 'Observation']
+           'score_original', 'ExpectedValue', 'OnnxClassifier', 'Verifier', 'CLIPVerifier', 'Observation']
 
 # %% ../nbs/02_classifiers.ipynb #da4c0a93
 import numpy as np
 import torch
 from torch import nn
-from PIL import Image
+from PIL import Image, ImageOps
 from fastcore.basics import patch
 
 # %% ../nbs/02_classifiers.ipynb #1a039451
@@ -41,12 +41,15 @@ def as_logits(outputs: torch.Tensor, # (N, C) outputs of a model of `score_kind`
     return outputs
 
 # %% ../nbs/02_classifiers.ipynb #71f67a1d
-def scores_from_outputs(outputs: torch.Tensor, # (N, C) model outputs; for softmax kinds C = 1 means binary
+def scores_from_outputs(outputs: torch.Tensor, # (N, C) model outputs; C = 1 with a softmax kind: one logit (see below)
                         target: int,           # class, label or value index
                         kind: str|None = None, # 'logit', 'logodds', 'prob' or 'value'; None: 'value' for regression, else 'logit'
                         score_kind: str = 'logits', # what the outputs are, one of `SCORE_KINDS`
+                        two_classes: bool = False, # one output read as classes (negative, positive): target 1 is the output, 0 its opposite
                        ) -> np.ndarray:
-    "The `kind` score of `target` per row of `outputs`, float64 (N,); `ValueError` for a kind that does not fit the outputs."
+    """The `kind` score of `target` per row of `outputs`, float64 (N,); `ValueError` for a kind or target that does not fit.
+    One output of a softmax kind is the logit (or probability) of one class, as transformers reads `num_labels=1`: target 0,
+    scored by its sigmoid; with `two_classes` it is class 1 of (negative, positive) and class 0 gets the opposite."""
     if score_kind not in SCORE_KINDS: raise ValueError(f'score_kind must be one of {SCORE_KINDS}, not {score_kind!r}')
     kind = kind or ('value' if score_kind == 'regression' else 'logit')
     if kind not in SCORES: raise ValueError(f'score kind must be one of {SCORES}, not {kind!r}')
@@ -56,13 +59,17 @@ def scores_from_outputs(outputs: torch.Tensor, # (N, C) model outputs; for softm
             raise ValueError(f"a regression output is a value, not a class: its score is the value itself (kind='value'), not {kind!r}")
     elif kind == 'value':
         raise ValueError(f"kind='value' is for regression outputs; the scores of {score_kind} are 'logit', 'logodds' or 'prob'")
-    binary = C == 1 and score_kind in ('logits', 'probabilities')
+    one = C == 1 and score_kind in ('logits', 'probabilities')
+    binary = one and two_classes
     if target >= (2 if binary else C):
-        raise ValueError(f'target index {target} but the model has {"one output (binary: classes 0 and 1)" if binary else f"{C} outputs"}')
+        what = ('one output (classes 0 and 1: negative, positive)' if binary else
+                'one output, the logit of one class (index 0, as transformers reads num_labels=1); to read it as two classes '
+                '(negative, positive) give two class names' if one else f'{C} outputs')
+        raise ValueError(f'target index {target} but the model has {what}')
     if score_kind == 'regression': return x[:, target].numpy()
     z = as_logits(x, score_kind)
-    if binary or score_kind.startswith('multi_label'):                 # independent log-odds
-        s = z[:, 0] * (1 if target == 1 else -1) if binary else z[:, target]
+    if one or score_kind.startswith('multi_label'):                 # independent log-odds
+        s = z[:, 0] * (-1 if binary and target == 0 else 1) if one else z[:, target]
         return (s.sigmoid() if kind == 'prob' else s).numpy()
     lp = torch.log_softmax(z, 1)
     if kind == 'logit': s = z[:, target]
@@ -156,8 +163,14 @@ class Classifier:
         return 'value' if self.score_kind == 'regression' else 'logit'
 
     def score(self, images, target: int|str, kind: str|None = None) -> np.ndarray:
-        "The `kind` score of `target` per image, float64 (N,): 'logit', 'logodds', 'prob', or 'value' (regression); None: `default_score`."
-        return scores_from_outputs(self.logits(images), self.target_index(target), kind, self.score_kind)
+        """The `kind` score of `target` per image, float64 (N,): 'logit', 'logodds', 'prob', or 'value' (regression); None: `default_score`.
+        A one-output model gives the logit of its one class (probability: the sigmoid), or, with two class names, of the second."""
+        return self.score_outputs(self.logits(images), target, kind)
+
+    def score_outputs(self, out: torch.Tensor, target: int|str, kind: str|None = None) -> np.ndarray:
+        "The `kind` score of `target` per row of outputs `out` (N, C) of this classifier, float64 (N,) (see `score`)."
+        two = out.shape[1] == 1 and self.class_names is not None and len(self.class_names) == 2   # (negative, positive)
+        return scores_from_outputs(out, self.target_index(target), kind, self.score_kind, two_classes=two)
 
     @property
     def unit(self) -> str:
@@ -181,6 +194,8 @@ class Classifier:
         what = 'label' if self.score_kind.startswith('multi_label') else 'class'
         how = {'logits': 'softmax', 'probabilities': 'model probabilities', 'multi_label': 'independent labels, sigmoid',
                'multi_label_probabilities': 'independent labels, model probabilities'}[self.score_kind]
+        if self.class_names and len(self.class_names) == 1 and self.score_kind in ('logits', 'probabilities'):
+            how = 'one output, sigmoid' if self.score_kind == 'logits' else 'one output, model probability'
         return f'{self.score_unit(kind)} of {what} {name} ({how})'
 
     def __repr__(self):
@@ -188,10 +203,17 @@ class Classifier:
         return f'{type(self).__name__}({self.name!r}, classes={n if n and len(n) <= 6 else len(n or [])}, score_kind={self.score_kind!r})'
 
 # %% ../nbs/02_classifiers.ipynb #260b60a7
+_PRE_CONTRACT = ('preprocess receives a list of RGB PIL images (the whole batch) and returns one tensor (N, C, H, W), '
+                 'channels first (a numpy array is taken)')
+
 class TorchClassifier(Classifier):
-    "A torch `nn.Module` classifier with its preprocessing."
+    """A torch `nn.Module` classifier with its preprocessing.
+    `preprocess(images)` receives a list of N RGB PIL images (a batch) and returns the model input: a float tensor
+    (N, C, H, W), channels first, usually (N, 3, H, W), or a numpy array of that shape. A per-image transform `t` becomes
+    `lambda ims: torch.stack([t(im) for im in ims])`. A preprocess that breaks this contract raises a `TypeError` or
+    `ValueError` that names it."""
     def __init__(self, model: nn.Module,           # the model; put in eval mode
-                 preprocess: Callable,             # list of PIL images -> input tensor (N, ...)
+                 preprocess: Callable,             # list of N RGB PIL images -> input tensor or numpy array (N, C, H, W)
                  class_names: Sequence[str]|None = None, # names of the output classes
                  output_key: str|None = None,      # read this key/attribute of the model's output (e.g. 'logits')
                  device: str|torch.device|None = None, # default: where the model's parameters are
@@ -200,6 +222,7 @@ class TorchClassifier(Classifier):
                  score_kind: str = 'logits',       # what the outputs are (see `SCORE_KINDS`)
                  value_unit: str|None = None):     # the unit of a regression output (e.g. 'years')
         if score_kind not in SCORE_KINDS: raise ValueError(f'score_kind must be one of {SCORE_KINDS}, not {score_kind!r}')
+        if not callable(preprocess): raise TypeError(f'preprocess must be callable, not {type(preprocess).__name__}: {_PRE_CONTRACT}')
         self.model = model.eval()
         self.preprocess, self.output_key, self.batch_size = preprocess, output_key, batch_size
         self.class_names = list(class_names) if class_names is not None else None
@@ -209,12 +232,36 @@ class TorchClassifier(Classifier):
         self.name, self.score_kind, self.value_unit = name or type(model).__name__, score_kind, value_unit
 
     def _logits(self, images):
-        x = self.preprocess(images).to(self.device, self.dtype)
-        out = self.model(x)
+        x = self._input(images)
+        try: out = self.model(x)
+        except RuntimeError as e:
+            if 'channels' not in str(e): raise
+            raise ValueError(f'{_who(self)}: the model refused the input of shape {tuple(x.shape)} from preprocess ({e}). '
+                             f'{_PRE_CONTRACT}; C must be the channels the model takes (a greyscale model: '
+                             "im.convert('L') in preprocess, C = 1)") from None
         if self.output_key is not None: out = out[self.output_key] if isinstance(out, dict) else getattr(out, self.output_key)
         elif isinstance(out, dict) and len(out) == 1: out = next(iter(out.values()))
         elif hasattr(out, 'logits'): out = out.logits
         return out
+
+# %% ../nbs/02_classifiers.ipynb #86f46f61
+@patch
+def _input(self: TorchClassifier, images: list[Image.Image]) -> torch.Tensor:
+    "`preprocess(images)` checked against its contract, on the model's device and dtype."
+    n, who = len(images), _who(self)
+    try: x = self.preprocess(list(images))
+    except (AttributeError, TypeError) as e:
+        raise TypeError(f'{who}: preprocess failed on a list of {n} PIL images ({type(e).__name__}: {e}). {_PRE_CONTRACT}; '
+                        'for a per-image transform t pass preprocess=lambda ims: torch.stack([t(im) for im in ims])') from e
+    if isinstance(x, np.ndarray) and x.dtype.kind in 'biuf': x = torch.from_numpy(np.ascontiguousarray(x))
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f'{who}: preprocess returned a {type(x).__name__}, not a tensor. {_PRE_CONTRACT}')
+    if x.ndim == 0 or x.shape[0] != n:
+        raise ValueError(f'{who}: preprocess returned shape {tuple(x.shape)} for {n} images. {_PRE_CONTRACT}')
+    if x.ndim == 4 and x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
+        raise ValueError(f'{who}: preprocess returned shape {tuple(x.shape)}, channels last (N, H, W, C). {_PRE_CONTRACT}: '
+                         'return x.permute(0, 3, 1, 2)')
+    return x.to(self.device, self.dtype)
 
 # %% ../nbs/02_classifiers.ipynb #9a3cdca4
 class HFClassifier(Classifier):
@@ -246,10 +293,22 @@ class HFClassifier(Classifier):
         self.score_kind = score_kind or {'multi_label_classification': 'multi_label', 'regression': 'regression'}.get(pt, 'logits')
         if self.score_kind not in SCORE_KINDS: raise ValueError(f'score_kind must be one of {SCORE_KINDS}, not {self.score_kind!r}')
         self.value_unit = value_unit
+        self.channels = int(getattr(model.config, 'num_channels', 3) or 3)   # 1: a greyscale model, fed 'L' images
+        mean = getattr(processor, 'image_mean', None)
+        mean = list(mean) if isinstance(mean, (list, tuple)) else None
+        if mean and self.channels in (1, 3) and len(mean) != self.channels:
+            raise ValueError(f'{_who(self)}: the model takes {self.channels} channel(s) (config.num_channels={self.channels}) but '
+                             f'its image processor normalises {len(mean)} (image_mean={mean}): pass the processor saved with '
+                             f'this model, or one with {self.channels} value(s) in image_mean and image_std')
 
     def _logits(self, images):
-        x = self.processor(images=images, return_tensors='pt')['pixel_values'].to(self.device, self.model.dtype)
-        return self.model(pixel_values=x).logits
+        if self.channels == 1: images = [im.convert('L') for im in images]
+        try: x = self.processor(images=images, return_tensors='pt')['pixel_values']
+        except ValueError as e:
+            if 'mean' not in str(e) and 'channel' not in str(e): raise
+            raise ValueError(f'{_who(self)}: its image processor cannot read {self.channels}-channel images ({e}); the model '
+                             f'takes {self.channels} channel(s) (config.num_channels): pass the processor saved with this model') from None
+        return self.model(pixel_values=x.to(self.device, self.model.dtype)).logits
 
 # %% ../nbs/02_classifiers.ipynb #2e26ff91
 def clip_context(model, tokenizer) -> int:
@@ -305,7 +364,7 @@ class FunctionClassifier(Classifier):
     def __init__(self, fn: Callable,              # list of PIL images -> array (N,) or (N, C)
                  name: str,                        # identity used in reports and cache keys
                  class_names: Sequence[str]|None = None, # names of the outputs
-                 score_kind: str = 'logits',       # what the outputs are (see `SCORE_KINDS`); one 'logits' output is binary
+                 score_kind: str = 'logits',       # what the outputs are (see `SCORE_KINDS`); one 'logits' output: one class's logit
                  value_unit: str|None = None,      # the unit of a regression value
                  batch_size: int = 32):            # most images per call
         if not callable(fn): raise TypeError(f'fn must be callable, not {type(fn).__name__}')
@@ -320,6 +379,27 @@ class FunctionClassifier(Classifier):
         try: return np.asarray(out, dtype=np.float64)
         except (TypeError, ValueError) as e:
             raise TypeError(f'{_who(self)}: the function returned a {type(out).__name__} that is not numbers of shape (N,) or (N, C) ({e})') from None
+
+# %% ../nbs/02_classifiers.ipynb #7b591b17
+def score_original(classifier: Classifier, # the model being explained
+                   image,                  # the original image (PIL, path, array)
+                   target: int|str,        # the class, label or value (name or index)
+                   kind: str|None = None,  # the score (see `Classifier.score`); None: `classifier.default_score`
+                   rtol: float = 1e-2,     # largest difference allowed, as a fraction of max(1, largest |output|)
+                  ) -> float:
+    """The `kind` score of `target` on `image`, after checking that `classifier` is deterministic: it scores `image` alone
+    and first in a batch beside its mirror image; a `ValueError` naming the fix (`model.eval()`) if the outputs differ."""
+    im = load_image(image)
+    alone, batch = classifier.logits([im]), classifier.logits([im, ImageOps.mirror(im)])[:1]
+    scale, diff = max(1.0, float(alone.abs().max())), float((alone - batch).abs().max())
+    s = float(classifier.score_outputs(alone, target, kind)[0])
+    if diff > rtol * scale:
+        b = float(classifier.score_outputs(batch, target, kind)[0])
+        raise ValueError(f'{_who(classifier)} is not deterministic: the original image scored {s:+.4g} alone and {b:+.4g} in a batch '
+                         f'(outputs differ by up to {diff:.3g}, more than {rtol:g} of their scale {scale:.3g}); an explanation reads '
+                         'score differences, so this noise would be read as effects. Put the model in eval mode (model.eval(): '
+                         'dropout, batch norm) or remove the randomness from the scoring')
+    return s
 
 # %% ../nbs/02_classifiers.ipynb #851fb9fc
 class ExpectedValue(Classifier):
@@ -355,7 +435,7 @@ class OnnxClassifier(Classifier):
                  channels: str = 'RGB',              # 'RGB', 'BGR' or 'L' (one grey channel)
                  layout: str = 'NCHW',               # or 'NHWC'
                  class_names: Sequence[str]|None = None, # names of the outputs
-                 output: str|int|None = None,        # the output to read, by name or index; None: the first
+                 output: str|int|None = None,        # the output with the class scores, by name or index; None: the only one
                  score_kind: str = 'logits',         # what the outputs are (see `SCORE_KINDS`)
                  value_unit: str|None = None,        # the unit of a regression value
                  threads: int|None = None,           # onnxruntime's intra-op threads; None: its default
@@ -379,15 +459,31 @@ class OnnxClassifier(Classifier):
         try: self.session = ort.InferenceSession(src, so, providers=list(providers or ['CPUExecutionProvider']))
         except Exception as e: raise ValueError(f'cannot load the ONNX model {self.name!r}: {type(e).__name__}: {e}') from None
         self._check_input(input_name, size, channels, layout)
-        outs = [o.name for o in self.session.get_outputs()]
-        if output is None: output = outs[0]
-        elif isinstance(output, int): output = outs[output] if 0 <= output < len(outs) else None
-        if output not in outs: raise ValueError(f'{_who(self)} has outputs {outs}; output={output!r} is not one of them')
-        self.output, self.channels, self.layout = output, channels, layout
+        self.output = self._pick_output(output)
+        self.channels, self.layout = channels, layout
         nc = 1 if channels == 'L' else 3
         self.mean, self.std = (np.broadcast_to(np.asarray(v, np.float32), (nc,)).copy() for v in (mean, std))
         self.class_names = list(class_names) if class_names is not None else None
         self.score_kind, self.value_unit, self.batch_size = score_kind, value_unit, batch_size
+
+    def _pick_output(self, output: str|int|None) -> str:
+        "The name of the output that holds the class scores: `output` by name or index, or the model's only output."
+        outs = self.session.get_outputs()
+        names, desc = [o.name for o in outs], ', '.join(f'{o.name!r} {list(o.shape)} {o.type}' for o in outs)
+        if output is None:
+            if len(outs) > 1:
+                raise ValueError(f'{_who(self)} has {len(outs)} outputs ({desc}): pass output= (a name or an index) '
+                                 'to say which holds the class scores')
+            output = names[0]
+        elif isinstance(output, int) and not isinstance(output, bool):
+            if not 0 <= output < len(names): raise ValueError(f'{_who(self)} has outputs {desc}; output={output} is not an index of them')
+            output = names[output]
+        if output not in names: raise ValueError(f'{_who(self)} has outputs {desc}; output={output!r} is not one of them')
+        o = outs[names.index(output)]
+        if o.type not in _ORT_TYPES:
+            raise ValueError(f'{_who(self)}: output {output!r} is {o.type} {list(o.shape)}, not class scores (a label index or '
+                             f'a mask?); its outputs are {desc}: pass output= naming the float scores')
+        return output
 
     def _check_input(self, input_name, size, channels, layout):
         ins = self.session.get_inputs()
