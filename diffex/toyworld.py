@@ -375,7 +375,7 @@ def counterfactual(face: Face, path: str, direction: str = 'add', seed: int = 0)
 import functools, re
 
 # %% ../nbs/08_toyworld.ipynb #fda7faca
-ALIASES = {'hair/hair colour/grey': ('gray hair',), 'hair/hair colour/blond': ('blonde hair',),
+ALIASES = {'hair/hair colour/grey': ('gray hair',), 'facial hair/beard/goatee': ('goatee beard',), 'hair/hair colour/blond': ('blonde hair',),
            'hair/hair style/bald': ('bald head',), 'facial hair/moustache': ('mustache',),
            'expression/smiling': ('smile',), 'expression/frowning': ('frown',),
            'expression/neutral': ('neutral expression',)}   # toy path -> other spellings of its phrase
