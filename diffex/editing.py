@@ -17,6 +17,7 @@ __all__ = ['load_rgb', 'DIRECTIONS', 'image_digest', 'content_key', 'EditCache',
 # %% ../nbs/03_editing.ipynb #27ec565c
 import numpy as np
 from PIL import Image
+from fastcore.basics import patch
 if TYPE_CHECKING: import torch
 
 # %% ../nbs/03_editing.ipynb #7125675b
@@ -36,14 +37,28 @@ def content_key(*parts) -> str:
 
 # %% ../nbs/03_editing.ipynb #6342fb33
 class EditCache:
-    "A content-addressed on-disk store with atomic writes and checksummed reads."
+    """A content-addressed on-disk store with atomic writes and checksummed reads. An entry that cannot be used (its
+    checksum fails, or its payload does not decode as what was stored) is dropped with a warning and recomputed; a
+    cache that cannot be written (read-only, full) warns once and the run goes on uncached."""
     MAGIC = b'DXC1'
     def __init__(self, root: str|Path): # the cache folder (created if missing)
         self.root = Path(root).expanduser()
         self.root.mkdir(parents=True, exist_ok=True)
         self.hits = self.misses = self.corrupt = 0
+        self._unwritable = False
 
     def path(self, key: str) -> Path: return self.root/key[:2]/f'{key}.bin'
+
+    def drop(self, key: str, why: str):
+        "Count the entry under `key` as corrupt (`why`: what was wrong) and delete it, warning; a delete that fails is said."
+        p = self.path(key)
+        self.corrupt += 1; self.misses += 1
+        try: p.unlink(missing_ok=True)
+        except OSError as e:
+            warnings.warn(f'diffex cache: corrupt entry {p} ({why}) could not be deleted ({type(e).__name__}: {e.strerror or e}); '
+                          'it is recomputed on every use until it is deleted', stacklevel=3)
+            return
+        warnings.warn(f'diffex cache: corrupt entry {p} ({why}) dropped; it will be recomputed', stacklevel=3)
 
     def get(self, key: str) -> bytes|None:
         "The payload stored under `key`, or None (a corrupt entry is dropped with a warning)."
@@ -52,50 +67,82 @@ class EditCache:
         except FileNotFoundError: self.misses += 1; return None
         payload = data[36:]
         if data[:4] != self.MAGIC or hashlib.sha256(payload).digest() != data[4:36]:
-            self.corrupt += 1; self.misses += 1
-            warnings.warn(f'diffex cache: corrupt entry {p} dropped; it will be recomputed')
-            p.unlink(missing_ok=True)
-            return None
+            self.drop(key, 'checksum mismatch'); return None
         self.hits += 1
         return payload
 
     def put(self, key: str, payload: bytes):
-        "Store `payload` under `key` atomically."
-        p = self.path(key); p.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix='.tmp-')
+        "Store `payload` under `key` atomically; a cache that cannot be written warns once and stores nothing."
+        if self._unwritable: return
+        p, tmp = self.path(key), None
         try:
+            p.parent.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix='.tmp-')
             with os.fdopen(fd, 'wb') as f:
                 f.write(self.MAGIC + hashlib.sha256(payload).digest() + payload); f.flush(); os.fsync(f.fileno())
             os.replace(tmp, p)
+        except OSError as e:
+            if tmp: Path(tmp).unlink(missing_ok=True)
+            self._unwritable = True
+            warnings.warn(f'diffex cache: cannot write to {self.root} ({type(e).__name__}: {e.strerror or e}); this run goes '
+                          'on without storing its results (free space, or pass a writable cache folder)', stacklevel=3)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True); raise
+            if tmp: Path(tmp).unlink(missing_ok=True)
+            raise
 
-    def get_image(self, key: str) -> Image.Image|None:
-        b = self.get(key)
-        if b is None: return None
-        with Image.open(io.BytesIO(b)) as im: im.load(); return im.copy()
+# %% ../nbs/03_editing.ipynb #a8540a27
+@patch
+def get_image(self: EditCache, key: str,
+              size: tuple[int, int]|None = None, # the (width, height) the image must have; None: any
+             ) -> Image.Image|None:
+    "The image stored under `key`, or None; a payload that is not a readable PNG (of `size`) is dropped like a corrupt one."
+    b = self.get(key)
+    if b is None: return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(b)) as im:
+                if im.format != 'PNG': raise ValueError(f'a {im.format} image, not a PNG')
+                if size is not None and im.size != tuple(size): raise ValueError(f'{im.size[0]}x{im.size[1]} px, not {size[0]}x{size[1]}')
+                im.load(); im = im.copy()
+    except Exception as e:
+        self.hits -= 1; self.drop(key, f'not a usable edit: {type(e).__name__}: {e}'); return None
+    return im
 
-    def put_image(self, key: str, im: Image.Image):
-        buf = io.BytesIO(); im.save(buf, format='PNG'); self.put(key, buf.getvalue())
+@patch
+def put_image(self: EditCache, key: str, im: Image.Image):
+    buf = io.BytesIO(); im.save(buf, format='PNG'); self.put(key, buf.getvalue())
 
-    def get_tensors(self, key: str) -> tuple[dict, dict]|None:
-        "`(tensors, meta)` stored under `key`, or None."
-        from safetensors.torch import load
-        b = self.get(key)
-        if b is None: return None
+@patch
+def get_tensors(self: EditCache, key: str) -> tuple[dict, dict]|None:
+    "`(tensors, meta)` stored under `key`, or None; a payload that does not decode is dropped like a corrupt one."
+    from safetensors.torch import load
+    b = self.get(key)
+    if b is None: return None
+    try:
         n = struct.unpack('<Q', b[:8])[0]
-        return load(b[8 + n:]), json.loads(b[8:8 + n])
+        if 8 + n > len(b): raise ValueError(f'a header of {n} bytes in a payload of {len(b)}')
+        meta = json.loads(b[8:8 + n])
+        if not isinstance(meta, dict): raise ValueError(f'meta is a {type(meta).__name__}, not a dict')
+        return load(b[8 + n:]), meta
+    except Exception as e:
+        what = type(e).__name__ if type(e).__name__ != 'error' else f'{type(e).__module__}.error'   # struct.error
+        self.hits -= 1; self.drop(key, f'not a usable inversion: {what}: {str(e)[:200]}'); return None
 
-    def put_tensors(self, key: str, tensors: dict, meta: dict):
-        from safetensors.torch import save
-        head = json.dumps(meta).encode()
-        body = save({k: v.detach().cpu().contiguous() for k, v in tensors.items()})
-        self.put(key, struct.pack('<Q', len(head)) + head + body)
+@patch
+def put_tensors(self: EditCache, key: str, tensors: dict, meta: dict):
+    from safetensors.torch import save
+    head = json.dumps(meta).encode()
+    body = save({k: v.detach().cpu().contiguous() for k, v in tensors.items()})
+    self.put(key, struct.pack('<Q', len(head)) + head + body)
 
-    def __len__(self): return sum(1 for _ in self.root.glob('??/*.bin'))
-    def __repr__(self):
-        return (f'EditCache({str(self.root)!r}: {len(self)} entries, {self.hits} hits, {self.misses} misses, '
-                f'{self.corrupt} corrupt)')
+@patch
+def __len__(self: EditCache): return sum(1 for _ in self.root.glob('??/*.bin'))
+
+@patch
+def __repr__(self: EditCache):
+    return (f'EditCache({str(self.root)!r}: {len(self)} entries, {self.hits} hits, {self.misses} misses, '
+            f'{self.corrupt} corrupt)')
 
 # %% ../nbs/03_editing.ipynb #43c65220
 class UNetCounter:
@@ -208,7 +255,7 @@ class Editor:
             return [self._cached(content_key('joint', inv.key, list(zip(prompts, dirs)), params), inv,
                                  lambda: self._run(inv, prompts, dirs, True, params))]
         keys = [content_key('edit', inv.key, p, d, params) for p, d in zip(prompts, dirs)]
-        out = [self.cache.get_image(k) if self.cache is not None else None for k in keys]
+        out = [self.cache.get_image(k, inv.size) if self.cache is not None else None for k in keys]
         todo = [i for i, o in enumerate(out) if o is None]
         bs = self.batch_size or max(1, len(todo))
         for s in range(0, len(todo), bs):
@@ -236,7 +283,7 @@ class Editor:
 
     # --- helpers -----------------------------------------------------------------------------------------
     def _cached(self, key, inv, fn):
-        im = self.cache.get_image(key) if self.cache is not None else None
+        im = self.cache.get_image(key, inv.size) if self.cache is not None else None
         if im is None:
             im = fn()[0]
             if self.cache is not None: self.cache.put_image(key, im)
