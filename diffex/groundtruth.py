@@ -10,7 +10,8 @@ from dataclasses import replace
 # %% auto #0
 __all__ = ['DISTRACTOR_GROUPS', 'BENCH_RULES', 'TARGETS', 'is_distractor', 'open_faces', 'subtype_first', 'score_explanation',
            'ground_truth_check', 'print_ground_truth', 'train_rule_classifier', 'exact_effects', 'agreement_check',
-           'print_agreement', 'faithfulness_table']
+           'print_agreement', 'faithfulness_table', 'findings', 'precision_distinct', 'exact_top', 'agreement_distinct',
+           'remove_causes', 'showing_faces']
 
 # %% ../nbs/08b_groundtruth.ipynb #e73b2242
 import numpy as np
@@ -303,3 +304,52 @@ def faithfulness_table(after: dict,              # {'agreement': ..., 'ground-tr
         [f'{r["ground-truth"]["seconds"] / 60:.0f} / {r["agreement"]["seconds"] / 60:.0f}' for r in runs], '', None)
     md = ['| ' + ' | '.join(out[0]) + ' |', '|' + '---|' * len(out[0])]
     return '\n'.join(md + ['| ' + ' | '.join(r) + ' |' for r in out[1:]])
+
+# %% ../nbs/08b_groundtruth.ipynb #c1d89414
+def findings(ranking: list,  # node paths, strongest first
+             attrs: dict,    # node path -> attribute (`toyworld.attribute_map`); None or absent: draws nothing
+            ) -> list:       # the distinct findings in ranking order: an attribute, or the path of a node that draws nothing
+    "The distinct findings of `ranking`: nodes the attribute map sends to the same attribute are one finding."
+    return list(dict.fromkeys(attrs.get(p) or p for p in ranking))
+
+def precision_distinct(ranking: list, attrs: dict,
+                       causes: list,   # the causal attributes (toy paths, `toyworld.causes`)
+                      ) -> float:      # share of the causes among the first k distinct findings, k = distinct causes
+    "precision@k over distinct findings; ValueError for no causes."
+    causes = set(causes)
+    if not causes: raise ValueError('precision@k needs at least one cause')
+    return len(set(findings(ranking, attrs)[:len(causes)]) & causes) / len(causes)
+
+def exact_top(effects: dict, attrs: dict, rel: float = 0.1, kmax: int = 3) -> list:
+    "The findings that matter under exact edits, strongest first: `effects` (node path -> exact effect) grouped by finding, each finding at its largest |effect|, cut by `faithful.top_k_exact`."
+    from diffex.faithful import top_k_exact
+    best = {}
+    for p, v in effects.items():
+        if v is None or not np.isfinite(v): continue
+        f = attrs.get(p) or p
+        if abs(v) > abs(best.get(f, 0.0)): best[f] = v
+    return top_k_exact(best, rel, kmax)
+
+def agreement_distinct(ranking: list, attrs: dict,
+                       want: list,      # `exact_top` of exhaustive search under exact edits
+                      ) -> float|None:  # share of `want` among the first len(want) distinct findings; None: want is empty
+    "agreement@k over distinct findings."
+    if not want: return None
+    return len(set(findings(ranking, attrs)[:len(want)]) & set(want)) / len(want)
+
+# %% ../nbs/08b_groundtruth.ipynb #6d6bac9c
+def remove_causes(name: str, face) -> list[str]:
+    "The causal attributes of removing from `face` the causes of toy classifier `name` it shows: each cause shown, and the drawable groups above it ('facial hair/beard' above 'full beard')."
+    shown = [c for c in toyworld.causes(name) if toyworld.has(face, c)]
+    return list(dict.fromkeys(p for c in shown for p in (c.rsplit('/', 1)[0], c) if p in toyworld.EDITS))
+
+def showing_faces(name: str, n: int, seed: int = 0) -> list:
+    """`n` faces on which toy classifier `name` holds through exactly one cause, the causes taking turns, so that
+    removing that cause flips the rule."""
+    import random
+    rng, out, causes = random.Random(seed), [], toyworld.causes(name)
+    while len(out) < n:
+        f = toyworld.sample_face(rng)
+        shown = [c for c in causes if toyworld.has(f, c)]
+        if toyworld.label(name, f) and shown == [causes[len(out) % len(causes)]]: out.append(f)
+    return out
