@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_corpus.ipynb #77f77b4f
 from __future__ import annotations
-import copy, datetime, functools, hashlib, html, importlib.resources, json, os, re, reprlib, tempfile, unicodedata
+import collections, copy, datetime, functools, hashlib, html, importlib.resources, json, os, re, reprlib, tempfile, unicodedata
 from fastcore.basics import patch_to
 from pathlib import Path
 
@@ -330,9 +330,12 @@ class SemanticTree:
         "The nodes that are edits (groups and the root left out), in preorder."
         return [n for n in self.root.walk() if n.editable and n is not self.root]
     def levels(self) -> list[list[SemanticNode]]:
-        "The nodes by depth: `levels()[0] == [root]`, `levels()[1]` are the root's children, ..."
+        "The nodes by depth: `levels()[0] == [root]`, `levels()[1]` are the root's children, ...; `CorpusError` past `MAX_DEPTH`."
         out, cur = [], [self.root]
-        while cur: out.append(cur); cur = [c for n in cur for c in n.children]
+        while cur:
+            if len(out) > MAX_DEPTH: raise CorpusError(f'{self.root.name!r} has nodes more than {MAX_DEPTH} levels below it '
+                                                       '(MAX_DEPTH), or a node below itself')
+            out.append(cur); cur = [c for n in cur for c in n.children]
         return out
     @property
     def n_leaves(self) -> int: return len(self.leaves())
@@ -361,22 +364,28 @@ def _label(n: SemanticNode) -> str:
     if not n.editable: return f'{n.name} (group)'
     return n.name if n.prompt == n.name else f'{n.name}: "{n.prompt}"'
 
+_TOO_DEEP = f'… deeper levels not shown (more than {MAX_DEPTH} levels, MAX_DEPTH; validate() says where)'
+
 def tree_lines(node: SemanticNode, max_depth: int|None = None, prefix: str = '') -> list[str]:
-    "The lines of a box-drawing picture of the subtree below `node`."
-    out = []
-    if max_depth is not None and max_depth <= 0: return out
-    for i, c in enumerate(node.children):
-        last = i == len(node.children) - 1
-        out.append(prefix + ('└── ' if last else '├── ') + _label(c))
-        out += tree_lines(c, None if max_depth is None else max_depth - 1, prefix + ('    ' if last else '│   '))
+    "The lines of a box-drawing picture of the subtree below `node`, down to `max_depth` levels (and at most `MAX_DEPTH`)."
+    out, kids = [], lambda n, pre, d: [(c, i == len(n.children) - 1, pre, d) for i, c in enumerate(n.children)][::-1]
+    stack = kids(node, prefix, 1)                  # without recursion: any depth, cycles stopped at MAX_DEPTH
+    while stack:
+        c, last, pre, d = stack.pop()
+        if max_depth is not None and d > max_depth: continue
+        out.append(pre + ('└── ' if last else '├── ') + _label(c))
+        below = pre + ('    ' if last else '│   ')
+        if c.children and d >= MAX_DEPTH and (max_depth is None or max_depth > d): out.append(below + '└── ' + _TOO_DEEP)
+        else: stack += kids(c, below, d + 1)
     return out
 
 @patch_to(SemanticTree)
 def summary(self) -> str:
-    "One line: domain, leaf and editable counts, depth, source."
+    "One line: domain, leaf and editable counts, depth, source (a tree deeper than `MAX_DEPTH` says so instead of the counts)."
     src = self.provenance.get('source') or self.provenance.get('author') or ''
-    return (f'{self.domain}: {self.n_leaves} leaves, {len(self.editable_nodes())} editable nodes, depth {self.depth}'
-            + (f' ({src})' if src else ''))
+    try: counts = f'{self.n_leaves} leaves, {len(self.editable_nodes())} editable nodes, depth {self.depth}'
+    except CorpusError: counts = f'deeper than {MAX_DEPTH} levels below the root (MAX_DEPTH) or with a node below itself: validate() says where'
+    return f'{self.domain}: {counts}' + (f' ({src})' if src else '')
 
 @patch_to(SemanticTree)
 def print_tree(self, max_depth: int|None = None): # show levels down to this depth; None shows all
@@ -391,20 +400,31 @@ def __str__(self, max_depth: int|None = None) -> str:
 def __repr__(self) -> str: return f'SemanticTree({self.summary()})'
 
 # %% ../nbs/00_corpus.ipynb #2cd9aaa8
-def _html_node(n: SemanticNode, max_depth: int|None) -> str:
+def _html_label(n: SemanticNode) -> str:
     name = html.escape(n.name)
     label = f'<i>{name}</i>' if not n.editable else f'<b>{name}</b>'
     if n.editable and n.prompt != n.name: label += f' <code>{html.escape(n.prompt)}</code>'
     if n.synonyms: label += f' <small style="color:#888">({html.escape(", ".join(n.synonyms))})</small>'
     title = f' title="{html.escape(n.description, quote=True)}"' if n.description else ''
-    kids = ''
-    if n.children and (max_depth is None or max_depth > 0):
-        kids = '<ul style="margin:0">' + ''.join(_html_node(c, None if max_depth is None else max_depth - 1) for c in n.children) + '</ul>'
-    return f'<li{title}>{label}{kids}</li>'
+    return f'<li{title}>{label}'
+
+def _html_items(node: SemanticNode, max_depth: int|None) -> str:
+    "The `<li>` items of the subtree below `node`, nested lists down to `max_depth` levels (at most `MAX_DEPTH`), without recursion."
+    out, stack = [], [(c, 1) for c in reversed(node.children)]
+    while stack:
+        x, d = stack.pop()
+        if isinstance(x, str): out.append(x); continue
+        out.append(_html_label(x))
+        if not x.children or (max_depth is not None and d >= max_depth): out.append('</li>')
+        elif d >= MAX_DEPTH: out.append(f'<ul style="margin:0"><li><small>{html.escape(_TOO_DEEP)}</small></li></ul></li>')
+        else:
+            out.append('<ul style="margin:0">')
+            stack += [('</ul></li>', d)] + [(c, d + 1) for c in reversed(x.children)]
+    return ''.join(out)
 
 @patch_to(SemanticTree)
 def _repr_html_(self, max_depth: int|None = None) -> str:
-    items = ''.join(_html_node(c, None if max_depth is None else max_depth - 1) for c in self.root.children)
+    items = _html_items(self.root, max_depth)
     return f'<div class="diffex-corpus"><p><b>{html.escape(self.summary())}</b></p><ul style="margin:0">{items}</ul></div>'
 
 # %% ../nbs/00_corpus.ipynb #3f3ad499
@@ -575,17 +595,21 @@ def _copy_node(n: SemanticNode) -> SemanticNode: return node_from_dict(node_to_d
 def _keys(n: SemanticNode) -> set: return {norm(n.name)} | {norm(s) for s in n.synonyms}
 
 def merge_nodes(a: SemanticNode, b: SemanticNode):
-    "Merge the subtree of `b` into node `a` in place (see `SemanticTree.merge`)."
-    for cb in b.children:
-        hit = next((ca for ca in a.children if norm(ca.name) == norm(cb.name)), None) \
-              or next((ca for ca in a.children if _keys(ca) & _keys(cb)), None)
-        if hit is None: a.add(_copy_node(cb)); continue
-        hit.synonyms = dedupe_synonyms(hit.synonyms + [cb.name] + cb.synonyms, hit.name)
-        if not hit.description: hit.description = cb.description
-        if not hit.explicit_prompt: hit.explicit_prompt = cb.explicit_prompt
-        if hit.context is None: hit.context = cb.context
-        hit.editable = hit.editable or cb.editable
-        merge_nodes(hit, cb)
+    "Merge the subtree of `b` into node `a` in place (see `SemanticTree.merge`); without recursion, `CorpusError` past `MAX_DEPTH`."
+    todo = collections.deque([(a, b, 0)])         # first in, first out: each node gets its merges in the recursive order
+    while todo:
+        a, b, depth = todo.popleft()
+        if depth > MAX_DEPTH: raise CorpusError(f'cannot merge below {a.name!r}: more than {MAX_DEPTH} levels (MAX_DEPTH)')
+        for cb in b.children:
+            hit = next((ca for ca in a.children if norm(ca.name) == norm(cb.name)), None) \
+                  or next((ca for ca in a.children if _keys(ca) & _keys(cb)), None)
+            if hit is None: a.add(_copy_node(cb)); continue
+            hit.synonyms = dedupe_synonyms(hit.synonyms + [cb.name] + cb.synonyms, hit.name)
+            if not hit.description: hit.description = cb.description
+            if not hit.explicit_prompt: hit.explicit_prompt = cb.explicit_prompt
+            if hit.context is None: hit.context = cb.context
+            hit.editable = hit.editable or cb.editable
+            todo.append((hit, cb, depth + 1))
 
 @patch_to(SemanticTree)
 def merge(self, other: SemanticTree) -> SemanticTree:
