@@ -1,0 +1,151 @@
+"""Golden files: the explanations of a fixed set of small runs, pinned, so that moving code cannot change a result.
+
+Each run in `RUNS` explains one toy face with a fixed editor, classifier, verifier and settings. The test recomputes
+every run and compares it with `tests/golden/<run>/`:
+
+- `digest.json`: what the run found (every effect's seeds, scores, verifier reads; the levels; the rankings; the
+  significant semantics; the cost in edits and UNet evaluations) and the content keys of every inversion, null edit and
+  edit it made (`keys`). Numbers agree to `RTOL`/`ATOL` (the toy diffusion model runs in float32 on whatever CPU runs
+  the test); rankings, paths, seeds, verifier reads, counts and keys agree exactly.
+- `saved/`: the run saved with `Explanation.save` by the diffex that made the golden files. The test loads it with
+  today's `Explanation.load` and checks that it reads back to the same digest: old explanation files keep loading.
+
+Content keys mix in the diffex version; the test fixes it (`KEY_VERSION`), so a release does not change the keys but
+any change to what a key is made of does.
+
+Regenerate deliberately, after a change that is meant to change results, and say why in the commit message:
+
+    OMP_NUM_THREADS=1 .venv/bin/python tests/test_golden.py --regenerate          # every run
+    OMP_NUM_THREADS=1 .venv/bin/python tests/test_golden.py --regenerate oracle_iso # one run
+
+Running the file without `--regenerate` prints what differs from the golden files, run by run.
+"""
+import json, math, shutil, sys, tempfile
+from dataclasses import asdict
+from pathlib import Path
+import pytest
+
+GOLDEN = Path(__file__).parent/'golden'
+KEY_VERSION = 'golden'       # the diffex version mixed into content keys while the runs are made
+RTOL, ATOL = 1e-5, 1e-5      # scores: relative and absolute tolerance
+
+def _world():
+    from diffex import toyworld
+    if not hasattr(_world, 'w'): _world.w = toyworld.load()
+    return _world.w
+
+def _face(i: int):
+    from diffex import toyworld
+    return toyworld.draw(toyworld.sample_face(i))
+
+def _oracle(cache): return _world().oracle(cache_dir=cache)
+
+def _toy_diffusion(cache):
+    "The toy LEDITS++ editor, cut to 8 inversion steps so that the golden runs stay fast."
+    return _world().editor(cache_dir=cache, num_inversion_steps=8)
+
+# name -> (face, editor, classifier, settings of `explain`)
+RUNS = {
+    # the exact editor with the probe as verifier: retries of failed screening edits, adaptive seeds
+    'oracle_probe': (3, _oracle, 'older', dict(seeds=3, verifier=True, isolate=3)),
+    # both directions, isolation off, beam 2, parents screened with 2 seeds
+    'oracle_both_noiso': (7, _oracle, 'older', dict(seeds=3, directions=('add', 'remove'), verifier=True, isolate=0,
+                                                    beam=2, screen_parents=2, keep_images=False)),
+    # no verifier, an exact classifier, ranked by signed effect, every level's beam re-scored
+    'oracle_rule_up': (11, _oracle, 'rule:older', dict(seeds=3, rank='up', rescore='kept', keep_images=False)),
+    # the toy diffusion editor: screening with half its inversion steps, a verifier, a budget it runs into
+    'toy_screen': (3, _toy_diffusion, 'older', dict(seeds=2, verifier=True, screen_fidelity=0.5, budget=24)),
+    # the toy diffusion editor, one level: side effects isolated, then the adjusted top completed with every seed
+    'toy_isolate': (1, _toy_diffusion, 'older', dict(seeds=3, verifier=True, depth=1)),
+}
+
+def _classifier(name: str):
+    from diffex import toyworld
+    return toyworld.RuleClassifier(name[5:]) if name.startswith('rule:') else _world().classifier(name)
+
+def _round(x):
+    "Numbers as floats (NaN as None), recursively: what JSON holds."
+    if isinstance(x, dict): return {str(k): _round(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return [_round(v) for v in x]
+    if hasattr(x, 'item') and not isinstance(x, (str, bytes)): x = x.item()
+    if isinstance(x, float) and not math.isfinite(x): return None
+    return x
+
+def digest(ex) -> dict:
+    "What a run found, as JSON-able data: the effects, levels, rankings, significance and cost (no timings)."
+    eff = {p: {d: dict(prompt=e.prompt, seeds=e.seeds, base=e.base, edited=e.edited, verified=e.verified,
+                       changes=e.changes, own=[list(o) for o in e.own] if e.own is not None else None)
+               for d, e in sorted(effs.items())} for p, effs in sorted(ex.effects.items())}
+    levels = [{k: v for k, v in asdict(lv).items() if k != 'seconds'} for lv in ex.levels]
+    cost = {k: v for k, v in ex.cost.items() if k != 'seconds'}
+    return _round(dict(target=ex.target, effects=eff, levels=levels, ranking=ex.ranking(),
+                       ranking_all=ex.ranking(specific=False), significant=ex.significant(),
+                       not_edited=ex.not_edited(), cost=cost, models=ex.models,
+                       search_config=asdict(ex.search_config) if ex.search_config else None))
+
+def run(name: str, cache: Path):
+    "Run `name` of `RUNS` with an edit cache in `cache`; returns (explanation, the content keys it made, sorted)."
+    import diffex
+    from diffex.explain import explain
+    face, make_editor, clf, kw = RUNS[name]
+    kw = dict(kw)
+    if kw.pop('verifier', False): kw['verifier'] = _world().verifier()
+    old, diffex.__version__ = diffex.__version__, KEY_VERSION
+    try: ex = explain(_face(face), _classifier(clf), make_editor(cache), _world().corpus, clf.split(':')[-1],
+                      progress=False, **kw)
+    finally: diffex.__version__ = old
+    return ex, sorted(p.stem for p in Path(cache).glob('??/*.bin'))
+
+def regenerate(names=None):
+    for name in names or RUNS:
+        with tempfile.TemporaryDirectory() as d:
+            ex, keys = run(name, Path(d))
+        out = GOLDEN/name
+        shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+        (out/'digest.json').write_text(json.dumps(dict(digest(ex), keys=keys), indent=1, allow_nan=False) + '\n')
+        ex.save(out/'saved')
+        print(f'{name}: {ex.cost["edits"]} edits, {len(keys)} keys -> {out}')
+
+def differences(want, got, where='') -> list[str]:
+    "Where `got` differs from `want`: numbers beyond the tolerance, anything else at all."
+    if isinstance(want, dict) and isinstance(got, dict):
+        out = [f'{where}/{k}: missing' for k in want if k not in got]
+        out += [f'{where}/{k}: unexpected' for k in got if k not in want]
+        return out + [x for k in want if k in got for x in differences(want[k], got[k], f'{where}/{k}')]
+    if isinstance(want, list) and isinstance(got, list):
+        if len(want) != len(got): return [f'{where}: {len(got)} items, golden {len(want)}: {got!r:.200} vs {want!r:.200}']
+        return [x for i, (a, b) in enumerate(zip(want, got)) for x in differences(a, b, f'{where}[{i}]')]
+    num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+    if num(want) and num(got) and isinstance(want, float) | isinstance(got, float):
+        return [] if math.isclose(want, got, rel_tol=RTOL, abs_tol=ATOL) else [f'{where}: {got!r} vs golden {want!r}']
+    return [] if want == got and type(want) is type(got) else [f'{where}: {got!r} vs golden {want!r}']
+
+@pytest.mark.parametrize('name', list(RUNS))
+def test_golden(name, tmp_path):
+    "The run reproduces its golden digest and keys, and its golden saved files load back to the same digest."
+    from diffex.explain import Explanation
+    want = json.loads((GOLDEN/name/'digest.json').read_text())
+    ex, keys = run(name, tmp_path)
+    diff = differences(want, dict(digest(ex), keys=keys))
+    assert not diff, f'{name} differs from {GOLDEN/name} ({len(diff)}):\n' + '\n'.join(diff[:30])
+    old = Explanation.load(GOLDEN/name/'saved')
+    diff = differences({k: v for k, v in want.items() if k != 'keys'}, digest(old))
+    assert not diff, f'{GOLDEN/name/"saved"} loads differently ({len(diff)}):\n' + '\n'.join(diff[:30])
+
+def test_differences_catches_changes():
+    "The comparison is not blind: a score beyond the tolerance, a reordered ranking and a new key are differences."
+    a = dict(x=[1.0, 2.0], r=['a', 'b'], keys=['k1'])
+    assert differences(a, dict(x=[1.0, 2.0 + 1e-7], r=['a', 'b'], keys=['k1'])) == []
+    assert differences(a, dict(x=[1.0, 2.1], r=['a', 'b'], keys=['k1'])) == ['/x[1]: 2.1 vs golden 2.0']
+    assert differences(a, dict(x=[1.0, 2.0], r=['b', 'a'], keys=['k1'])) != []
+    assert differences(a, dict(x=[1.0, 2.0], r=['a', 'b'], keys=['k1', 'k2'])) != []
+    assert differences(dict(v=True), dict(v=1)) != []
+
+if __name__ == '__main__':
+    if '--regenerate' in sys.argv: regenerate([a for a in sys.argv[1:] if not a.startswith('--')])
+    else:
+        for name in RUNS:
+            with tempfile.TemporaryDirectory() as d: ex, keys = run(name, Path(d))
+            want = json.loads((GOLDEN/name/'digest.json').read_text())
+            diff = differences(want, dict(digest(ex), keys=keys))
+            print(f'{name}: ' + ('same' if not diff else f'{len(diff)} differences\n  ' + '\n  '.join(diff[:20])))
