@@ -1,0 +1,85 @@
+"""The toy instruction model through the LEDITS++ toy editor's gates (`toytrain.edit_success`), per leaf and per family,
+on held-out faces, and on the held-out (attribute, context) pairs (`toyinstruct.pair_gates`).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/toy_instruct/gates.py --model runs/toy_instruct/model --n 20
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/toy_instruct/gates.py --val --n 4    # choose the guidance scales
+
+Faces: `edit_success` at seed 0 (the stream the LEDITS++ figures used; every face of it was kept out of training). `--val`
+runs a small grid of guidance scales on `edit_success` at seed 99 (other faces, also never trained on) and prints the best by
+mean success + mean others unchanged. One JSON line per run is appended to --out.
+"""
+import argparse, json, time
+from pathlib import Path
+import numpy as np
+import torch
+
+def run(world, ed, n, seed, paths):
+    from diffex.toytrain import edit_success
+    t0, u0 = time.time(), ed.unet_evals
+    rows = edit_success(world, n=n, seed=seed, paths=paths, editor=ed)
+    return rows, time.time() - t0, ed.unet_evals - u0
+
+def families(rows):
+    from diffex.toyworld import EDITS
+    out = {}
+    for r in rows: out.setdefault(EDITS[r['path']][0], []).append(r)
+    return {f: dict(leaves=len(rs), success=float(np.mean([r['success'] for r in rs])),
+                    others_unchanged=float(np.mean([r['others_unchanged'] for r in rs])),
+                    others_unchanged_when_shown=float(np.nanmean([r['others_unchanged_when_shown'] for r in rs])))
+            for f, rs in out.items()}
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--model', default='runs/toy_instruct/model')
+    p.add_argument('--n', type=int, default=20, help='faces per leaf (default 20)')
+    p.add_argument('--pairs-n', type=int, default=20, help='faces per held-out pair (default 20)')
+    p.add_argument('--steps', type=int, default=10, help='denoising steps (default 10: 30 UNet evaluations per edit)')
+    p.add_argument('--text', type=float, default=5.0, help='text guidance scale')
+    p.add_argument('--image', type=float, default=1.5, help='image guidance scale')
+    p.add_argument('--val', action='store_true', help='choose the guidance scales on seed-99 faces instead')
+    p.add_argument('--out', default='benchmarks/toy_instruct/gates_cpu.jsonl')
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    from diffex import toyworld
+    from diffex.toytrain import gated, edit_summary, print_edit_table
+    from diffex.toyinstruct import instruct_pipeline, pair_gates, HELD_OUT_PAIRS
+    from diffex.instruct import InstructEditor
+    world = toyworld.load()
+    step = json.loads((Path(a.model)/'training.json').read_text())['step']
+    base = InstructEditor(instruct_pipeline(a.model), batch_size=32, num_inference_steps=a.steps)
+    leaves = [q for q in toyworld.EDITS if gated(q)]
+    rec = dict(model=a.model, step=step, n=a.n, steps=a.steps)
+    if a.val:
+        res = []
+        for gt, gi in [(3.0, 1.2), (5.0, 1.5), (7.5, 1.5), (5.0, 1.0)]:
+            ed = base.variant(guidance_scale=gt, image_guidance_scale=gi)
+            rows, s, u = run(world, ed, a.n, 99, leaves)
+            m = edit_summary(rows)
+            res.append(dict(text=gt, image=gi, **m, seconds=round(s), unet_evals=u))
+            print(f'step {step}, text {gt}, image {gi}: success {m["mean_success"]:.3f}, others unchanged '
+                  f'{m["mean_others_unchanged"]:.3f} ({a.n} faces per leaf, seed 99, {s:.0f} s)', flush=True)
+        best = max(res, key=lambda r: r['mean_success'] + r['mean_others_unchanged'])
+        print(f'best: text {best["text"]}, image {best["image"]}')
+        rec.update(kind='val', grid=res, best=best)
+    else:
+        ed = base.variant(guidance_scale=a.text, image_guidance_scale=a.image)
+        rows, s, u = run(world, ed, a.n, 0, leaves)
+        print(f'toy instruction model at step {step}: {a.steps} steps, text guidance {a.text}, image guidance {a.image}; '
+              f'{a.n} faces per leaf (edit_success seed 0); {s:.0f} s, {u} UNet evaluations')
+        print_edit_table(rows)
+        fam = families(rows)
+        print(f"  {'family':12s} {'leaves':>6s} {'success':>8s} {'others same':>12s} {'when shown':>11s}")
+        for f, v in fam.items():
+            print(f"  {f:12s} {v['leaves']:6d} {v['success']:8.3f} {v['others_unchanged']:12.3f} {v['others_unchanged_when_shown']:11.3f}")
+        pairs = {}
+        for name, (path, where) in HELD_OUT_PAIRS.items():
+            pairs[name] = pair_gates(world, ed, path, where, n=a.pairs_n)
+            g = pairs[name]
+            print(f"held-out pair '{name}': success {g['success']:.2f}, others unchanged {g['others_unchanged']:.2f}, "
+                  f"when shown {g['others_unchanged_when_shown']:.2f} ({a.pairs_n} faces)", flush=True)
+        rec.update(kind='gates', text=a.text, image=a.image, summary=edit_summary(rows), families=fam, rows=rows, pairs=pairs,
+                   seconds=round(s), unet_evals=u)
+        print('summary:', rec['summary'])
+    with open(a.out, 'a') as f: f.write(json.dumps(rec) + '\n')
+
+if __name__ == '__main__': main()
