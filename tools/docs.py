@@ -13,11 +13,23 @@ Two of nbdev's defaults are changed for the API pages (`_plain_signatures`):
 - comments: diffex continues a parameter's comment on the comment lines below it; fastcore gave those lines to the next
   parameter (or the return value), and never read the comment of `**kwargs`. A comment continued below its parameter
   now stays with it, as one line, and `**kwargs` keeps its own.
+- backticks: a docments comment is shown inside the signature's code block, where Markdown is not read, so its
+  `name` showed raw backticks; they are dropped there (`_polish`).
+- DataFrames: a column name may wrap after an underscore, so a wide frame fits the 760 px text column (`_polish`).
+
+API chapters (notebooks with `#| default_exp`) keep their tests, but out of the reader's way (`_tuck_tests`): a cell of
+imports only, one of them from `fastcore.test`, is left out of the page, and a cell that runs a test (`test_eq`,
+`test_fail`, ... or `assert`) is shown folded under "Tests" (its outputs stay visible).
+
+The build is quiet and strict: a success prints a few lines, and any warning (nbdev's "cells containing imports and
+other code", a Python warning raised while processing, or a smalldocs warning) is listed, one line each, after the build,
+and fails it (exit 1). README.md gets the links of index's pages as paths in this repository (`nbs/...ipynb`), since
+the `*.llms.md` files smalldocs links to exist only in `_docs/`.
 """
-import json, re, shutil, subprocess, sys
+import ast, json, re, shutil, subprocess, sys, warnings
 from pathlib import Path
 import fastcore.docments
-import nbdev.processors
+import nbdev.processors, nbdev.serve_drv
 from nbdev.config import get_config
 from nbdev.quarto import refresh_quarto_yml
 from nbdev.doclinks import NbdevLookup, _build_modidx
@@ -84,42 +96,176 @@ def _output_name(nb: Path):
     m = re.search(r'^output-file:\s*(\S+)\.html\s*$', ''.join(cells[0]['source']), re.M)
     return m.group(1) if m else None
 
-def _rename_to_output_file(cache: Path):
-    "smalldocs ignores `output-file`: rename `00_corpus.ipynb` to `corpus.ipynb` and fix the config that lists it."
+_re_output_file = re.compile(r'^output-file:.*\n?', re.M)
+
+def _rename_to_output_file(cache: Path) -> dict:
+    """smalldocs ignores `output-file` (and warns about it): rename `00_corpus.ipynb` to `corpus.ipynb`, drop the key,
+    fix the config that lists the notebook. Returns {page path without suffix, e.g. 'tutorials/why_older': the notebook's
+    path relative to the cache, e.g. 'tutorials/01_why_older.ipynb'}, for every notebook."""
     q = cache/'_quarto.yml'
-    txt = q.read_text()
+    txt, pages = q.read_text(), {}
     for nb in sorted(cache.rglob('*.ipynb')):
-        stem = _output_name(nb)
+        stem, rel = _output_name(nb), nb.relative_to(cache).as_posix()
+        if stem:
+            d = json.loads(nb.read_text())
+            d['cells'][0]['source'] = _re_output_file.sub('', ''.join(d['cells'][0]['source']))
+            nb.write_text(json.dumps(d, indent=1))
         if stem and stem != nb.stem:
             nb.rename(nb.with_name(f'{stem}.ipynb'))
             txt = re.sub(rf'(?<![\w]){re.escape(nb.name)}', f'{stem}.ipynb', txt)
+        pages[nb.with_name(f'{stem or nb.stem}.ipynb').relative_to(cache).with_suffix('').as_posix()] = rel
     q.unlink(); q.write_text(txt)   # _quarto.yml in _proc may be a copy of a link: write a real file
+    return pages
+
+_TEST_CALL = re.compile(r'test_\w*')
+
+def _parse(src: str):
+    "The cell's code as an AST (without `#|` lines and IPython magics), or None when it is not Python."
+    code = '\n'.join(ln for ln in src.splitlines() if not ln.lstrip().startswith(('#|', '%', '!')))
+    try: return ast.parse(code)
+    except SyntaxError: return None
+
+def _is_test_imports(tree) -> bool:
+    "Only imports, one of them from `fastcore.test`: test set-up."
+    body = tree.body
+    return bool(body) and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body) and any(
+        isinstance(n, ast.ImportFrom) and (n.module or '').startswith('fastcore.test') for n in body)
+
+def _runs_tests(tree) -> bool:
+    "Calls a `test_*` function (fastcore.test's `test_eq`, `test_fail`, ...) or asserts."
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assert): return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and _TEST_CALL.fullmatch(n.func.id): return True
+    return False
+
+def _tuck_tests(nb: Path) -> tuple[int, int]:
+    "Leave a processed API chapter's test imports out and fold its test cells (module docstring). Returns (left out, folded)."
+    d = json.loads(nb.read_text())
+    out = folded = 0
+    for c in d['cells']:
+        src = ''.join(c['source'])
+        if c['cell_type'] != 'code' or not src.strip() or 'show_doc(' in src: continue
+        tree = _parse(src)
+        if tree is None: continue
+        if _is_test_imports(tree): c['source'] = '#| include: false\n' + src; out += 1
+        elif _runs_tests(tree) and 'code-fold' not in src:
+            c['source'] = '#| code-fold: true\n#| code-summary: "Tests"\n' + src; folded += 1
+    nb.write_text(json.dumps(d, indent=1))
+    return out, folded
+
+_re_sig_fence = re.compile(r'^```python\n(def |class |async def ).*?^```$', re.M | re.S)
+
+def _plain_comment_line(line: str) -> str:
+    "A signature line with the backticks of its comment dropped."
+    i = line.find(' # ')
+    return line if i < 0 else line[:i] + line[i:].replace('`', '')
+
+_re_dataframe = re.compile(r'<table[^>]*class="dataframe".*?</table>', re.S)
+_re_th = re.compile(r'<th\b[^>]*>[^<]*</th>')
+
+def _breakable_headers(html: str) -> str:
+    "A DataFrame's column names may wrap after an underscore (`ci_<wbr>low`), so a wide frame fits the text column."
+    return _re_dataframe.sub(lambda t: _re_th.sub(lambda h: re.sub(r'_(?=\w)', '_<wbr>', h.group(0)), t.group(0)), html)
+
+def _polish(nb: Path):
+    """In show_doc's signature blocks (code, where Markdown is not read), a docments comment's `name` loses its
+    backticks; a DataFrame's headers may wrap after underscores."""
+    d, changed = json.loads(nb.read_text()), False
+    for c in d['cells']:
+        for o in c.get('outputs', []):
+            data = o.get('data', {})
+            for mime, fix in (('text/markdown', lambda md: _re_sig_fence.sub(
+                    lambda m: '\n'.join(map(_plain_comment_line, m.group(0).split('\n'))), md)),
+                              ('text/html', _breakable_headers)):
+                if not data.get(mime): continue
+                old = data[mime] if isinstance(data[mime], str) else ''.join(data[mime])
+                new = fix(old)
+                if new != old: data[mime] = new.splitlines(True); changed = True
+    if changed: nb.write_text(json.dumps(d, indent=1))
+
+def _is_chapter(nb: Path) -> bool:
+    "An API chapter: a notebook with `#| default_exp`."
+    return any(re.search(r'^#\|\s*default_exp\b', ''.join(c['source']), re.M)
+               for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'code')
+
+def _mixed_import_cells(nbs: Path) -> list[str]:
+    """The cells nbdev warns about ("cells containing imports and other code"): while building the docs it runs every
+    cell with an import, so the other code (often a test) runs too. One line each: notebook, cell number, first line."""
+    res = []
+    for nb in sorted(nbs.rglob('*.ipynb')):
+        if any(p.startswith(('_', '.')) for p in nb.relative_to(nbs).parts): continue
+        for i, c in enumerate(json.loads(nb.read_text())['cells']):
+            src = ''.join(c['source'])
+            if c['cell_type'] != 'code' or 'nbdev_export()' in src: continue
+            if re.search(r'^#\|\s*(export|exports|exporti|exec_doc)\b|^#\|\s*eval:\s*false', src, re.M | re.I): continue
+            tree = _parse(src)
+            if tree is None: continue
+            kinds = {type(n) for n in ast.walk(tree)}
+            if kinds & {ast.Import, ast.ImportFrom} and kinds & {ast.Expr, ast.Assign}:
+                first = next(ln for ln in src.splitlines() if ln.strip() and not ln.startswith('#|'))
+                res.append(f'{nb.relative_to(nbs.parent)}: cell {i} has imports and other code ({first.strip()[:60]!r}); '
+                           'put its imports in a cell of their own')
+    return res
+
+def _readme_links(md: str, pages: dict, nbs: str) -> str:
+    "Links to `page.llms.md` (in `_docs/` only) become links to the page's notebook in this repository."
+    def fix(m):
+        page, frag = m.group(1), m.group(2) or ''
+        return f']({nbs}/{pages[page]}{frag})' if page in pages else m.group(0)
+    md = re.sub(r'\]\(([\w/.-]+?)\.llms\.md(#[^)]*)?\)', fix, md)
+    return re.sub(r'\]\((images/[^)\s]+)\)', rf']({nbs}/\1)', md)       # pictures stored beside the notebooks
 
 def build():
     cfg = get_config()
     _plain_signatures()
+    problems = _mixed_import_cells(cfg.nbs_path)
     refresh_quarto_yml()              # writes nbs/nbdev.yml; nbs/_quarto.yml links to the top-level one
     _build_modidx()
+    caught = []                       # (notebook, warning) for every Python warning raised while processing
+    def proc_one(o, _main=nbdev.serve_drv.main):
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter('always')
+            try: return _main(o)
+            finally: caught.extend((Path(o[0]), w) for w in ws)
+    nbdev.serve_drv.main = proc_one   # proc_nbs looks it up at call time; n_workers=0 runs it in this process
     try: cache = proc_nbs(n_workers=0, force=True)
     except Exception as e:
         if not str(e).startswith('Error in notebook'): raise
         cause = f'{type(e.__cause__).__name__}: {e.__cause__}' if e.__cause__ else 'see above'
         sys.exit(f'{e}\n\ndocs: that cell failed ({cause}). While building the docs, nbdev runs every export '
-                 'and show_doc cell and every cell with an import, in order, and nothing else: move an import out of '
-                 'a test cell into the import cells at the top of the notebook, so the cell is not run.')
-    _rename_to_output_file(cache)
-    r = subprocess.run([str(Path(sys.executable).with_name('smalldocs')), 'render', str(cache)],
+                 'and show_doc cell and every cell with an import, in order, and nothing else: move an import out '
+                 'of a test cell into the import cells at the top of the notebook, so the cell is not run.')
+    finally: nbdev.serve_drv.main = proc_one.__defaults__[0]
+    for nb, w in caught:              # nbdev's mixed-cell warnings are the ones listed above, with their cells
+        msg = str(w.message)
+        if msg.startswith('Found cells containing imports and other code'): continue
+        where = nb.relative_to(cfg.config_path) if nb.is_relative_to(cfg.config_path) else nb
+        problems.append(f'{where}: running its import and export cells raised {w.category.__name__} '
+                        f'({Path(w.filename).name}:{w.lineno}): {msg.splitlines()[0][:200]}')
+    tucked = [0, 0]
+    for nb in sorted(cache.rglob('*.ipynb')):
+        src = cfg.nbs_path/nb.relative_to(cache)
+        if src.exists() and _is_chapter(src):
+            tucked = [a + b for a, b in zip(tucked, _tuck_tests(nb))]
+        _polish(nb)
+    pages = _rename_to_output_file(cache)
+    r = subprocess.run([str(Path(sys.executable).with_name('smalldocs')), 'render', '--quiet', str(cache)],
                        capture_output=True, text=True)
-    noise = ('format commonmark', 'keep-md')
     for line in (r.stdout + r.stderr).splitlines():
-        if line.strip() and not any(n in line for n in noise): print(line)
-    if r.returncode: sys.exit(f'smalldocs failed with exit {r.returncode}')
+        if line.strip(): problems.append(f'smalldocs: {line.removeprefix("warning: ")}')
+    if r.returncode: sys.exit('\n'.join(problems + [f'smalldocs failed with exit {r.returncode}']))
     out = cache/cfg.doc_path.name
     readme = out/'index.llms.md'
     if not readme.exists(): sys.exit('smalldocs wrote no index.llms.md: is `llms-txt: true` set in _quarto.yml?')
-    shutil.copy(readme, cfg.config_path/'README.md')
+    nbs_rel = cfg.nbs_path.relative_to(cfg.config_path).as_posix()
+    (cfg.config_path/'README.md').write_text(_readme_links(readme.read_text(), pages, nbs_rel))
     shutil.rmtree(cfg.doc_path, ignore_errors=True)
     shutil.move(str(out), str(cfg.doc_path))
-    print(f'docs: {len(list(cfg.doc_path.rglob("*.html")))} pages in {cfg.doc_path}; README.md regenerated')
+    print(f'docs: {len(list(cfg.doc_path.rglob("*.html")))} pages in {cfg.doc_path.relative_to(cfg.config_path)}/; '
+          f'README.md regenerated; API pages: {tucked[0]} test-import cells left out, {tucked[1]} test cells folded')
+    if problems:
+        print('\n'.join(f'docs: warning: {p}' for p in problems), file=sys.stderr)
+        sys.exit(f'docs: {len(problems)} warning(s) above: the docs build allows none. Fix each (the line says how), '
+                 'then run ./dev docs again.')
 
 if __name__ == '__main__': build()
