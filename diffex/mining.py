@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_mining.ipynb #58f39128
 from __future__ import annotations
-import base64, datetime, hashlib, io, json, logging, os, re, time
+import base64, datetime, email.utils, hashlib, io, json, logging, os, re, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,11 +12,13 @@ from pathlib import Path
 __all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'HTTP_LOGGERS', 'MiningError', 'AnswerParseError',
            'show_answer', 'strip_reasoning', 'json_values', 'extract_json', 'Item', 'clean_name', 'parse_items',
            'load_images', 'image_png', 'sha256', 'VLMBackend', 'safe_url', 'url_secrets', 'SecretFilter',
-           'hide_secrets', 'OpenAIBackend', 'TransformersBackend', 'CachedBackend', 'ask_items', 'mine_corpus']
+           'hide_secrets', 'OpenAIBackend', 'describe_body', 'TransformersBackend', 'CachedBackend', 'ask_items',
+           'mine_corpus']
 
 # %% ../nbs/01_mining.ipynb #6f19d070
 from PIL import Image
-from .images import ImageError, load_images as _read_images
+from fastcore.basics import patch
+from .images import ImageError, load_image, load_images as _read_images
 from .images import IMAGE_SUFFIXES as IMAGE_SUFFIXES   # re-exported: the suffixes a folder is read for
 from .corpus import SemanticNode, SemanticTree, CorpusError, norm, dedupe_synonyms, atomic_write_text
 
@@ -280,9 +282,13 @@ def load_images(images, # a folder, an image path, a PIL image, an array, a tens
     try: return _read_images(images, max_images)
     except ImageError as e: raise MiningError(str(e)) from None
 
-def image_png(im: Image.Image, max_side: int = 512) -> bytes:
-    "PNG bytes of `im`, downscaled so that its longer side is at most `max_side`."
-    im = im.convert('RGB')
+def image_png(im, # a PIL image (or anything `diffex.images.load_image` reads)
+              max_side: int = 512, # the longest side sent, in pixels
+             ) -> bytes:
+    """PNG bytes of `im` through the one image reader (transparency over white, as everywhere in diffex), downscaled so that
+    its longer side is at most `max_side`. Any size is sent: the reader's size limits are for images to explain."""
+    try: im = load_image(im, min_side=1, max_aspect=float('inf'))
+    except ImageError as e: raise MiningError(str(e)) from None
     if max(im.size) > max_side:
         s = max_side / max(im.size); im = im.resize((max(1, round(im.width * s)), max(1, round(im.height * s))), Image.LANCZOS)
     b = io.BytesIO(); im.save(b, format='PNG'); return b.getvalue()
@@ -413,34 +419,155 @@ class OpenAIBackend(VLMBackend):
         with hide_secrets(self._filter): return self._chat(messages, images)
 
     def _chat(self, messages: list[dict], images) -> str:
-        import openai
         kw = {'model': self.model, 'messages': self._messages(messages, images)}
         if self.temperature is not None: kw['temperature'] = self.temperature
         if self.max_tokens is not None: kw['max_tokens'] = self.max_tokens
         for attempt in range(self.retries + 1):
-            try:
-                r = self._client.chat.completions.create(**kw)
-                if not r.choices: return ''
-                ch = r.choices[0]
-                if ch.finish_reason == 'length': log.warning('the answer was cut off at max_tokens=%s', self.max_tokens)
-                content = ch.message.content or ''
-                thought = getattr(ch.message, 'reasoning_content', None) or getattr(ch.message, 'reasoning', None)
-                if not content.strip() and isinstance(thought, str) and thought.strip():   # servers that split reasoning off
-                    return f'<think>{thought}' + ('' if ch.finish_reason == 'length' else '</think>')
-                return content
-            except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError) as e:
-                what = self._hide(f'{type(e).__name__}: {e}')
+            try: return self._content(self._once(kw))
+            except _Transient as e:
+                what = self._hide(e.what)
                 if attempt == self.retries:
-                    raise MiningError(f'{self.base_url or "OpenAI"} still failing after {self.retries} retries: {what}') from None
+                    raise MiningError(f'{self.server} still failing after {self.retries} retries: {what}') from None
                 wait = min(self.max_backoff, self.backoff * 2 ** attempt)
-                resp = getattr(e, 'response', None)
-                ra = resp.headers.get('retry-after') if resp is not None else None
-                try: wait = min(self.max_backoff, max(wait, float(ra))) if ra is not None else wait
-                except ValueError: pass
+                if e.retry_after is not None: wait = min(self.max_backoff, max(wait, e.retry_after))
                 log.warning('%s; retry %d of %d in %.1f s', what, attempt + 1, self.retries, wait)
                 self.sleep(wait)
-            except openai.APIError as e:
-                raise MiningError(self._hide(f'{self.base_url or "OpenAI"} refused the request: {type(e).__name__}: {e}')) from None
+
+    @property
+    def server(self) -> str:
+        "How messages name the server: its safe base URL, or 'OpenAI'."
+        return self.base_url or 'OpenAI'
+
+# %% ../nbs/01_mining.ipynb #6cb99522
+class _Transient(Exception):
+    "A failure a retry may fix: `what` happened; `retry_after`: the seconds the server asked to wait (None: not said)."
+    def __init__(self, what: str, retry_after: float|None = None): self.what, self.retry_after = what, retry_after
+
+def _retry_after(headers) -> float|None:
+    "Seconds from a `retry-after-ms` or `Retry-After` header (a number or an HTTP date); None if absent or unreadable."
+    if headers is None: return None
+    for k, scale in (('retry-after-ms', 1e-3), ('retry-after', 1.0)):
+        v = headers.get(k)
+        if v is None: continue
+        try: return max(0.0, float(v) * scale)
+        except ValueError: pass
+        try: return max(0.0, (email.utils.parsedate_to_datetime(v) - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+        except (TypeError, ValueError): pass
+    return None
+
+_TITLE = re.compile(r'<title[^>]*>(.*?)</title\s*>', re.S | re.I)
+
+def _is_html(text: str, content_type: str = '') -> bool:
+    head = text.lstrip()[:300].lower()
+    return 'html' in content_type.lower() or head.startswith(('<!doctype html', '<html')) or '<body' in head
+
+def _error_message(d) -> str|None:
+    "The message of an error object (`{'error': {'message': ...}}`, `{'error': '...'}`, `{'detail': ...}`), or None."
+    if not isinstance(d, dict): return None
+    e = d.get('error') if d.get('error') is not None else d.get('detail')
+    if isinstance(e, dict): e = e.get('message') or e.get('msg') or json.dumps(e)[:300]
+    return str(e) if e not in (None, '') else None
+
+def describe_body(body: bytes|str, # what a server sent
+                  content_type: str = '', # its Content-Type header
+                 ) -> str:
+    "A server's answer in a few words for a message: an HTML page by its title, an error object by its message, else quoted."
+    text = body.decode('utf-8', 'replace') if isinstance(body, bytes) else str(body)
+    if not text.strip(): return 'an empty body'
+    if _is_html(text, content_type):
+        t = _TITLE.search(text)
+        title = ' '.join(re.sub(r'<[^>]+>', ' ', t.group(1)).split())[:100] if t else ''
+        return 'an HTML page' + (f' titled {title!r}' if title else '') + f' ({len(text)} characters)'
+    try: d = json.loads(text)
+    except ValueError: return f'{show_answer(text, 200)} ({len(text)} characters)'
+    msg = _error_message(d)
+    return f'the error {show_answer(msg, 300)}' if msg else f'the JSON {show_answer(text, 200)}'
+
+def _is_quota(d, msg: str|None) -> bool:
+    "Whether a 429 says a quota is exhausted (waiting does not help), not that requests came too fast."
+    e = d.get('error') if isinstance(d, dict) else None
+    if isinstance(e, dict) and 'insufficient_quota' in {str(e.get(k, '')).lower() for k in ('code', 'type')}: return True
+    m = (msg or '').lower()
+    return 'quota' in m and not re.search(r'per (second|minute|hour|day)|too many requests|rate', m)
+
+# %% ../nbs/01_mining.ipynb #1c6cdec3
+_URL_HINT = ('is the base URL right? OpenAI-compatible servers answer under /v1 (e.g. http://localhost:8000/v1, '
+             'https://api.openai.com/v1)')
+
+@patch
+def _once(self: OpenAIBackend, kw: dict) -> dict:
+    """One request, read within `timeout` seconds in all (a deadline, not per read): the chat completion as a dict.
+    `_Transient` for what a retry may fix; `MiningError`, naming the server and what it sent, for the rest."""
+    import openai, httpx
+    deadline, srv, chunks = time.monotonic() + self.timeout, self.server, []
+    try:
+        with self._client.chat.completions.with_streaming_response.create(**kw) as r:
+            status, ctype = r.status_code, r.headers.get('content-type', '')
+            for b in r.iter_bytes():
+                chunks.append(b)
+                if time.monotonic() > deadline:
+                    raise _Transient(f'APITimeoutError: still receiving the answer after timeout={self.timeout:g} s '
+                                     f'({sum(map(len, chunks))} bytes so far)')
+    except openai.RateLimitError as e: raise self._rate_limited(e) from None
+    except (openai.APITimeoutError, httpx.TimeoutException) as e:
+        raise _Transient(f'APITimeoutError: no answer within timeout={self.timeout:g} s ({type(e).__name__})') from None
+    except (openai.APIConnectionError, httpx.TransportError) as e: raise _Transient(f'{type(e).__name__}: {e}') from None
+    except openai.APIStatusError as e:
+        what = f'{type(e).__name__}: HTTP {e.status_code}, {describe_body(e.response.content, e.response.headers.get("content-type", ""))}'
+        if isinstance(e, openai.InternalServerError): raise _Transient(what, _retry_after(e.response.headers)) from None
+        raise MiningError(self._hide(f'{srv} refused the request: {what}' + (f'; {_URL_HINT}' if e.status_code == 404 else ''))) from None
+    except openai.APIError as e: raise MiningError(self._hide(f'{srv} refused the request: {type(e).__name__}: {e}')) from None
+    return self._completion(b''.join(chunks), status, ctype)
+
+@patch
+def _rate_limited(self: OpenAIBackend, e) -> Exception:
+    "What a 429 means: `_Transient` (wait `Retry-After`), or `MiningError` for a quota or a wait beyond `max_backoff`."
+    resp, ra = e.response, _retry_after(e.response.headers)
+    try: d = json.loads(resp.content)
+    except ValueError: d = None
+    msg = _error_message(d) or describe_body(resp.content, resp.headers.get('content-type', ''))
+    if _is_quota(d, msg):
+        return MiningError(self._hide(f'{self.server} says the quota is exhausted (HTTP 429: {msg}); not retried, since waiting '
+                                      "does not restore a quota: check the account's plan and billing, or use another key or server"))
+    if ra is not None and ra > self.max_backoff:
+        return MiningError(self._hide(f'{self.server} is rate-limiting (HTTP 429: {msg}) and asks to wait {ra:.0f} s (Retry-After), '
+                                      f'longer than max_backoff={self.max_backoff:g} s; not retried: try again later, or raise max_backoff'))
+    return _Transient(f'RateLimitError: HTTP 429, {msg}', ra)
+
+# %% ../nbs/01_mining.ipynb #330bf435
+@patch
+def _completion(self: OpenAIBackend, body: bytes, status: int, content_type: str) -> dict:
+    "The chat completion in a 2xx `body`; `MiningError` (or `_Transient` for a body that is not JSON) for anything else."
+    text, srv = body.decode('utf-8', 'replace'), self.server
+    if _is_html(text, content_type):
+        raise MiningError(self._hide(f'{srv} answered HTTP {status} with {describe_body(text, content_type)}, not a chat completion: {_URL_HINT}'))
+    try: d = json.loads(text)
+    except ValueError as e: raise _Transient(f'answered HTTP {status} with a body that is not JSON ({e}): {describe_body(text)}') from None
+    if not (isinstance(d, dict) and isinstance(d.get('choices'), list)):
+        msg = _error_message(d)
+        if msg is not None:
+            raise MiningError(self._hide(f'{srv} answered HTTP {status} with an error instead of a chat completion: {msg}'))
+        raise MiningError(self._hide(f'{srv} answered HTTP {status} with JSON that is not a chat completion (no "choices" list): '
+                                     f'{describe_body(text)}'))
+    return d
+
+@patch
+def _content(self: OpenAIBackend, d: dict) -> str:
+    "The text of the first choice of chat completion `d`; a reasoning model's split-off thoughts in a `<think>` block."
+    if not d['choices']: return ''
+    ch = d['choices'][0]
+    msg = ch.get('message') if isinstance(ch, dict) else None
+    if not isinstance(msg, dict):
+        raise MiningError(self._hide(f'{self.server} answered a chat completion whose first choice has no message: {show_answer(json.dumps(ch), 200)}'))
+    finish = ch.get('finish_reason')
+    if finish == 'length': log.warning('the answer was cut off at max_tokens=%s', self.max_tokens)
+    content = msg.get('content') or ''
+    if isinstance(content, list): content = ''.join(p.get('text', '') for p in content if isinstance(p, dict))   # content parts
+    if not isinstance(content, str): content = str(content)
+    thought = msg.get('reasoning_content') or msg.get('reasoning')
+    if not content.strip() and isinstance(thought, str) and thought.strip():   # servers that split reasoning off
+        return f'<think>{thought}' + ('' if finish == 'length' else '</think>')
+    return content
 
 # %% ../nbs/01_mining.ipynb #c1f48b68
 class TransformersBackend(VLMBackend):
@@ -559,7 +686,9 @@ def mine_corpus(images, # sample images: a folder, paths, PIL images (see `load_
     Each level asks the model for families (then sub-types of each node), parses its answer robustly (code fences,
     reasoning blocks, prose around JSON), drops duplicates and synonyms, and validates the tree. Raises `MiningError`
     for a bad setting (depth < 1, no domain, `offline` without a cache), unreadable images, or a model that gives no
-    usable answer after its retries; `CorpusError` if the result is not a valid corpus. Example:
+    usable answer after its retries; `CorpusError` if the result is not a valid corpus. An answer that was cut off and
+    repaired to its complete items is a warning (logger 'diffex.mining', shown on the terminal) and is listed in
+    `provenance['cut_off']`. Example:
 
         tree = mine_corpus('faces/', 'faces', OpenAIBackend('gpt-4o'), depth=2, out='faces.json')  # key from $OPENAI_API_KEY
     """
@@ -571,12 +700,17 @@ def mine_corpus(images, # sample images: a folder, paths, PIL images (see `load_
     if offline and cache_dir is None: raise MiningError('offline mining replays a cache: give cache_dir')
     be = CachedBackend(backend, cache_dir, offline) if cache_dir is not None else backend
     sysmsg = {'role': 'system', 'content': PROMPTS['system']}
-    notes, counts = [], {'requests': 0}
+    notes, counts, cut = [], {'requests': 0}, []
 
     def ask(text, with_images, exclude, where):
         counts['requests'] += 1
         items, ns = ask_items(be, [sysmsg, {'role': 'user', 'content': text}], ims if with_images else (), exclude, where)
         notes.extend(f'{where}: {n}' for n in ns)
+        if 'repaired: truncated' in ns:                            # said on the terminal, not only in the provenance
+            cut.append(where)
+            log.warning('%s: the answer was cut off, so only the %d complete item(s) before the cut are kept (%s); the corpus '
+                        'may be incomplete: raise max_tokens (--max-tokens) and mine again', where, len(items),
+                        ', '.join(repr(it.name) for it in items[:6]) + (', ...' if len(items) > 6 else ''))
         return items
 
     root = SemanticNode(domain, editable=False)
@@ -603,7 +737,7 @@ def mine_corpus(images, # sample images: a folder, paths, PIL images (see `load_
     prov = {'source': 'mined', 'author': author or 'diffex mine', 'model': backend.spec().get('model'), 'backend': backend.spec(),
             'prompt': PROMPTS, 'date': datetime.datetime.now().isoformat(timespec='seconds'), 'depth': depth,
             'images': [{'name': n, 'sha256': sha256(image_png(im))} for n, im in named], 'expand_with_images': expand_with_images,
-            'requests': counts['requests'], 'notes': notes}
+            'requests': counts['requests'], 'notes': notes, 'cut_off': cut}
     if isinstance(be, CachedBackend): prov['cache'] = {'hits': be.hits, 'misses': be.misses}
     tree = SemanticTree(root, domain, prov)
     try: tree.validate()

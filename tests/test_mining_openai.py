@@ -148,10 +148,21 @@ def test_rate_limit_honours_retry_after(images):
 
 def test_rate_limit_backoff_doubles_and_is_capped(images):
     waits = []
-    script = [{'status': 429}, {'status': 429}, {'status': 429, 'headers': {'retry-after': '999'}}, TOP]
+    script = [{'status': 429}, {'status': 429}, {'status': 429, 'headers': {'retry-after': '2'}}, TOP]
     with ScriptedChatServer(script) as srv:
-        mine_corpus(images, 'faces', backend(srv, sleep=waits.append, retries=3, backoff=0.5, max_backoff=10), depth=1)
-    assert waits == [0.5, 1.0, 10]
+        mine_corpus(images, 'faces', backend(srv, sleep=waits.append, retries=3, backoff=4, max_backoff=10), depth=1)
+    assert waits == [4, 8, 10]                                      # doubled, capped; a shorter Retry-After does not shorten it
+
+
+def test_rate_limit_asking_longer_than_max_backoff_is_not_retried(images):
+    "Retrying before the server's Retry-After would only re-send the images to be refused again."
+    waits = []
+    with ScriptedChatServer([{'status': 429, 'headers': {'retry-after': '999'}, 'answer': 'slow down'}, TOP]) as srv:
+        with pytest.raises(MiningError) as e:
+            mine_corpus(images, 'faces', backend(srv, sleep=waits.append, retries=3, max_backoff=10), depth=1)
+    assert str(e.value) == (f'{srv.url} is rate-limiting (HTTP 429: slow down) and asks to wait 999 s (Retry-After), longer '
+                            'than max_backoff=10 s; not retried: try again later, or raise max_backoff')
+    assert len(srv.requests) == 1 and waits == []
 
 
 def test_rate_limit_forever_is_an_error(images):
