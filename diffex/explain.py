@@ -7,12 +7,11 @@ from __future__ import annotations
 import base64, difflib, html, inspect, io, json, math, os, shutil, sys, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 # %% auto #0
-__all__ = ['can_redraw', 'SearchProgress', 'ImageScorer', 'classifier_scores', 'isolate_side_effects', 'complete_top',
-           'Explanation', 'effect_bar', 'adjusted_order', 'explain', 'screen_editor', 'DatasetExplanation', 'aggregate',
-           'explain_dataset']
+__all__ = ['can_redraw', 'SearchProgress', 'ImageScorer', 'classifier_scores', 'Explanation', 'effect_bar', 'explain',
+           'screen_editor', 'DatasetExplanation', 'aggregate', 'explain_dataset']
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
 import numpy as np
@@ -23,9 +22,9 @@ import diffex
 from .corpus import SemanticTree, file_stem
 from .classifiers import Classifier, Verifier, load_image
 from .editing import Editor, image_digest
-from .search import (Effect, SearchConfig, frontier, merge_effects, SearchLevel, SearchResult, beam_search, edit_prompts, importance,
-                           mean_ci, plural)
-from .faithful import FDR, assess, adjusted_importance
+from .effects import Effect, importance, mean_ci, plural
+from .search import SearchConfig, frontier, SearchLevel, SearchResult, beam_search, edit_prompts
+from .faithful import FDR, assess, adjusted_importance, adjusted_order
 
 # %% ../nbs/05_explain.ipynb #2c644479
 def can_redraw(file=None,  # the stream progress is written to; None: sys.stderr
@@ -157,43 +156,6 @@ def classifier_scores(classifier: Classifier, # the model being explained
     independent labels and a regression model as its value); one place, so that the cost of classifying is in one place.
     Raises ValueError for a kind that does not fit the model and for outputs that fail the classifier's checks."""
     return classifier.score(images, target, kind)
-
-# %% ../nbs/05_explain.ipynb #7a646503
-def isolate_side_effects(score: ImageScorer, # the scorer of the search (its seeds are inverted already)
-                         tree: SemanticTree, # the corpus searched
-                         effects: dict,      # path -> {direction: Effect}; isolating effects are merged in
-                         paths: Sequence[str], # the semantics whose side effects need isolating (the top of a ranking)
-                        ) -> list[tuple]:    # the (path, direction)s edited on purpose
-    "Edit on purpose, in the direction they leaked, the corpus attributes that `paths` changed and no edit isolated."
-    assessed, want = assess(effects), {}
-    for p in paths:
-        for d, a in assessed.get(p, {}).items():
-            e = effects[p][d]
-            for attr in a.unidentified:
-                signs = [c[attr] for c, ok in zip(e.changes or [], e.counted) if ok and c and c.get(attr)]
-                if not signs or attr not in tree: continue
-                node = tree[attr]
-                if node.editable: want.setdefault('add' if sum(signs) > 0 else 'remove', {})[attr] = node
-    done = []
-    for d, nodes in want.items():
-        nodes = [n for n in nodes.values() if d not in effects.get(n.path_str, {})]
-        if not nodes: continue
-        for p, r in score(nodes, directions=[d]).items():
-            effects[p] = merge_effects(effects.get(p, {}), r); done.append((p, d))
-    return done
-
-def complete_top(score: ImageScorer, tree: SemanticTree, # the scorer and the corpus
-                 effects: dict,      # path -> {direction: Effect}; the new seeds are merged in
-                 paths: Sequence[str], # the semantics reported first (the adjusted ranking's top)
-                ) -> list[str]:      # the paths that got seeds
-    "Every seed of `score` for `paths` that lack some (after isolation the adjusted top can differ from the search's)."
-    done = []
-    for p in paths:
-        have = {s for e in effects[p].values() for s in e.seeds}
-        missing = [s for s in score.seeds if s not in have]
-        if missing and tree[p].editable:
-            effects[p] = merge_effects(effects[p], score([tree[p]], missing)[p]); done.append(p)
-    return done
 
 # %% ../nbs/05_explain.ipynb #836f5eb9
 def _png_b64(im: Image.Image, scale: int = 1) -> str:
@@ -482,16 +444,6 @@ def to_html(self: Explanation, folder: str|Path, # where to write index.html and
     from diffex.report import write_page
     return write_page(self, folder, title, k, thumb)
 
-# %% ../nbs/05_explain.ipynb #c805e564
-def adjusted_order(rank: str = 'abs', # what to rank by (see `importance`)
-                  ) -> Callable:      # reorder(effects, paths) -> paths, for `beam_search`
-    "The order of the final top where side effects are known: by effects adjusted for them (`diffex.faithful.assess`)."
-    def reorder(effects: dict, paths: list) -> list:
-        a = assess(effects)
-        if not any(x.adjusted_for for p in paths for x in a[p].values()): return paths
-        return sorted(paths, key=lambda p: -adjusted_importance(a[p], rank))
-    return reorder
-
 # %% ../nbs/05_explain.ipynb #4d807b29
 def explain(image,                          # a PIL image, a path or an array
             classifier: Classifier,         # the model being explained
@@ -509,7 +461,7 @@ def explain(image,                          # a PIL image, a path or an array
             progress: bool = True,          # show progress: a bar per search level (terminal, Jupyter), else a line
             fdr: float = FDR,               # false-discovery rate of `Explanation.significant` (Benjamini-Hochberg)
             isolate: int = 3,               # isolate the side effects of this many top semantics (0: none; needs a
-                                            # verifier that reports side effects), see `isolate_side_effects`
+                                            # verifier that reports side effects), see `diffex.search.isolate_side_effects`
             **settings,                     # search settings by name, instead of `search`: beam=5, screen=None, ...
            ) -> Explanation:
     """Explain why `classifier` gives `image` its `target` score, by editing along `corpus`.
@@ -550,18 +502,15 @@ def explain(image,                          # a PIL image, a path or an array
                           directions, score, verifier, joint, keep_images, pr)
     res = beam_search(tree, sc, seeds=seeds, search=cfg, screen_score=ssc, edits_per_seed=len(directions),
                       on_level=lambda lv: pr.finish(scored=len(lv.scored), kept=len(lv.kept)), on_stage=pr.start,
-                      reorder=adjusted_order(cfg.rank) if verifier is not None else None)
+                      reorder=adjusted_order(cfg.rank) if verifier is not None else None,
+                      isolate=isolate if verifier is not None else 0)
     pr.finish()
-    e0 = sc.edits
-    if isolate and verifier is not None and isolate_side_effects(sc, tree, res.effects, res.ranking()[:isolate]):
-        top = adjusted_order(cfg.rank)(res.effects, res.ranking())[:cfg.beam or None]
-        complete_top(sc, tree, res.effects, top)      # the adjusted top gets every seed, as the search's top did
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
     params = _run_params(classifier, editor, tree, sc.t_idx, seeds, cfg, screen_fidelity, directions, sc.kind, joint)
     params.update(fdr=fdr, isolate=isolate)
     models = _run_models(classifier, editor, verifier)
     cost = dict(edits=sc.edits + (ssc.edits if ssc else 0), seconds=round(time.time() - t0, 3), stopped=res.stopped,
-                isolation_edits=sc.edits - e0,
+                isolation_edits=res.isolation_edits,
                 unet_evals=editor.unet_evals - u0 + (screen_ed.unet_evals - u1 if ssc else 0))
     images = {**ssc.images, **sc.images} if ssc else sc.images       # a re-scored node shows its full-fidelity edits
     return Explanation(sc.image, tname, res.effects, res.levels, tree, sc.base, sc.original_score, sc.null,

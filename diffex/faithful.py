@@ -11,12 +11,12 @@ from typing import Callable, Sequence
 # %% auto #0
 __all__ = ['FDR', 'p_value', 'bh_qvalues', 'significant', 'EditRecord', 'AttributeFit', 'fit_attribute_effects',
            'adjusted_deltas', 'adjusted_effect', 'isolated_attributes', 'edit_records', 'Assessment', 'assess',
-           'adjusted_importance', 'top_k_exact', 'agreement_at_k', 'rank_correlation']
+           'adjusted_importance', 'adjusted_order', 'top_k_exact', 'agreement_at_k', 'rank_correlation']
 
 # %% ../nbs/04a_faithful.ipynb #aaa6998c
 import numpy as np
 from scipy import stats
-from .search import mean_ci
+from .effects import mean_ci
 
 # %% ../nbs/04a_faithful.ipynb #3eea70a0
 def p_value(deltas: Sequence[float], # per-seed score differences `edited - null` (verified seeds only)
@@ -204,6 +204,16 @@ def adjusted_importance(assessed: dict, # direction -> Assessment of one node
         s = m if d == 'add' else -m
         vals.append(abs(m) if rank == 'abs' else (s if rank == 'up' else -s))
     return max(vals) if vals else -math.inf
+
+# %% ../nbs/04a_faithful.ipynb #68b0a64c
+def adjusted_order(rank: str = 'abs', # what to rank by (see `diffex.effects.importance`)
+                  ) -> Callable:      # reorder(effects, paths) -> paths, for `diffex.search.beam_search`
+    "The order of the final top where side effects are known: by effects adjusted for them (`assess`)."
+    def reorder(effects: dict, paths: list) -> list:
+        a = assess(effects)
+        if not any(x.adjusted_for for p in paths for x in a[p].values()): return paths
+        return sorted(paths, key=lambda p: -adjusted_importance(a[p], rank))
+    return reorder
 
 # %% ../nbs/04a_faithful.ipynb #9b1348e1
 def top_k_exact(exact: dict,          # semantic -> exact effect (score units); nan/None: not drawable
