@@ -250,9 +250,10 @@ def _input(self: TorchClassifier, images: list[Image.Image]) -> torch.Tensor:
     "`preprocess(images)` checked against its contract, on the model's device and dtype."
     n, who = len(images), _who(self)
     try: x = self.preprocess(list(images))
-    except (AttributeError, TypeError) as e:
-        raise TypeError(f'{who}: preprocess failed on a list of {n} PIL images ({type(e).__name__}: {e}). {_PRE_CONTRACT}; '
-                        'for a per-image transform t pass preprocess=lambda ims: torch.stack([t(im) for im in ims])') from e
+    except Exception as e:                       # the user's code failed: say what it was given and what it must return
+        err = TypeError if isinstance(e, (AttributeError, TypeError)) else ValueError
+        raise err(f'{who}: preprocess failed on a list of {n} PIL images ({type(e).__name__}: {e}). {_PRE_CONTRACT}; '
+                  'for a per-image transform t pass preprocess=lambda ims: torch.stack([t(im) for im in ims])') from e
     if isinstance(x, np.ndarray) and x.dtype.kind in 'biuf': x = torch.from_numpy(np.ascontiguousarray(x))
     if not isinstance(x, torch.Tensor):
         raise TypeError(f'{who}: preprocess returned a {type(x).__name__}, not a tensor. {_PRE_CONTRACT}')
