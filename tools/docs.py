@@ -207,6 +207,24 @@ def _mixed_import_cells(nbs: Path) -> list[str]:
                            'put its imports in a cell of their own')
     return res
 
+def _smalldocs_problems(out: str) -> list[str]:
+    """smalldocs' output lines (with --quiet, only warnings), one problem each; a warning that every page repeats
+    (`page.ipynb: broken link /x.ipynb`, a sidebar entry with no notebook) is listed once, with its page count."""
+    msgs = [ln.removeprefix('warning: ').strip() for ln in out.splitlines() if ln.strip()]
+    per_page = re.compile(r'^(\S+\.ipynb): (.*)$')
+    pages: dict = {}
+    for m in filter(None, map(per_page.match, msgs)): pages.setdefault(m.group(2), []).append(m.group(1))
+    res, seen = [], set()
+    for msg in msgs:
+        m = per_page.match(msg)
+        if m and len(pages[m.group(2)]) > 3:
+            if m.group(2) not in seen:
+                seen.add(m.group(2))
+                res.append(f'smalldocs: {m.group(2)} on {len(pages[m.group(2)])} pages (in the sidebar or navbar of '
+                           '_quarto.yml? a notebook listed there that does not exist)')
+        else: res.append(f'smalldocs: {msg}')
+    return res
+
 def _readme_links(md: str, pages: dict, nbs: str) -> str:
     "Links to `page.llms.md` (in `_docs/` only) become links to the page's notebook in this repository."
     def fix(m):
@@ -251,8 +269,7 @@ def build():
     pages = _rename_to_output_file(cache)
     r = subprocess.run([str(Path(sys.executable).with_name('smalldocs')), 'render', '--quiet', str(cache)],
                        capture_output=True, text=True)
-    for line in (r.stdout + r.stderr).splitlines():
-        if line.strip(): problems.append(f'smalldocs: {line.removeprefix("warning: ")}')
+    problems += _smalldocs_problems(r.stdout + r.stderr)
     if r.returncode: sys.exit('\n'.join(problems + [f'smalldocs failed with exit {r.returncode}']))
     out = cache/cfg.doc_path.name
     readme = out/'index.llms.md'
