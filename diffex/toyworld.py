@@ -415,11 +415,17 @@ from .classifiers import TorchClassifier, Verifier, Observation, load_image
 # %% ../nbs/08_toyworld.ipynb #ca08e339
 _DRAWN: dict = {}
 
-def draw(face: Face) -> Image.Image:
-    "Render `face` and remember it, so that the oracle editor and the ground truth can find it from the pixels."
+@functools.lru_cache(maxsize=1 << 16)
+def _drawn(face: Face) -> tuple:
     im = render(face)
-    _DRAWN[image_digest(im)] = face
-    return im
+    return im, image_digest(im)
+
+def draw(face: Face) -> Image.Image:
+    """Render `face` and remember it, so that the oracle editor and the ground truth can find it from the pixels. A face
+    drawn before is not rendered again (a search edits many nodes that draw the same face); each call returns a copy."""
+    im, key = _drawn(face)
+    _DRAWN[key] = face
+    return im.copy()
 
 def face_of(image) -> Face|None:
     "The `Face` behind an image made by `draw` (in this process), else None."
@@ -498,9 +504,10 @@ def probe_read(probe: ToyCNN, images: list) -> list[dict]:
     "The attribute values the probe reads on each image (hair colour None when it reads bald)."
     with torch.no_grad():
         out = probe(to_tensor([load_image(i) for i in images]))
+    idx = {k: out[k].argmax(1).tolist() for k in FAMILIES}
     res = []
     for i in range(len(images)):
-        d = {k: FAMILIES[k][int(out[k][i].argmax())] for k in FAMILIES}
+        d = {k: FAMILIES[k][idx[k][i]] for k in FAMILIES}
         if d['hair_style'] == 'bald': d['hair_color'] = None
         res.append(d)
     return res
