@@ -1,0 +1,289 @@
+"""The search benchmark of issue 34: today's default search against exhaustive search, on corpora in the shapes users
+have, with exact and noisy oracle edits, so that only the search is judged.
+
+    OMP_NUM_THREADS=1 python benchmarks/search/run.py run               # resumable: rerun after any stop
+    OMP_NUM_THREADS=1 python benchmarks/search/run.py run --faces 1     # the first face of every job only
+    python benchmarks/search/run.py table                               # the table of what is recorded
+    python benchmarks/search/run.py table --markdown > benchmarks/search/gap.md
+
+Corpora (`diffex.corpus_shapes`): the built-in `faces`, and for generator seeds 0, 1 and 2 (2 held out: it is used
+only for the final table, marked `held out`) a mined and a deep corpus of 350 and of 1,100 leaves.
+
+Arms: exact edits (`toyworld.OracleEditor`, which draws refinements such as 'neat full beard') and a seeded noisy
+oracle (`toyworld.NoisyOracleEditor`: 5% failed edits, side effects on 34% of edits, the toy LEDITS++ editor's
+measured locality). Both use the toy world's probe verifier.
+
+Classifiers: the four shipped toy classifiers (`world.classifier(name)`, causes `world.causes(name)`) and three CNNs
+trained here on `groundtruth.BENCH_RULES` with seed 34 (not a seed used for tuning). Faces: for 'add', the shipped
+classifiers get `groundtruth.open_faces` and the trained ones faces they call negative; for 'remove', faces that show
+exactly one cause (`groundtruth.showing_faces`), and for the trained ones faces they call positive.
+
+Searches: `explain` with its defaults (today's default search) and exhaustive search (`flat_search(seeds=3,
+leaves_only=False)`), the same directions, verifier and editor. Measures (issue 34's definitions):
+- cost: every edit (`cost['edits']`);
+- precision@k (distinct), shipped classifiers: the causal attributes among the first k distinct findings (nodes the
+  oracle's attribute map sends to one attribute are one finding), k = the causes the corpus can draw; pooled per
+  corpus (causes found / causes);
+- agreement@k (distinct), trained classifiers: exhaustive search's top findings under exact edits
+  (`groundtruth.exact_top`) found among the first as many distinct findings; pooled the same way.
+
+Jobs run face by face (every corpus, classifier and direction for face 0, then face 1, ...), so a run stopped early
+covers every corpus with fewer faces. One thread; every record is one line of `results.jsonl`.
+
+The code measured is whatever `import diffex` finds. To measure one commit while the working tree changes, run from a
+snapshot of it (from a folder other than the repository root, so that the checkout is not imported instead):
+
+    git archive COMMIT diffex | tar -x -C /tmp/snap
+    cd /tmp && BENCH_CODE=COMMIT PYTHONPATH=/tmp/snap OMP_NUM_THREADS=1 python /path/to/benchmarks/search/run.py run
+"""
+import os
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+import argparse, json, random, sys, time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+RESULTS = HERE/'results.jsonl'
+CACHE = HERE/'classifiers'
+SHIPPED = ('older', 'formal', 'cheerful', 'hipster')
+TRAINED = ('warm', 'disguised', 'tanned')
+TRAIN_SEED = 34           # the trained classifiers' seed: faces, weights, batches (the faithfulness runs used 0)
+FACE_SEED = 34            # the seed of the benchmark's faces
+DIRECTIONS = ('add', 'remove')
+ARMS = ('exact', 'noisy')
+
+
+import torch
+
+
+class Head(torch.nn.Module):
+    "One head of a `ToyCNN`, as a module that returns its logits."
+    def __init__(self, net, name: str): super().__init__(); self.net, self.name = net, name
+    def forward(self, x): return self.net(x)[self.name]
+
+
+class Memo(torch.nn.Module):
+    """`net` with its outputs remembered per input image (by the bytes of its row of the batch). The exhaustive search
+    edits 1,250 nodes of which a few dozen draw something, so most of its images repeat; remembering them changes
+    no result and no edit count, only the time."""
+    def __init__(self, net): super().__init__(); self.net, self.memo = net, {}
+    def forward(self, x):
+        import hashlib
+        keys = [hashlib.blake2b(r.detach().cpu().numpy().tobytes(), digest_size=16).digest() for r in x]
+        miss = list(dict.fromkeys(k for k in keys if k not in self.memo))
+        if miss:
+            first = {k: i for i, k in reversed(list(enumerate(keys)))}
+            out = self.net(x[[first[k] for k in miss]])
+            for j, k in enumerate(miss):
+                self.memo[k] = {h: v[j] for h, v in out.items()} if isinstance(out, dict) else out[j]
+        got = [self.memo[k] for k in keys]
+        return {h: torch.stack([g[h] for g in got]) for h in got[0]} if isinstance(got[0], dict) else torch.stack(got)
+
+
+def trained_classifiers(names=TRAINED) -> dict:
+    """name -> (classifier, held-out accuracy) for the `names` among `TRAINED`: `groundtruth.train_rule_classifier` with
+    seed `TRAIN_SEED`, trained once (about 5 minutes each on a busy core) and kept in `classifiers/` (not committed)."""
+    import torch
+    from diffex import groundtruth, toyworld
+    from diffex.classifiers import TorchClassifier
+    out = {}
+    CACHE.mkdir(exist_ok=True)
+    for n in [n for n in TRAINED if n in names]:
+        f, meta = CACHE/f'{n}-s{TRAIN_SEED}.pt', CACHE/f'{n}-s{TRAIN_SEED}.json'
+        if f.exists() and meta.exists():
+            net = toyworld.ToyCNN({n: 2}, width=16)
+            net.load_state_dict(torch.load(f, weights_only=True))
+            acc = json.loads(meta.read_text())['held_out_accuracy']
+        else:
+            t0 = time.time()
+            clf, acc = groundtruth.train_rule_classifier(n, seed=TRAIN_SEED)
+            net = clf.model.net
+            torch.save(net.state_dict(), f)
+            meta.write_text(json.dumps(dict(rule=n, seed=TRAIN_SEED, held_out_accuracy=acc)))
+            print(f'trained {n} (seed {TRAIN_SEED}): held-out accuracy {acc:.3f}, {time.time() - t0:.0f} s', flush=True)
+        out[n] = (TorchClassifier(Head(net.eval(), n), toyworld.to_tensor, [f'not {n}', n], name=f'bench-{n}-s{TRAIN_SEED}',
+                                  batch_size=256), acc)
+    return out
+
+
+def faces_for(name: str, clf, direction: str, n: int) -> list:
+    "The `n` benchmark faces of classifier `name` for `direction` (see the module's docstring)."
+    from diffex import groundtruth, toyworld
+    if name in SHIPPED:
+        return (groundtruth.open_faces(name, n, FACE_SEED) if direction == 'add'
+                else groundtruth.showing_faces(name, n, FACE_SEED))
+    rng, out = random.Random(f'{FACE_SEED}|{name}|{direction}'), []
+    t = clf.target_index(name)
+    while len(out) < n:
+        f = toyworld.sample_face(rng)
+        if f.hair_style == 'bald' and direction == 'add': continue
+        pos = clf.score([toyworld.draw(f)], t, 'logodds')[0] > 0
+        if pos == (direction == 'remove'): out.append(f)
+    return out
+
+
+def run_job(corpus: str, tree, attrs: dict, name: str, clf, direction: str, face, face_i: int, verifier) -> list:
+    "The four records (arm x search) of one face, classifier, direction and corpus."
+    from diffex import groundtruth, toyworld
+    from diffex.explain import explain
+    from diffex.baselines import flat_search
+    im = toyworld.draw(face)
+    drawable = set(attrs.values()) - {None}
+    if name in SHIPPED:
+        causes = toyworld.causes(name) if direction == 'add' else groundtruth.remove_causes(name, face)
+        causes = [c for c in causes if c in drawable]
+        if not causes: return [dict(corpus=corpus, classifier=name, direction=direction, face=face_i, skipped='no cause drawable')]
+    shape, size, seed = (corpus.split('-') + [None, None])[:3] if corpus != 'faces' else ('faces', '123', None)
+    base = dict(corpus=corpus, shape=shape, size=int(''.join(ch for ch in size if ch.isdigit())) if size else None,
+                seed=int(seed[1:]) if seed else None, classifier=name, kind='shipped' if name in SHIPPED else 'trained',
+                direction=direction, face=face_i, nodes=len(attrs), code=os.environ.get('BENCH_CODE', 'working tree'))
+    recs, want = [], None
+    for arm in ARMS:
+        editor = toyworld.OracleEditor() if arm == 'exact' else toyworld.NoisyOracleEditor()
+        t0 = time.time()
+        exh = flat_search(im, clf, editor, tree, name, seeds=3, directions=(direction,), verifier=verifier,
+                          leaves_only=False, keep_images=False)
+        t1 = time.time()
+        ex = explain(im, clf, editor, tree, name, directions=(direction,), verifier=verifier, progress=False,
+                     keep_images=False)
+        t2 = time.time()
+        if arm == 'exact' and name not in SHIPPED:
+            want = groundtruth.exact_top({p: e[direction].mean for p, e in exh.effects.items()
+                                          if direction in e and e[direction].n}, attrs)
+        for search, e, secs in (('exhaustive', exh, t1 - t0), ('default', ex, t2 - t1)):
+            rk = e.ranking()
+            r = dict(base, arm=arm, search=search, edits=int(e.cost['edits']), seconds=round(secs, 2),
+                     top=groundtruth.findings(rk, attrs)[:6])
+            if name in SHIPPED:
+                r.update(k=len(causes), causes=causes, hits=round(groundtruth.precision_distinct(rk, attrs, causes)
+                                                                  * len(causes)))
+            else:
+                a = groundtruth.agreement_distinct(rk, attrs, want)
+                r.update(k=len(want), want=want, hits=None if a is None else round(a * len(want)))
+            recs.append(r)
+    return recs
+
+
+def done_keys(path: Path) -> set:
+    if not path.exists(): return set()
+    keys = set()
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            keys.add((r['corpus'], r['classifier'], r['direction'], r['face']))
+    return keys
+
+
+def run(args):
+    import torch
+    torch.set_num_threads(1)
+    from diffex import toyworld
+    from diffex.corpus_shapes import corpus_names, corpus_shape
+    world = toyworld.load(diffusion=False)
+    verifier = toyworld.ProbeVerifier(Memo(world.probe.eval()))
+    world.nets = {n: Memo(m) for n, m in world.nets.items()}
+    want = args.classifiers or SHIPPED + TRAINED
+    clfs = {n: world.classifier(n) for n in SHIPPED if n in want}
+    if set(want) & set(TRAINED):
+        clfs.update({n: c for n, (c, _) in trained_classifiers(want).items()})
+        for n in TRAINED:
+            if n in clfs: clfs[n].model = Memo(clfs[n].model)
+    faces = {(n, d): faces_for(n, c, d, args.faces) for n, c in clfs.items() for d in DIRECTIONS}
+    names = args.corpora or corpus_names()
+    trees = {}
+    done = done_keys(args.out)
+    t_start = time.time()
+    for i in range(args.faces):
+        for corpus in names:
+            if corpus not in trees:
+                t = corpus_shape(corpus)
+                trees[corpus] = (t, toyworld.attribute_map(t))
+            tree, attrs = trees[corpus]
+            for n, c in clfs.items():
+                for d in DIRECTIONS:
+                    if (corpus, n, d, i) in done: continue
+                    t0 = time.time()
+                    recs = run_job(corpus, tree, attrs, n, c, d, faces[n, d][i], i, verifier)
+                    with open(args.out, 'a') as fh:
+                        for r in recs: fh.write(json.dumps(r) + '\n')
+                    print(f'[{time.time() - t_start:6.0f} s] face {i} {corpus:14s} {n:9s} {d:6s} '
+                          f'{time.time() - t0:5.1f} s', flush=True)
+
+
+def load(path: Path) -> list:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+
+
+def table(args):
+    "Print precision@k / agreement@k (pooled) and edits of the default search and exhaustive search per corpus and arm."
+    from diffex.corpus_shapes import HELD_OUT
+    recs = [r for r in load(args.out) if 'skipped' not in r]
+    if not recs: print(f'no records in {args.out}'); return
+    def pooled(rs, kind):
+        rs = [r for r in rs if r['kind'] == kind and r['hits'] is not None]
+        k = sum(r['k'] for r in rs)
+        return (sum(r['hits'] for r in rs) / k if k else None), len(rs)
+    def f2(v): return '–' if v is None else f'{v:.2f}'
+    groups = {}
+    for r in recs: groups.setdefault((r['corpus'], r['arm']), []).append(r)
+    order = lambda key: (key[0] != 'faces', str(key[0].split('-')[-1]), key[0], key[1])
+    head = ['corpus', 'nodes', 'arm', 'faces', 'p@k default', 'p@k exhaustive', 'agree@k default', 'agree@k exhaustive',
+            'edits default', 'edits exhaustive', 'cost share']
+    rows = []
+    for key in sorted(groups, key=order):
+        rs = groups[key]
+        by = {s: [r for r in rs if r['search'] == s] for s in ('default', 'exhaustive')}
+        pd, n = pooled(by['default'], 'shipped'); pe, _ = pooled(by['exhaustive'], 'shipped')
+        ad, m = pooled(by['default'], 'trained'); ae, _ = pooled(by['exhaustive'], 'trained')
+        ed = sum(r['edits'] for r in by['default']) / max(1, len(by['default']))
+        ee = sum(r['edits'] for r in by['exhaustive']) / max(1, len(by['exhaustive']))
+        seed = by['default'][0]['seed'] if by['default'] else None
+        mark = ' (held out)' if seed in HELD_OUT else ''
+        rows.append([key[0] + mark, str(rs[0]['nodes']), key[1], f'{n}+{m}', f2(pd), f2(pe), f2(ad), f2(ae),
+                     f'{ed:,.0f}', f'{ee:,.0f}', f'{ed / ee:.3f}' if ee else '–'])
+    # the shapes over the tuning seeds, pooled
+    for shape_size in sorted({r['corpus'].rsplit('-', 1)[0] for r in recs if r['corpus'] != 'faces'}):
+        for arm in ARMS:
+            rs = [r for r in recs if r['corpus'].rsplit('-', 1)[0] == shape_size and r['arm'] == arm
+                  and r['seed'] not in HELD_OUT]
+            if not rs: continue
+            by = {s: [r for r in rs if r['search'] == s] for s in ('default', 'exhaustive')}
+            pd, n = pooled(by['default'], 'shipped'); pe, _ = pooled(by['exhaustive'], 'shipped')
+            ad, m = pooled(by['default'], 'trained'); ae, _ = pooled(by['exhaustive'], 'trained')
+            ed = sum(r['edits'] for r in by['default']) / max(1, len(by['default']))
+            ee = sum(r['edits'] for r in by['exhaustive']) / max(1, len(by['exhaustive']))
+            rows.append([f'{shape_size} (seeds 0, 1)', '', arm, f'{n}+{m}', f2(pd), f2(pe), f2(ad), f2(ae),
+                         f'{ed:,.0f}', f'{ee:,.0f}', f'{ed / ee:.3f}' if ee else '–'])
+    faces = sorted({r['face'] for r in recs})
+    note = (f"faces per classifier and direction: {len(faces)} (indices {faces}); 'faces' column: jobs with shipped "
+            "classifiers + jobs with trained ones, each job one face, one classifier, one direction; p@k and agree@k "
+            "pooled (found / asked); edits: mean per job; cost share: default / exhaustive edits")
+    if args.markdown:
+        print('| ' + ' | '.join(head) + ' |'); print('|' + '---|' * len(head))
+        for r in rows: print('| ' + ' | '.join(r) + ' |')
+        print(f'\n{note}')
+    else:
+        w = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+        print('  '.join(h.ljust(w[i]) for i, h in enumerate(head)))
+        for r in rows: print('  '.join(c.ljust(w[i]) for i, c in enumerate(r)))
+        print(note)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='cmd', required=True)
+    r = sub.add_parser('run', help='run the jobs not yet in the results file')
+    r.add_argument('--faces', type=int, default=2, help='faces per classifier and direction (default: 2)')
+    r.add_argument('--corpora', nargs='*', default=None, help="corpus names (default: all; e.g. faces mined-350-s0)")
+    r.add_argument('--classifiers', nargs='*', default=None, help=f'classifiers (default: all: {SHIPPED + TRAINED})')
+    r.add_argument('--out', type=Path, default=RESULTS)
+    sub.add_parser('train', help='train and keep the three rule classifiers (run does it when they are missing)')
+    t = sub.add_parser('table', help='print the table of the recorded results')
+    t.add_argument('--out', type=Path, default=RESULTS)
+    t.add_argument('--markdown', action='store_true', help='a markdown table')
+    a = p.parse_args(argv)
+    if a.cmd == 'train': torch.set_num_threads(1); trained_classifiers()
+    else: run(a) if a.cmd == 'run' else table(a)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
