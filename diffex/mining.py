@@ -364,15 +364,16 @@ class hide_secrets:
         for lg in self.loggers: lg.removeFilter(self.flt)
 
 class OpenAIBackend(VLMBackend):
-    "Any OpenAI-compatible chat-completions endpoint, through the official `openai` client."
+    """Any OpenAI-compatible chat-completions endpoint, through the official `openai` client. `chat` raises `MiningError`
+    naming the server and what it sent for every answer that is not a chat completion (see *What servers really answer*)."""
     def __init__(self, model: str|None = None, # the model name; default: env OPENAI_MODEL
                  base_url: str|None = None, # e.g. 'http://localhost:8000/v1'; default: env OPENAI_BASE_URL, else OpenAI
                  api_key: str|None = None, # the key itself; prefer `api_key_env`
                  api_key_env: str = 'OPENAI_API_KEY', # the environment variable that holds the key
-                 timeout: float = 120.0, # seconds per request
-                 retries: int = 4, # retries after a rate limit, timeout, connection or server error
+                 timeout: float = 120.0, # seconds per request in all: a deadline (also the limit on each wait for the server)
+                 retries: int = 4, # retries after a rate limit, timeout, connection or server error, or a body that is not JSON
                  backoff: float = 2.0, # first wait in seconds, doubled on each retry
-                 max_backoff: float = 60.0, # longest wait, also the cap on a server's Retry-After
+                 max_backoff: float = 60.0, # longest wait; a 429 whose Retry-After asks for more is not retried
                  temperature: float|None = 0.0, # None leaves it to the server (some models accept no other value)
                  max_tokens: int|None = 2048, # longest answer; None leaves it to the server
                  image_detail: str = 'low', # OpenAI's image detail: 'low', 'high' or 'auto'
