@@ -24,6 +24,7 @@ from .classifiers import Classifier, TorchClassifier, HFClassifier, load_image
 from .editing import Editor, LeditsEditor, UNetCounter
 from .search import SearchConfig, SearchLevel
 from .explain import ImageScorer, Explanation, SearchProgress
+from .config import ExplainConfig, RunInfo
 
 # %% ../nbs/09_baselines.ipynb #f31ff650
 def last_conv(model: nn.Module) -> nn.Module:
@@ -121,14 +122,16 @@ def flat_search(image,                          # a PIL image, a path or an arra
     paths = [n.path_str for n in nodes]
     level = SearchLevel(1, paths, paths, len(nodes) * len(seeds) * len(directions), time.time() - t1)
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
-    params = dict(method='flat', seeds=seeds, directions=directions, score=score, leaves_only=leaves_only,
-                  editor_params=getattr(editor, 'params', {}), corpus=tree.domain)
+    cfg = ExplainConfig(seeds, directions, sc.kind, keep_images=keep_images, isolate=0,
+                        search=SearchConfig(beam=None, screen=None))          # every node, every seed
+    info = RunInfo(getattr(classifier, 'score_kind', 'logits'), classifier.score_unit(sc.kind),
+                   classifier.score_description(sc.t_idx, sc.kind), dict(getattr(editor, 'params', {})), 1.0, tree.domain)
     models = dict(classifier=getattr(classifier, 'name', type(classifier).__name__), editor=editor.name,
                   verifier=verifier.name if verifier else None)
     cost = dict(edits=sc.edits, unet_evals=editor.unet_evals - u0, seconds=round(time.time() - t0, 3),
                 stopped='exhausted')
-    return Explanation(sc.image, tname, effects, [level], tree, sc.base, sc.original_score, sc.null, sc.images, params,
-                       models, cost, search_config=SearchConfig(beam=None, screen=None))   # every node, every seed
+    return Explanation(sc.image, tname, effects, [level], tree, sc.base, sc.original_score, sc.null, sc.images, cfg,
+                       models, cost, info=info, method='flat (leaves only)' if leaves_only else 'flat')
 
 # %% ../nbs/09_baselines.ipynb #62f3fea0
 def reference_items(tree: SemanticTree) -> list[SemanticNode]:

@@ -5,7 +5,7 @@
 # %% ../nbs/05_explain.ipynb #1cf2dc39
 from __future__ import annotations
 import base64, difflib, html, inspect, io, json, math, os, shutil, sys, time
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -25,6 +25,7 @@ from .editing import Editor, image_digest
 from .effects import Effect, importance, mean_ci, plural
 from .search import SearchConfig, frontier, SearchLevel, SearchResult, beam_search, edit_prompts
 from .faithful import FDR, assess, adjusted_importance, adjusted_order
+from .config import ExplainConfig, RunInfo, legacy_params
 
 # %% ../nbs/05_explain.ipynb #2c644479
 def can_redraw(file=None,  # the stream progress is written to; None: sys.stderr
@@ -163,11 +164,9 @@ def _png_b64(im: Image.Image, scale: int = 1) -> str:
     b = io.BytesIO(); im.save(b, format='PNG')
     return base64.b64encode(b.getvalue()).decode()
 
-_UNITS = dict(logit='logit', logodds='log-odds', prob='probability', value='value') # of files saved without a unit
-
 @dataclass
 class Explanation:
-    "The result of `explain`: effects of semantics on one image, with the images, parameters and cost."
+    "The result of `explain`: effects of semantics on one image, with the images, the run's config and its cost."
     image: Image.Image           # the original image
     target: str                  # the target class name (or index as a string)
     effects: dict                # path -> {direction: Effect}
@@ -177,39 +176,50 @@ class Explanation:
     original_score: float        # classifier score of the original image (for reference only)
     null_images: dict            # seed -> null-edit image
     images: dict                 # (path, direction, seed) -> edited image
-    params: dict                 # every parameter of the run
+    config: ExplainConfig        # the run's settings, the search's included (a format-1 `params` dict is read into one)
     models: dict                 # identities: classifier, editor, verifier
     cost: dict                   # edits, unet_evals, seconds
-    rank: str = 'abs'            # what the ranking ranks by (see `importance`)
     version: str = diffex.__version__ # the diffex that made it
-    search_config: SearchConfig|None = None # the search settings (None: not a beam search, or saved without them)
+    info: RunInfo|None = None    # what the models told the run: the score's kind, unit, description; None: unknown
+    method: str = 'beam'         # 'beam' (`explain`), or the baseline that made it ('flat', ...)
 
+    def __post_init__(self):
+        if isinstance(self.config, dict):             # the `params` of code and files from before `ExplainConfig`
+            p = self.config
+            self.info, self.method = self.info or RunInfo.from_params(p), p.get('method', self.method)
+            self.config = ExplainConfig.from_params(p)
+        if not isinstance(self.config, ExplainConfig):
+            raise TypeError(f'config must be an ExplainConfig, not {type(self.config).__name__}')
+        if self.info is None: self.info = RunInfo()
+
+    @property
+    def search_config(self) -> SearchConfig: return self.config.search
+    @property
+    def rank(self) -> str: return self.config.search.rank
     @property
     def search(self) -> SearchResult: return SearchResult(self.effects, self.levels, self.rank)
-
     @property
-    def n_seeds(self) -> int|None:
+    def params(self) -> dict:
+        "The settings as the flat dict of format-1 files (`diffex.config.legacy_params`); read `config` instead."
+        return {**legacy_params(self.config, self.info), **({'method': self.method} if self.method != 'beam' else {})}
+    @property
+    def n_seeds(self) -> int:
         "The seeds the run gave its top semantics (a one-seed effect below this is a screening estimate)."
-        s = self.params.get('seeds')
-        return len(s) if isinstance(s, (list, tuple)) else None
-
+        return len(self.config.seeds)
     @property
     def score_kind(self) -> str:
         "What the classifier's outputs are (`Classifier.score_kind`: 'logits', 'multi_label', 'regression', ...)."
-        return self.params.get('score_kind') or 'logits'
-
+        return self.info.score_kind
     @property
     def score_unit(self) -> str:
         "The unit of the scores and effects: 'logit', 'log-odds', 'probability', or a regression value's unit."
-        return self.params.get('score_unit') or _UNITS.get(self.params.get('score'), 'logit')
-
+        return self.info.score_unit
     @property
     def score_description(self) -> str:
         "What the tracked score is, in words, e.g. \"logit of class 'older' (softmax)\"."
-        return self.params.get('score_description') or f'{self.score_unit} of class {self.target!r}'
-
+        return self.info.score_description or f'{self.score_unit} of class {self.target!r}'
     @property
-    def fdr(self) -> float: return self.params.get('fdr', FDR)
+    def fdr(self) -> float: return self.config.fdr
 
     @property
     def assessed(self) -> dict:
@@ -358,13 +368,12 @@ def save(self: Explanation, folder: str|Path, # the folder to write (replaced wh
     for (p, d, s), im in self.images.items():       # one stem per path: siblings like 'beard!' and 'beard?' differ
         name = f'{file_stem(p)}__{d}__s{int(s)}.png'; im.save(tmp/'images'/name); files.append([p, d, s, name])
     self.tree.save(tmp/'corpus.json')
-    meta = dict(format='diffex-explanation', version=1, diffex_version=self.version, target=self.target, rank=self.rank,
+    meta = dict(format='diffex-explanation', version=2, diffex_version=self.version, target=self.target,
                 original_score=self.original_score, base={str(k): v for k, v in self.base.items()},
-                params=self.params, models=self.models, cost=self.cost,
-                levels=[vars(lv) for lv in self.levels],
+                config=self.config.to_dict(), info=asdict(self.info), method=self.method, models=self.models,
+                cost=self.cost, levels=[vars(lv) for lv in self.levels],
                 effects={p: {d: e.to_dict() for d, e in effs.items()} for p, effs in self.effects.items()},
-                ranking=self.ranking(), images=files,
-                search_config=asdict(self.search_config) if self.search_config else None)
+                ranking=self.ranking(), images=files)
     (tmp/'explanation.json').write_text(_dumps(meta))
     commit()
     return folder
@@ -403,26 +412,29 @@ def _own_file(folder: Path, # the explanation's folder
                          'explanation only reads files of its own folder (was the folder edited or sent by someone?)')
     return f
 
-def _saved_config(m: dict) -> SearchConfig|None:
-    "The search settings of a saved explanation; one saved before they were kept has them among its `params`."
-    d = m.get('search_config')
-    if d is None:
-        p = m.get('params', {})
-        if 'beam' not in p: return None                # not a beam search (a baseline)
-        d = {**p, 'rank': m.get('rank', 'abs')}
-    try: return SearchConfig.from_dict(d)
-    except (TypeError, ValueError): return None
+def _saved_config(m: dict) -> tuple[ExplainConfig, RunInfo, str]:
+    """The config, run info and method of a saved explanation. Format 2 keeps them as such; format 1 kept a flat
+    `params` dict, the search settings beside it (`search_config`; among the params in older files) and `rank`."""
+    if m.get('version', 1) >= 2:
+        return ExplainConfig.from_dict(m['config']), RunInfo(**m.get('info', {})), m.get('method', 'beam')
+    p = m.get('params', {})
+    return ExplainConfig.from_params(p, m.get('rank', 'abs'), m.get('search_config')), RunInfo.from_params(p), \
+        p.get('method', 'beam')
 
 @patch(cls_method=True)
 def load(cls: Explanation, folder: str|Path, # a folder written by `Explanation.save`
         ) -> Explanation:
-    """Read an explanation written by `save` (any diffex version); FileNotFoundError without one, ValueError for another
-    kind of file or one that names files outside `folder` (images are read only from `folder/images`)."""
+    """Read an explanation written by `save` (any diffex version: format 1 files are read into an `ExplainConfig`);
+    FileNotFoundError without one, ValueError for another kind of file, a newer format, or one that names files outside
+    `folder` (images are read only from `folder/images`)."""
     folder = Path(folder)
     f = folder/'explanation.json'
     if not f.exists(): raise FileNotFoundError(f'{folder} holds no explanation (no explanation.json)')
     m = json.loads(f.read_text())                  # null and (files of older versions) NaN both read as missing numbers
     if m.get('format') != 'diffex-explanation': raise ValueError(f'{f} is not a diffex explanation')
+    if m.get('version', 1) > 2:
+        raise ValueError(f'{f} is format {m["version"]}, written by diffex {m.get("diffex_version")}: upgrade diffex')
+    config, info, method = _saved_config(m)
     op = lambda n: Image.open(_own_file(folder, n)).convert('RGB')
     return cls(image=op('original.png'), target=m['target'],
                effects={p: {d: Effect.from_dict(e) for d, e in effs.items()} for p, effs in m['effects'].items()},
@@ -430,8 +442,8 @@ def load(cls: Explanation, folder: str|Path, # a folder written by `Explanation.
                tree=SemanticTree.load(_own_file(folder, 'corpus.json', '')),
                base={int(k): _num(v) for k, v in m['base'].items()}, original_score=_num(m['original_score']),
                null_images={int(k): op(f'null__s{int(k)}.png') for k in m['base']},
-               images={(p, d, s): op(n) for p, d, s, n in m['images']}, params=m['params'], models=m['models'],
-               cost=m['cost'], rank=m.get('rank', 'abs'), version=m['diffex_version'], search_config=_saved_config(m))
+               images={(p, d, s): op(n) for p, d, s, n in m['images']}, config=config, models=m['models'],
+               cost=m['cost'], version=m['diffex_version'], info=info, method=method)
 
 # %% ../nbs/05_explain.ipynb #59b14e2d
 @patch
@@ -462,6 +474,7 @@ def explain(image,                          # a PIL image, a path or an array
             fdr: float = FDR,               # false-discovery rate of `Explanation.significant` (Benjamini-Hochberg)
             isolate: int = 3,               # isolate the side effects of this many top semantics (0: none; needs a
                                             # verifier that reports side effects), see `diffex.search.isolate_side_effects`
+            config: ExplainConfig|None = None, # every setting above in one; keywords given beside it must agree
             **settings,                     # search settings by name, instead of `search`: beam=5, screen=None, ...
            ) -> Explanation:
     """Explain why `classifier` gives `image` its `target` score, by editing along `corpus`.
@@ -471,6 +484,9 @@ def explain(image,                          # a PIL image, a path or an array
     model's own unit), the search levels, the images, the settings (`search_config`, `params`, with the score's kind,
     unit and description), the models and the cost (edits, UNet evaluations, seconds). The classifier is run on the
     original image first, so a model that fails on it (NaN outputs, an unknown target) fails before any edit is made.
+
+    The settings are checked once, as one `ExplainConfig` (recorded as `Explanation.config`): give them as keywords, or
+    as `config=` (with keywords beside it only where they agree).
 
     Raises ValueError for a bad setting (a `SearchConfig` field out of range, or one that disagrees with `search`;
     `screen_fidelity` outside (0, 1]; a direction other than 'add' and 'remove'; no seeds) or a target the classifier
@@ -484,37 +500,33 @@ def explain(image,                          # a PIL image, a path or an array
         ex.to_html('report') # a page that opens offline
     """
     t0 = time.time()
-    cfg = SearchConfig.of(search, **settings)
-    if not 0 < fdr < 1: raise ValueError(f'fdr must be in (0, 1), not {fdr!r}')
-    if isinstance(isolate, bool) or not isinstance(isolate, (int, np.integer)) or isolate < 0:
-        raise ValueError(f'isolate must be a whole number of semantics, at least 0, not {isolate!r}')
-    if not 0 < screen_fidelity <= 1: raise ValueError(f'screen_fidelity must be in (0, 1], not {screen_fidelity}')
-    tree = _as_tree(corpus)
-    seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
-    directions = [directions] if isinstance(directions, str) else list(directions)
-    u0 = editor.unet_evals
-    pr = SearchProgress(progress)
-    sc = ImageScorer(image, classifier, editor, target, seeds, directions, score, verifier, joint, keep_images, pr)
-    screen_ed, ssc = screen_editor(editor, screen_fidelity) if cfg.screen is not None else None, None
+    run = dict(seeds=seeds, directions=directions, score=score, joint=joint, screen_fidelity=screen_fidelity,
+               keep_images=keep_images, fdr=fdr, isolate=isolate)
+    given = {k: v for k, v in run.items() if config is None or not _is_default(k, v)}
+    cfg = ExplainConfig.of(config, search, **given, **settings)
+    tree, u0, pr = _as_tree(corpus), editor.unet_evals, SearchProgress(progress)
+    sc = ImageScorer(image, classifier, editor, target, cfg.seeds, cfg.directions, cfg.score, verifier, cfg.joint,
+                     cfg.keep_images, pr)
+    cfg = replace(cfg, score=sc.kind)                             # the record names the score the run used
+    s = cfg.search
+    screen_ed, ssc = screen_editor(editor, cfg.screen_fidelity) if s.screen is not None else None, None
     if screen_ed is not None:
         u1 = screen_ed.unet_evals
-        ssc = ImageScorer(sc.image, classifier, screen_ed, target, seeds[:max(cfg.screen, cfg.screen_parents or 0)],
-                          directions, score, verifier, joint, keep_images, pr)
-    res = beam_search(tree, sc, seeds=seeds, search=cfg, screen_score=ssc, edits_per_seed=len(directions),
+        ssc = ImageScorer(sc.image, classifier, screen_ed, target, cfg.seeds[:max(s.screen, s.screen_parents or 0)],
+                          cfg.directions, cfg.score, verifier, cfg.joint, cfg.keep_images, pr)
+    res = beam_search(tree, sc, seeds=cfg.seeds, search=s, screen_score=ssc, edits_per_seed=len(cfg.directions),
                       on_level=lambda lv: pr.finish(scored=len(lv.scored), kept=len(lv.kept)), on_stage=pr.start,
-                      reorder=adjusted_order(cfg.rank) if verifier is not None else None,
-                      isolate=isolate if verifier is not None else 0)
+                      reorder=adjusted_order(s.rank) if verifier is not None else None,
+                      isolate=cfg.isolate if verifier is not None else 0)
     pr.finish()
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
-    params = _run_params(classifier, editor, tree, sc.t_idx, seeds, cfg, screen_fidelity, directions, sc.kind, joint)
-    params.update(fdr=fdr, isolate=isolate)
-    models = _run_models(classifier, editor, verifier)
     cost = dict(edits=sc.edits + (ssc.edits if ssc else 0), seconds=round(time.time() - t0, 3), stopped=res.stopped,
                 isolation_edits=res.isolation_edits,
                 unet_evals=editor.unet_evals - u0 + (screen_ed.unet_evals - u1 if ssc else 0))
     images = {**ssc.images, **sc.images} if ssc else sc.images       # a re-scored node shows its full-fidelity edits
-    return Explanation(sc.image, tname, res.effects, res.levels, tree, sc.base, sc.original_score, sc.null,
-                       images, params, models, cost, cfg.rank, search_config=cfg)
+    return Explanation(sc.image, tname, res.effects, res.levels, tree, sc.base, sc.original_score, sc.null, images,
+                       cfg, _run_models(classifier, editor, verifier), cost,
+                       info=_run_info(classifier, editor, tree, sc.t_idx, cfg))
 
 def screen_editor(editor: Editor,  # the editor of the search
                   fidelity: float, # the share of its inversion steps to screen with
@@ -535,14 +547,16 @@ def _as_tree(corpus: SemanticTree|str|Path) -> SemanticTree:
     if isinstance(corpus, SemanticTree): return corpus
     return SemanticTree.load(corpus) if Path(str(corpus)).suffix == '.json' else SemanticTree.builtin(str(corpus))
 
-def _run_params(classifier, editor, tree, target: int, seeds: list, cfg: SearchConfig, screen_fidelity: float,
-                directions: list, kind: str, joint: bool) -> dict:
-    "The `params` an explanation records: the settings, and what its score is (kind, unit, description)."
-    m = _screen_steps(editor, screen_fidelity) if cfg.screen is not None else None
-    return dict(seeds=seeds, **asdict(cfg), screen_fidelity=m / editor.params['num_inversion_steps'] if m else 1.0,
-                directions=directions, score=kind, joint=joint, editor_params=getattr(editor, 'params', {}),
-                corpus=tree.domain, score_kind=getattr(classifier, 'score_kind', 'logits'),
-                score_unit=classifier.score_unit(kind), score_description=classifier.score_description(target, kind))
+def _is_default(name: str, value) -> bool:
+    "Whether `explain`'s keyword `name` has its default `value` (so that it does not override a given `config`)."
+    return value == inspect.signature(explain).parameters[name].default
+
+def _run_info(classifier, editor, tree, target: int, cfg: ExplainConfig) -> RunInfo:
+    "What an explanation records of its models: what its score is (kind, unit, description), the editor's settings."
+    m = _screen_steps(editor, cfg.screen_fidelity) if cfg.search.screen is not None else None
+    return RunInfo(getattr(classifier, 'score_kind', 'logits'), classifier.score_unit(cfg.score),
+                   classifier.score_description(target, cfg.score), dict(getattr(editor, 'params', {})),
+                   m / editor.params['num_inversion_steps'] if m else 1.0, tree.domain)
 
 def _run_models(classifier, editor, verifier) -> dict:
     "The identities an explanation records: the classifier's, the editor's (its name carries its weights' fingerprint)."
@@ -660,16 +674,16 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
     import torch
     from accelerate import PartialState
     if not len(images): raise ValueError('no images to explain')
-    kw['search'] = SearchConfig.of(search, **{k: kw.pop(k) for k in SearchConfig.names() if k in kw})
     sig = inspect.signature(explain).parameters
-    known = [k for k, p in sig.items() if p.default is not inspect.Parameter.empty and k != 'progress']
+    known = [k for k, p in sig.items() if p.default is not inspect.Parameter.empty and k not in ('progress', 'search')]
+    settings = {k: kw.pop(k) for k in [*ExplainConfig.names(), *SearchConfig.names()] if k in kw}
     for k in kw:
         if k not in known:
             near = difflib.get_close_matches(k, [*known, *SearchConfig.names()], 1)
             raise TypeError(f'unknown keyword {k!r}' + (f' (did you mean {near[0]!r}?)' if near else '') +
                             f'; explain_dataset takes the keywords of explain ({", ".join(known)}) and the search '
                             'settings')
-    opts = {**{k: p.default for k, p in sig.items() if p.default is not inspect.Parameter.empty}, **kw}
+    kw['config'] = ExplainConfig.of(kw.get('config'), search, **settings)   # checked once, before any image
     tree = _as_tree(corpus)
     state = PartialState(cpu=not torch.cuda.is_available())   # CPU-only: processes talk over gloo
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -680,7 +694,7 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
         pr.add(len(mine))
         for i in mine:
             f = out/names[i]
-            why = _why_not_reuse(f, images[i], classifier, editor, tree, target, opts) if f.exists() else 'new'
+            why = _why_not_reuse(f, images[i], classifier, editor, tree, target, kw) if f.exists() else 'new'
             if why:
                 if why != 'new': print(f'{names[i]}: explained again: {why}', file=sys.stderr, flush=True)
                 explain(images[i], classifier, editor, tree, target, progress=False, **kw).save(f)
@@ -695,7 +709,8 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
 
 # %% ../nbs/05_explain.ipynb #bfbc1490
 def _why_not_reuse(folder: Path, image, classifier, editor, tree: SemanticTree, target: int|str,
-                   opts: dict) -> str|None:
+                   opts: dict,    # `explain`'s keywords: the run's `ExplainConfig` as 'config', the verifier
+                  ) -> str|None:
     "What differs between the explanation saved in `folder` and the one `explain(image, ..., **opts)` makes, or None."
     try: ex = Explanation.load(folder)
     except Exception as e: return f'the saved explanation does not load ({type(e).__name__}: {e})'
@@ -704,14 +719,16 @@ def _why_not_reuse(folder: Path, image, classifier, editor, tree: SemanticTree, 
     tname = classifier.class_names[t] if classifier.class_names else str(t)
     if ex.target != tname: return f'the saved explanation has target {ex.target!r}, not {tname!r}'
     norm = lambda x: json.loads(_dumps(x))
-    for k, v in _run_models(classifier, editor, opts['verifier']).items():
+    for k, v in _run_models(classifier, editor, opts.get('verifier')).items():
         if ex.models.get(k) != v: return f'the saved explanation has {k} {ex.models.get(k)!r}, not {v!r}'
     if norm(ex.tree.to_dict()) != norm(tree.to_dict()): return 'the saved explanation has another corpus'
-    seeds, dirs = opts['seeds'], opts['directions']
-    want = _run_params(classifier, editor, tree, t, list(range(seeds)) if isinstance(seeds, (int, np.integer)) else
-                       list(seeds), opts['search'], opts['screen_fidelity'], [dirs] if isinstance(dirs, str) else
-                       list(dirs), opts['score'] or classifier.default_score, opts['joint'])
-    for k, v in norm(want).items():
-        if k not in ex.params: return f'the saved explanation does not record {k} (made by diffex {ex.version})'
-        if norm(ex.params[k]) != v: return f'the saved explanation has {k}={ex.params[k]!r}, not {v!r}'
+    cfg = opts['config']
+    cfg = replace(cfg, score=cfg.score or getattr(classifier, 'default_score', 'logit'))
+    have, want = ex.config.to_dict(), cfg.to_dict()
+    for k, v in [*((k, v) for k, v in want.items() if k != 'search'), *want['search'].items()]:
+        h = have[k] if k in have else have['search'][k]
+        if norm(h) != norm(v): return f'the saved explanation has {k}={h!r}, not {v!r}'
+    info = _run_info(classifier, editor, tree, t, cfg)
+    if norm(ex.info.editor_params) != norm(info.editor_params):
+        return f'the saved explanation has editor settings {ex.info.editor_params!r}, not {info.editor_params!r}'
     return None

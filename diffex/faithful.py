@@ -15,7 +15,7 @@ __all__ = ['FDR', 'p_value', 'bh_qvalues', 'significant', 'EditRecord', 'Attribu
 
 # %% ../nbs/04a_faithful.ipynb #aaa6998c
 import numpy as np
-from scipy import stats
+# scipy.stats is imported where it is used: it costs about a second, and the search imports this module
 from .effects import mean_ci
 
 # %% ../nbs/04a_faithful.ipynb #3eea70a0
@@ -26,6 +26,7 @@ def p_value(deltas: Sequence[float], # per-seed score differences `edited - null
     d = d[np.isfinite(d)]
     if len(d) < 2: return None
     if np.all(d == d[0]): return 0.0 if d[0] != 0 else 1.0   # no spread: the t statistic is +-inf or undefined
+    from scipy import stats
     return float(stats.ttest_1samp(d, 0.0).pvalue)
 
 # %% ../nbs/04a_faithful.ipynb #53c5526b
@@ -39,6 +40,7 @@ def bh_qvalues(pvalues: dict, # key -> p-value (None: not tested, e.g. a one-see
         if not 0 <= pvalues[k] <= 1: raise ValueError(f'p-value of {k!r} is {pvalues[k]}: p-values lie in [0, 1]')
     out = dict.fromkeys(pvalues)
     if keys:
+        from scipy import stats
         q = stats.false_discovery_control([pvalues[k] for k in keys], method='bh')
         out.update({k: float(v) for k, v in zip(keys, q)})
     return out
@@ -240,5 +242,6 @@ def rank_correlation(a: dict, b: dict) -> float|None:
     "Spearman's rank correlation of two semantic -> effect maps over the semantics both scored (None: fewer than 3)."
     keys = [k for k in a if k in b and a[k] is not None and b[k] is not None and np.isfinite(a[k]) and np.isfinite(b[k])]
     if len(keys) < 3: return None
+    from scipy import stats
     r = stats.spearmanr([a[k] for k in keys], [b[k] for k in keys]).statistic
     return None if not np.isfinite(r) else float(r)

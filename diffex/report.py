@@ -179,14 +179,13 @@ def report_html(ex, # an `Explanation`
     scale = max([abs(e.mean) for effs in ex.effects.values() for e in effs.values() if e.status == 'ok'] + [1e-9]) * 1.1
     opened = {a for p in top[:k] for a in _ancestors(p)[:-1]}
     tree = ''.join(node_html(ex, c, scale, thumb, opened) for c in ex.tree.root.children)
-    esc, p = (lambda x: html.escape(str(x))), ex.params
-    how = ex.search_config.describe(ex.n_seeds) if ex.search_config else f"seeds {p.get('seeds')}"
+    esc, how = (lambda x: html.escape(str(x))), ex.config.search.describe(ex.n_seeds)
     meta = ''.join(f'<tr><td>{esc(a)}</td><td>{esc(b)}</td></tr>' for a, b in [
         ('target', ex.target), ('models', ', '.join(f'{k}: {v}' for k, v in ex.models.items() if v)),
         ('corpus', f'{ex.tree.domain} ({len(ex.tree.editable_nodes())} editable semantics)'),
         ('score', f'{ex.score_description}; effects in {ex.score_unit}, against the null edit of each seed'),
         ('search', f"{plural(len(ex.effects), 'semantic')} scored in {plural(len(ex.levels), 'level')}; {how}; "
-                   f"directions {', '.join(p.get('directions', ['add']))}"),
+                   f"directions {', '.join(ex.config.directions)}"),
         ('faithfulness', ('ranked by effects adjusted for the side effects the verifier saw; ' if ex.adjusted else '')
                          + f'* significant at a false-discovery rate of {ex.fdr:g} (Benjamini-Hochberg)'),
         ('cost', f"{ex.cost.get('edits')} edits, {ex.cost.get('unet_evals')} UNet evaluations, "
@@ -228,7 +227,7 @@ FIGURE_TITLES = dict(grid='Edits of the top semantics', bars='Effects by level o
 
 def report_figures(ex, k: int = 4) -> dict:
     "PNG bytes of the report's figures: the edit grid, the effect bars and the tree (names drawn as plain text)."
-    d = ex.params.get('directions', ['add'])[0]
+    d = ex.config.directions[0]
     with plain_figures():
         return dict(grid=fig_png(edit_grid(ex, k=k, direction=d)), bars=fig_png(effect_bars(ex, direction=d)),
                     tree=fig_png(tree_plot(ex, direction=d)))

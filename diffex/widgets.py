@@ -233,13 +233,15 @@ def node_info(ex: Explanation, path: str, # the explanation and the node's path
             f'<th>also changed</th></tr>{rows}</table></div>')
 
 # %% ../nbs/07_widgets.ipynb #f8cfea28
-def more_seeds(ex: Explanation, path: str, # the explanation (changed in place) and the node
+def more_seeds(ex: Explanation, path: str, # the explanation (changed in place: see below) and the node
                classifier, editor, # the classifier explained and the editor that made `ex`
                n: int = 2, # how many new seeds
                verifier=None, # checks the new edits (None: not checked)
                on_seed=None, # called as on_seed(done, n) after each seed
               ) -> dict:
-    "Score `path` with `n` new seeds and merge the result into `ex`; returns the node's {direction: Effect}."
+    """Score `path` with `n` new seeds, with the settings of `ex.config` (directions, score, joint edits), and merge
+    the result into `ex`: this CHANGES `ex` in place (its effects, images, null edits and cost), so that a view showing
+    it updates; copy it first (`copy.deepcopy`) to keep the original. Returns the node's {direction: Effect}."""
     node = ex.tree[path]
     if not node.editable: raise ValueError(f'{path!r} is a group, not an edit: pick one of its children')
     used = set(ex.null_images) | {s for effs in ex.effects.values() for e in effs.values() for s in e.seeds}
@@ -249,10 +251,10 @@ def more_seeds(ex: Explanation, path: str, # the explanation (changed in place) 
     while len(new) < n:
         if s not in used and s not in new: new.append(s)
         s += 1
-    dirs = ex.params.get('directions', ['add'])
+    cfg = ex.config
     for i, s in enumerate(new):
-        sc = ImageScorer(ex.image, classifier, editor, ex.target, seeds=[s], directions=dirs,
-                         score=ex.params.get('score', 'logit'), verifier=verifier, joint=ex.params.get('joint', False))
+        sc = ImageScorer(ex.image, classifier, editor, ex.target, seeds=[s], directions=cfg.directions, score=cfg.score,
+                         verifier=verifier, joint=cfg.joint)
         ex.effects[path] = merge_effects(ex.effects.get(path, {}), sc([node])[path])
         ex.__dict__.pop('_assessed', None)                       # the assessment is recomputed with the new seeds
         ex.images.update(sc.images)
@@ -280,10 +282,10 @@ def strength_sweep(ex: Explanation, path: str, # the explanation and the node
     node = ex.tree[path]
     if not node.editable: raise ValueError(f'{path!r} is a group, not an edit: pick one of its children')
     seed = min(ex.null_images) if seed is None else seed
-    prompt = edit_prompts(node, ex.params.get('joint', False))[-1]
+    prompt = edit_prompts(node, ex.config.joint)[-1]
     inv = editor.invert(ex.image, seed=seed)
     null = editor.reconstruct(inv)
-    t_idx, kind = classifier.target_index(ex.target), ex.params.get('score', 'logit')
+    t_idx, kind = classifier.target_index(ex.target), ex.config.score
     base = float(classifier_scores(classifier, [null], t_idx, kind)[0])
     out = []
     for i, f in enumerate(factors):
@@ -324,7 +326,7 @@ class Explorer(widgets.HBox):
                  n_more: int = 2, sweep_param: str = 'edit_guidance_scale',
                  sweep_factors: tuple = (0.25, 0.5, 1.0, 1.5, 2.0)):
         self.ex, self.classifier, self.editor, self.verifier, self.n_more = ex, classifier, editor, verifier, n_more
-        dirs = ex.params.get('directions', ['add'])
+        dirs = list(ex.config.directions)
         self.direction = direction or dirs[0]
         self.tree = TreeView(nodes=tree_nodes(ex, self.direction), expanded=initially_expanded(ex))
         self.sign = widgets.ToggleButtons(options=['all', 'positive', 'negative'], value='all',
@@ -359,8 +361,7 @@ class Explorer(widgets.HBox):
         self.progress.add_class('dx-progress')
         self.status = widgets.HTML(''); self.status.add_class('dx-status')
         n = len(ex.tree.editable_nodes())
-        how = f'<br/><small class="dx-search">{html.escape(ex.search_config.describe(ex.n_seeds))}</small>' \
-            if ex.search_config else ''
+        how = f'<br/><small class="dx-search">{html.escape(ex.config.search.describe(ex.n_seeds))}</small>'
         title = widgets.HTML(f'<b>{html.escape(ex.target)}</b>: {len(ex.effects)} of {plural(n, "semantic")} scored '
                              f'({html.escape(ex.tree.domain)}){how}')
         self.title = title

@@ -9,6 +9,8 @@ every run and compares it with `tests/golden/<run>/`:
   the test); rankings, paths, seeds, verifier reads, counts and keys agree exactly.
 - `saved/`: the run saved with `Explanation.save` by the diffex that made the golden files. The test loads it with
   today's `Explanation.load` and checks that it reads back to the same digest: old explanation files keep loading.
+- `format1/oracle_probe/`: `oracle_probe` saved in format 1 (settings as a flat `params` dict, before `ExplainConfig`),
+  never regenerated: it must load into the config that the run records today, and `more_seeds` must work from it.
 
 Content keys mix in the diffex version; the test fixes it (`KEY_VERSION`), so a release does not change the keys but
 any change to what a key is made of does.
@@ -131,6 +133,31 @@ def test_golden(name, tmp_path):
     old = Explanation.load(GOLDEN/name/'saved')
     diff = differences({k: v for k, v in want.items() if k != 'keys'}, digest(old))
     assert not diff, f'{GOLDEN/name/"saved"} loads differently ({len(diff)}):\n' + '\n'.join(diff[:30])
+
+def test_format1_file_loads_into_todays_config(tmp_path):
+    "A format-1 file (flat `params`) reads into the `ExplainConfig` and `RunInfo` that today's run records."
+    from diffex.explain import Explanation
+    old = Explanation.load(GOLDEN/'format1'/'oracle_probe')
+    ex, _ = run('oracle_probe', tmp_path)
+    assert (old.config, old.info, old.method) == (ex.config, ex.info, ex.method)
+    diff = differences(digest(ex), digest(old))
+    assert not diff, '\n'.join(diff[:30])
+
+def test_more_seeds_on_a_reloaded_explanation(tmp_path):
+    "`more_seeds` works from explanations read back from disk, of format 1 and of today's format, through their config."
+    import copy
+    from diffex.explain import Explanation
+    from diffex.widgets import more_seeds
+    ex, _ = run('oracle_probe', tmp_path/'cache')
+    clf, face = _classifier('older'), _face(RUNS['oracle_probe'][0])     # the oracle edits faces drawn here
+    path = 'facial hair/beard/goatee'
+    for saved in (GOLDEN/'format1'/'oracle_probe', ex.save(tmp_path/'now')):
+        back = Explanation.load(saved)
+        assert back.image.tobytes() == face.tobytes()
+        r = more_seeds(back, path, clf, _oracle(None), n=2, verifier=_world().verifier())
+        assert r['add'].seeds == [0, 1, 2, 3, 4] and back.effects[path] is r, r
+        fresh = more_seeds(copy.deepcopy(ex), path, clf, _oracle(None), n=2, verifier=_world().verifier())
+        assert fresh['add'].edited == r['add'].edited and fresh['add'].verified == r['add'].verified
 
 def test_differences_catches_changes():
     "The comparison is not blind: a score beyond the tolerance, a reordered ranking and a new key are differences."
