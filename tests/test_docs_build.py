@@ -54,13 +54,15 @@ def test_signature_comments_and_headers(tmp_path):
     assert ''.join(data['text/markdown']) == md.replace('# see `g`', '# see g')             # the prose keeps its code
     assert 'ci_<wbr>low' in ''.join(data['text/html'])
 
-def test_readme_links():
+def test_readme_links(tmp_path):
+    (tmp_path/'nbs'/'images').mkdir(parents=True); (tmp_path/'nbs'/'images'/'e.png').write_bytes(b'')
+    (tmp_path/'LICENSE').write_text('')
     pages = {'inputs': 'inputs.ipynb', 'groundtruth': '08b_groundtruth.ipynb', 'tutorials/why_older': 'tutorials/01_why_older.ipynb'}
     md = ('[a](inputs.llms.md) [b](groundtruth.llms.md#faithfulness) [t](tutorials/why_older.llms.md) '
-          '[x](unknown.llms.md) [w](https://x.org/inputs.llms.md) ![p](images/explanation.png)')
-    assert docs._readme_links(md, pages, 'nbs') == (
+          '[x](unknown.llms.md) [w](https://x.org/inputs.llms.md) ![p](images/e.png) [l](LICENSE) [m](missing.png)')
+    assert docs._readme_links(md, pages, 'nbs', tmp_path) == (
         '[a](nbs/inputs.ipynb) [b](nbs/08b_groundtruth.ipynb#faithfulness) [t](nbs/tutorials/01_why_older.ipynb) '
-        '[x](unknown.llms.md) [w](https://x.org/inputs.llms.md) ![p](nbs/images/explanation.png)')
+        '[x](unknown.llms.md) [w](https://x.org/inputs.llms.md) ![p](nbs/images/e.png) [l](LICENSE) [m](missing.png)')
 
 def test_mixed_import_cells(tmp_path):
     nbs = tmp_path/'nbs'; (nbs/'sub').mkdir(parents=True); (nbs/'_skip').mkdir()
@@ -75,7 +77,7 @@ def test_mixed_import_cells(tmp_path):
 def test_repository_has_no_mixed_import_cells_in_docs_pages_it_owns():
     "The landing page, tutorials, training notebooks and performance page put imports in cells of their own."
     own = [m for m in docs._mixed_import_cells(ROOT/'nbs')
-           if m.startswith(('nbs/index', 'nbs/tutorials/', 'nbs/train/', 'nbs/performance', 'nbs/differences', 'nbs/inputs'))]
+           if m.startswith(('nbs/index', 'nbs/tutorials/', 'nbs/train/', 'nbs/performance', 'nbs/differences'))]
     assert own == [], '\n'.join(own)
 
 def test_smalldocs_problems():

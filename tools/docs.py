@@ -225,13 +225,19 @@ def _smalldocs_problems(out: str) -> list[str]:
         else: res.append(f'smalldocs: {msg}')
     return res
 
-def _readme_links(md: str, pages: dict, nbs: str) -> str:
-    "Links to `page.llms.md` (in `_docs/` only) become links to the page's notebook in this repository."
+def _readme_links(md: str, pages: dict, nbs: str, root: Path) -> str:
+    """README.md sits at the top of the repository, index.ipynb in `nbs/`: a link to `page.llms.md` (a file of `_docs/`
+    only) becomes a link to the page's notebook, and a link to a file beside the notebooks (a picture in
+    `nbs/images/`) gets the `nbs/` prefix. Links that leave the repository, or that resolve already, stay."""
     def fix(m):
         page, frag = m.group(1), m.group(2) or ''
         return f']({nbs}/{pages[page]}{frag})' if page in pages else m.group(0)
     md = re.sub(r'\]\(([\w/.-]+?)\.llms\.md(#[^)]*)?\)', fix, md)
-    return re.sub(r'\]\((images/[^)\s]+)\)', rf']({nbs}/\1)', md)       # pictures stored beside the notebooks
+    def beside(m):
+        t = m.group(1); path = t.split('#')[0]
+        if re.match(r'^([a-z][a-z0-9+.-]*:|/|#)', t, re.I) or not path or (root/path).exists(): return m.group(0)
+        return f']({nbs}/{t})' if (root/nbs/path).exists() else m.group(0)
+    return re.sub(r'\]\(([^)\s]+)\)', beside, md)
 
 def build():
     cfg = get_config()
@@ -275,7 +281,7 @@ def build():
     readme = out/'index.llms.md'
     if not readme.exists(): sys.exit('smalldocs wrote no index.llms.md: is `llms-txt: true` set in _quarto.yml?')
     nbs_rel = cfg.nbs_path.relative_to(cfg.config_path).as_posix()
-    (cfg.config_path/'README.md').write_text(_readme_links(readme.read_text(), pages, nbs_rel))
+    (cfg.config_path/'README.md').write_text(_readme_links(readme.read_text(), pages, nbs_rel, cfg.config_path))
     shutil.rmtree(cfg.doc_path, ignore_errors=True)
     shutil.move(str(out), str(cfg.doc_path))
     print(f'docs: {len(list(cfg.doc_path.rglob("*.html")))} pages in {cfg.doc_path.relative_to(cfg.config_path)}/; '

@@ -14,11 +14,12 @@ from diffex.plots import edit_grid, fig_png, tree_plot
 
 OUT = Path(__file__).resolve().parents[1]/'nbs'/'images'/'explanation.png'
 
-def side_by_side_png(left: bytes, right: bytes, gap: int = 24) -> Image.Image:
-    "Two PNGs next to each other on white, tops aligned."
-    a, b = (Image.open(io.BytesIO(x)).convert('RGB') for x in (left, right))
-    im = Image.new('RGB', (a.width + gap + b.width, max(a.height, b.height)), 'white')
-    im.paste(a, (0, 0)); im.paste(b, (a.width + gap, 0))
+def stacked_png(top: bytes, bottom: bytes, gap: int = 16) -> Image.Image:
+    "Two PNGs one above the other on white, centred: each keeps its size in the docs' 760 px text column."
+    a, b = (Image.open(io.BytesIO(x)).convert('RGB') for x in (top, bottom))
+    w = max(a.width, b.width)
+    im = Image.new('RGB', (w, a.height + gap + b.height), 'white')
+    im.paste(a, ((w - a.width) // 2, 0)); im.paste(b, ((w - b.width) // 2, a.height + gap))
     return im
 
 def main(out: Path = OUT):
@@ -26,10 +27,10 @@ def main(out: Path = OUT):
     face, image = world.sample(1, seed=0)[0]                      # the Quickstart's face and call
     ex = explain(image, world.classifier('older'), world.editor(), world.corpus, target='older',
                  seeds=3, verifier=world.verifier(), progress=False)
-    grid = fig_png(edit_grid(ex, k=3, size=1.1))
-    tree = fig_png(tree_plot(ex, width=6.5, height=5.2))
+    grid = fig_png(edit_grid(ex, k=3, size=1.2))
+    tree = fig_png(tree_plot(ex, width=7.4, height=5.6))
     out.parent.mkdir(parents=True, exist_ok=True)
-    side_by_side_png(grid, tree).save(out, optimize=True)
+    stacked_png(grid, tree).save(out, optimize=True)
     print(f'{out}: {ex.top(3)}')
 
 if __name__ == '__main__': main(*(Path(a) for a in sys.argv[1:2]))
