@@ -1,7 +1,7 @@
 """Browser tests of the built docs site (`_docs/`, written by `./dev docs`), in headless Chromium at 1400 x 900.
 
-- Layout: on the landing page, the explain API page, tutorials 1 and 5 and the performance page, no code block, output
-  or table hides text: none is wider than its box, nothing is cut by `overflow: hidden`, nothing reaches past the text
+- Layout: on the landing page, the explain API page, tutorials 1 and 5 and the performance page (one test each), and
+  then on every other page (one test), no code block, output or table hides text: none is wider than its box, nothing is cut by `overflow: hidden`, nothing reaches past the text
   column, and the page does not scroll sideways. Folded cells are opened first, so their code is checked too.
 - API pages: a reader meets a public definition (a show_doc block) before any visible test code; tests are folded.
 
@@ -100,6 +100,17 @@ def test_no_text_hidden(page, docs, name):
     res = page.evaluate(HIDDEN_TEXT)
     assert res['counted'] > 0, f'{name}.html has no code block or table: is this the built docs page?'
     assert res['bad'] == [], f'{name}.html at {WIDTH} px: {len(res["bad"])} problem(s):\n' + '\n'.join(res['bad'][:15])
+
+def test_no_text_hidden_on_any_page(page, docs):
+    "The same check on every other page of the site (one test, all problems listed)."
+    pages = sorted(f.relative_to(docs).with_suffix('').as_posix() for f in docs.rglob('*.html')
+                   if 'site_libs' not in f.parts and not f.name.startswith('_'))
+    assert len(pages) > len(LAYOUT_PAGES), f'only {len(pages)} pages in {docs}'
+    bad = []
+    for name in (n for n in pages if n not in LAYOUT_PAGES):
+        open_page(page, docs, name)
+        bad += [f'{name}.html: {b}' for b in page.evaluate(HIDDEN_TEXT)['bad']]
+    assert bad == [], f'{len(bad)} problem(s) at {WIDTH} px:\n' + '\n'.join(bad[:20])
 
 FIRST_DOC_AND_TEST = r'''() => {
   const main = document.querySelector('main');
