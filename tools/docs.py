@@ -256,9 +256,11 @@ def build():
     except Exception as e:
         if not str(e).startswith('Error in notebook'): raise
         cause = f'{type(e.__cause__).__name__}: {e.__cause__}' if e.__cause__ else 'see above'
+        print('\n'.join(f'docs: warning: {p}' for p in problems), file=sys.stderr)
         sys.exit(f'{e}\n\ndocs: that cell failed ({cause}). While building the docs, nbdev runs every export '
                  'and show_doc cell and every cell with an import, in order, and nothing else: move an import out '
-                 'of a test cell into the import cells at the top of the notebook, so the cell is not run.')
+                 'of a test cell into the import cells at the top of the notebook, so the cell is not run'
+                 f'{" (the cells listed above mix them)" if problems else ""}.')
     finally: nbdev.serve_drv.main = proc_one.__defaults__[0]
     for nb, w in caught:              # nbdev's mixed-cell warnings are the ones listed above, with their cells
         msg = str(w.message)
