@@ -45,7 +45,7 @@ def test_signature_comments_and_headers(tmp_path):
         "    search:X=None, # None: SearchConfig(**settings)"
     assert docs._plain_comment_line("    s:str='`x`',") == "    s:str='`x`',"           # no comment: as it was
     html = '<table border="1" class="dataframe"><thead><tr><th>ci_low</th><th>n</th></tr></thead><tbody><tr><td>a_b</td></tr></tbody></table>'
-    assert docs._breakable_headers(html) == html.replace('ci_low', 'ci_<wbr>low')           # headers only
+    assert docs._readable_frame(html) == html.replace('ci_low', 'ci_<wbr>low')              # headers only
     md = '### f\n\n```python\ndef f(\n    a:int, # see `g`\n)->int:\n```\n\n*Uses `g`.*'
     nb = _nb(tmp_path/'s.ipynb', ('show_doc(f)', [{'output_type': 'display_data', 'metadata': {},
                                                    'data': {'text/markdown': md, 'text/html': html}}]))
@@ -87,3 +87,15 @@ def test_smalldocs_problems():
         'smalldocs: broken link /04_search.ipynb on 5 pages (in the sidebar or navbar of _quarto.yml? a notebook listed '
         'there that does not exist)', 'smalldocs: a.ipynb: broken link b.html', 'smalldocs: format.html.foo is ignored']
     assert docs._smalldocs_problems('') == []
+
+def test_readable_frame():
+    pd = __import__('pandas')
+    df = pd.DataFrame({'path': ['a', 'b', 'c'], 'se': [0.5, float('nan'), 1.0]})
+    got = docs._readable_frame(df.iloc[[0, 2]].to_html() + df.iloc[[1]].to_html())
+    assert '<th>0</th>' not in got and '<th>2</th>' not in got and '<th>1</th>' not in got and '<th></th>' not in got
+    assert got.count('<td>a</td>') == 1 and '<td>0.5</td>' in got and '<td></td>' in got and 'NaN' not in got
+    plain = df.to_html(index=False)
+    assert docs._readable_frame(plain) == plain.replace('<td>NaN</td>', '<td></td>')    # no index: only NaN blank
+    for kept in (df.set_index('path'), df.rename_axis('seed'), df.iloc[[2, 0]]):           # data in the index, or unordered
+        html = kept.to_html()
+        assert docs._readable_frame(html).replace('<td></td>', '<td>NaN</td>') == html, kept

@@ -15,7 +15,8 @@ Two of nbdev's defaults are changed for the API pages (`_plain_signatures`):
   now stays with it, as one line, and `**kwargs` keeps its own.
 - backticks: a docments comment is shown inside the signature's code block, where Markdown is not read, so its
   `name` showed raw backticks; they are dropped there (`_polish`).
-- DataFrames: a column name may wrap after an underscore, so a wide frame fits the 760 px text column (`_polish`).
+- DataFrames (pandas' HTML): without pandas' row numbers (a default index), a blank for NaN, and a column name may
+  wrap after an underscore, so a wide frame fits the 760 px text column (`_readable_frame`).
 
 API chapters (notebooks with `#| default_exp`) keep their tests, but out of the reader's way (`_tuck_tests`): a cell of
 imports only, one of them from `fastcore.test`, is left out of the page, and a cell that runs a test (`test_eq`,
@@ -162,21 +163,36 @@ def _plain_comment_line(line: str) -> str:
 
 _re_dataframe = re.compile(r'<table[^>]*class="dataframe".*?</table>', re.S)
 _re_th = re.compile(r'<th\b[^>]*>[^<]*</th>')
+_re_row_index = re.compile(r'(<tr[^>]*>\s*)<th>(\d+)</th>\s*')
 
-def _breakable_headers(html: str) -> str:
-    "A DataFrame's column names may wrap after an underscore (`ci_<wbr>low`), so a wide frame fits the text column."
-    return _re_dataframe.sub(lambda t: _re_th.sub(lambda h: re.sub(r'_(?=\w)', '_<wbr>', h.group(0)), t.group(0)), html)
+def _readable_frame(html: str) -> str:
+    """A DataFrame as a person reads it: its default index (0, 1, 2, ... in one unnamed header row: pandas' row numbers,
+    not data) left out, a missing number (NaN) blank, and a column name that may wrap after an underscore
+    (`ci_<wbr>low`), so a wide frame fits the text column. A named or non-integer index stays."""
+    def table(t):
+        h = t.group(0)
+        head, body = h.partition('<tbody>')[0], h.partition('<tbody>')[2]
+        idx = [int(m.group(2)) for m in _re_row_index.finditer(body)]
+        rows = body.count('<tr')
+        if (head.count('<tr') == 1 and re.search(r'<tr[^>]*>\s*<th></th>', head) and idx and len(idx) == rows
+                and all(a < b for a, b in zip(idx, idx[1:]))):
+            head = re.sub(r'(<tr[^>]*>\s*)<th></th>\s*', r'\1', head, count=1)
+            body = _re_row_index.sub(r'\1', body)
+            h = head + '<tbody>' + body
+        h = re.sub(r'<td>NaN</td>', '<td></td>', h)
+        return _re_th.sub(lambda m: re.sub(r'_(?=\w)', '_<wbr>', m.group(0)), h)
+    return _re_dataframe.sub(table, html)
 
 def _polish(nb: Path):
     """In show_doc's signature blocks (code, where Markdown is not read), a docments comment's `name` loses its
-    backticks; a DataFrame's headers may wrap after underscores."""
+    backticks; a DataFrame is shown as `_readable_frame` makes it."""
     d, changed = json.loads(nb.read_text()), False
     for c in d['cells']:
         for o in c.get('outputs', []):
             data = o.get('data', {})
             for mime, fix in (('text/markdown', lambda md: _re_sig_fence.sub(
                     lambda m: '\n'.join(map(_plain_comment_line, m.group(0).split('\n'))), md)),
-                              ('text/html', _breakable_headers)):
+                              ('text/html', _readable_frame)):
                 if not data.get(mime): continue
                 old = data[mime] if isinstance(data[mime], str) else ''.join(data[mime])
                 new = fix(old)
