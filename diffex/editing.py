@@ -4,15 +4,16 @@
 
 # %% ../nbs/03_editing.ipynb #587c0642
 from __future__ import annotations
-import copy, hashlib, io, json, logging, math, os, re, struct, tempfile, warnings
+import copy, hashlib, importlib, io, json, logging, math, os, re, struct, tempfile, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 # %% auto #0
-__all__ = ['load_rgb', 'DIRECTIONS', 'image_digest', 'content_key', 'EditCache', 'UNetCounter', 'Inversion', 'Editor',
-           'fit_canvas', 'to_canvas', 'from_canvas', 'ProcessorFallbackNote', 'quiet_processor_note']
+__all__ = ['load_rgb', 'DIRECTIONS', 'MODEL_KINDS', 'EDITORS', 'image_digest', 'content_key', 'EditCache', 'UNetCounter',
+           'Inversion', 'Editor', 'Strength', 'fit_canvas', 'to_canvas', 'from_canvas', 'ProcessorFallbackNote',
+           'quiet_processor_note', 'EditorEntry', 'register_editor', 'editors', 'editor_entry', 'make_editor']
 
 # %% ../nbs/03_editing.ipynb #27ec565c
 import numpy as np
@@ -181,6 +182,9 @@ class Editor:
     defaults: dict = {}              # edit parameters and their defaults
     inversion_params: tuple = ()     # the names in `defaults` that the inversion depends on
     min_size: int = 8                # the smallest short side accepted, in pixels
+    strength_param: str|None = None  # the name in `defaults` that sets how strongly an edit applies; None: none
+    strength_range: tuple = (0.0, 1.0) # its sensible (low, high) values: the ends of the explorer's slider
+    fidelity: float = 1.0            # the share of the editor's own work per edit (a screening variant's is below 1)
 
     def __init__(self, cache_dir: str|Path|None = None, # folder of the disk cache; None: no disk cache
                  batch_size: int|None = None,           # most edits per `_edit_batch` call; None: all at once
@@ -205,6 +209,7 @@ class Editor:
         "This editor with other parameters (inversion ones too): the same model, cache and name, its own UNet count."
         ed = copy.copy(self)
         ed.params, ed._unet_evals = self._merge(self.params, params), 0
+        ed.__dict__.pop('fidelity', None)       # a variant of a screening variant does the work its parameters say
         return ed
 
     def load(self, image) -> Image.Image:
@@ -215,118 +220,175 @@ class Editor:
                              'on the short side')
         return im
 
-    # --- verbs -------------------------------------------------------------------------------------------
-    def invert(self, image, # a PIL image, a path or an array (read by `diffex.images.load_image`)
-               seed: int = 0, # seed of the inversion noise
-              ) -> Inversion:  # the inversion: the image, its seed, the editor's state (cached on disk by content)
-        """Invert `image` once; the result is reused by every `edit` and `reconstruct`.
-
-        Raises `diffex.images.ImageError` for an image that cannot be read or is outside the size contract (see
-        `diffex.images`), ValueError for one smaller than `min_size`, TypeError for a seed that is not an int."""
-        im = self.load(image)
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-            raise TypeError(f'seed must be an int, got {seed!r}')
-        seed = int(seed)
-        ip = {k: self.params[k] for k in self.inversion_params}
-        key = content_key('inversion', self.name, image_digest(im), seed, ip)
-        hit = self.cache.get_tensors(key) if self.cache is not None else None
-        if hit is not None: state, meta = hit
-        else:
-            state, meta = self._invert(im, seed, ip)
-            if self.cache is not None: self.cache.put_tensors(key, state, meta)
-        return Inversion(key, seed, im, im.size, self.name, ip, state, meta)
-
-    def edit(self, inv: Inversion, # from `invert`
-             prompts: list[str],   # edit concepts, e.g. ['beard', 'glasses']
-             direction: str|list[str] = 'add', # 'add' or 'remove' the concept; or one per prompt
-             joint: bool = False,  # True: stock LEDITS++, all prompts combined into ONE image
-             **overrides,          # edit parameters for this call (see `defaults`)
-            ) -> list[Image.Image]: # one RGB image per prompt (one in all if `joint`), the size of the input
-        """One edited image per prompt (or one combined image if `joint`), each the size of the input image.
-
-        Independent edits share the inversion and are batched (`batch_size` per call); results are cached by content
-        (image, model, prompt, direction, parameters, seed). Raises ValueError for an empty or non-text prompt, a
-        direction other than 'add'/'remove' (or a list of the wrong length), and TypeError/ValueError for an unknown
-        or invalid parameter in `overrides`."""
-        prompts = self._check_prompts(prompts)
-        dirs = self._check_directions(direction, len(prompts))
-        params = self._edit_params(inv, overrides)
-        if joint:
-            return [self._cached(content_key('joint', inv.key, list(zip(prompts, dirs)), params), inv,
-                                 lambda: self._run(inv, prompts, dirs, True, params))]
-        keys = [content_key('edit', inv.key, p, d, params) for p, d in zip(prompts, dirs)]
-        out = [self.cache.get_image(k, inv.size) if self.cache is not None else None for k in keys]
-        todo = [i for i, o in enumerate(out) if o is None]
-        bs = self.batch_size or max(1, len(todo))
-        for s in range(0, len(todo), bs):
-            idx = todo[s:s + bs]
-            for i, im in zip(idx, self._run(inv, [prompts[i] for i in idx], [dirs[i] for i in idx], False, params)):
-                out[i] = im
-                if self.cache is not None: self.cache.put_image(keys[i], im)
-        return out
-
-    def reconstruct(self, inv: Inversion, **overrides) -> Image.Image:
-        "The null edit: the same inversion denoised with no edit concept; every effect is measured against it."
-        params = self._edit_params(inv, overrides)
-        return self._cached(content_key('null', inv.key, params), inv,
-                            lambda: self._run(inv, [''], ['add'], False, params))
-
-    # --- override points ---------------------------------------------------------------------------------
-    def _invert(self, image: Image.Image, seed: int, params: dict) -> tuple[dict, dict]:
-        "Override to compute an inversion: return `(state tensors, JSON-able meta)`. Default: nothing to invert."
-        return {}, {}
-
-    def _edit_batch(self, inv: Inversion, prompts: list[str], directions: list[str], joint: bool,
-                    params: dict) -> list[Image.Image]:
-        "THE override point: one image per prompt ('' = null edit), or one image if `joint`, each of size `inv.size`."
-        raise NotImplementedError(f'{type(self).__name__} must implement _edit_batch')
-
-    # --- helpers -----------------------------------------------------------------------------------------
-    def _cached(self, key, inv, fn):
-        im = self.cache.get_image(key, inv.size) if self.cache is not None else None
-        if im is None:
-            im = fn()[0]
-            if self.cache is not None: self.cache.put_image(key, im)
-        return im
-
-    def _run(self, inv, prompts, dirs, joint, params):
-        out = self._edit_batch(inv, prompts, dirs, joint, params)
-        want = 1 if joint else len(prompts)
-        if len(out) != want:
-            raise RuntimeError(f'{type(self).__name__}._edit_batch returned {len(out)} images, expected {want}')
-        for im in out:
-            if im.size != tuple(inv.size):
-                raise RuntimeError(f'{type(self).__name__}._edit_batch returned size {im.size}, '
-                                   f'expected {tuple(inv.size)}')
-        return out
-
-    def _edit_params(self, inv, overrides):
-        if inv.editor != self.name: raise ValueError(f'this inversion was made by {inv.editor!r}, not by {self.name!r}')
-        params = self._merge(self.params, overrides)
-        changed = [k for k in self.inversion_params if params[k] != inv.params.get(k)]
-        if changed: raise ValueError(f'{changed} change the inversion: set them on the editor and invert again')
-        return params
-
-    @staticmethod
-    def _check_prompts(prompts) -> list[str]:
-        if isinstance(prompts, str): prompts = [prompts]
-        prompts = list(prompts)
-        if not prompts:
-            raise ValueError('no prompts given: pass at least one edit prompt (use reconstruct() for the null edit)')
-        for p in prompts:
-            if not isinstance(p, str): raise TypeError(f'prompts must be strings, got {p!r}')
-            if not p.strip(): raise ValueError('an edit prompt is empty; use reconstruct() for the null edit')
-        return [p.strip() for p in prompts]
-
-    @staticmethod
-    def _check_directions(direction, n) -> list[str]:
-        dirs = [direction] * n if isinstance(direction, str) else list(direction)
-        if len(dirs) != n: raise ValueError(f'{len(dirs)} directions for {n} prompts')
-        for d in dirs:
-            if d not in DIRECTIONS: raise ValueError(f'direction must be one of {DIRECTIONS}, got {d!r}')
-        return dirs
-
     def __repr__(self): return f'{type(self).__name__}({self.name!r}, unet_evals={self.unet_evals})'
+
+
+# %% ../nbs/03_editing.ipynb #1046c38e
+@patch
+def invert(self: Editor, image, # a PIL image, a path or an array (read by `diffex.images.load_image`)
+           seed: int = 0, # seed of the inversion noise
+          ) -> Inversion:  # the inversion: the image, its seed, the editor's state (cached on disk by content)
+    """Invert `image` once; the result is reused by every `edit` and `reconstruct`.
+
+    Raises `diffex.images.ImageError` for an image that cannot be read or is outside the size contract (see
+    `diffex.images`), ValueError for one smaller than `min_size`, TypeError for a seed that is not an int."""
+    im = self.load(image)
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f'seed must be an int, got {seed!r}')
+    seed = int(seed)
+    ip = {k: self.params[k] for k in self.inversion_params}
+    key = content_key('inversion', self.name, image_digest(im), seed, ip)
+    hit = self.cache.get_tensors(key) if self.cache is not None else None
+    if hit is not None: state, meta = hit
+    else:
+        state, meta = self._invert(im, seed, ip)
+        if self.cache is not None: self.cache.put_tensors(key, state, meta)
+    return Inversion(key, seed, im, im.size, self.name, ip, state, meta)
+
+
+# %% ../nbs/03_editing.ipynb #bfdd0e97
+@patch
+def edit(self: Editor, inv: Inversion, # from `invert`
+         prompts: list[str],   # edit concepts, e.g. ['beard', 'glasses']
+         direction: str|list[str] = 'add', # 'add' or 'remove' the concept; or one per prompt
+         joint: bool = False,  # True: stock LEDITS++, all prompts combined into ONE image
+         **overrides,          # edit parameters for this call (see `defaults`)
+        ) -> list[Image.Image]: # one RGB image per prompt (one in all if `joint`), the size of the input
+    """One edited image per prompt (or one combined image if `joint`), each the size of the input image.
+
+    Independent edits share the inversion and are batched (`batch_size` per call); results are cached by content
+    (image, model, prompt, direction, parameters, seed). Raises ValueError for an empty or non-text prompt, a
+    direction other than 'add'/'remove' (or a list of the wrong length), and TypeError/ValueError for an unknown
+    or invalid parameter in `overrides`."""
+    prompts = self._check_prompts(prompts)
+    dirs = self._check_directions(direction, len(prompts))
+    params = self._edit_params(inv, overrides)
+    if joint:
+        return [self._cached(content_key('joint', inv.key, list(zip(prompts, dirs)), params), inv,
+                             lambda: self._run(inv, prompts, dirs, True, params))]
+    keys = [content_key('edit', inv.key, p, d, params) for p, d in zip(prompts, dirs)]
+    out = [self.cache.get_image(k, inv.size) if self.cache is not None else None for k in keys]
+    todo = [i for i, o in enumerate(out) if o is None]
+    bs = self.batch_size or max(1, len(todo))
+    for s in range(0, len(todo), bs):
+        idx = todo[s:s + bs]
+        for i, im in zip(idx, self._run(inv, [prompts[i] for i in idx], [dirs[i] for i in idx], False, params)):
+            out[i] = im
+            if self.cache is not None: self.cache.put_image(keys[i], im)
+    return out
+
+@patch
+def reconstruct(self: Editor, inv: Inversion, **overrides) -> Image.Image:
+    "The null edit: the same inversion denoised with no edit concept; every effect is measured against it."
+    params = self._edit_params(inv, overrides)
+    return self._cached(content_key('null', inv.key, params), inv,
+                        lambda: self._run(inv, [''], ['add'], False, params))
+
+
+# %% ../nbs/03_editing.ipynb #a2d5241e
+@patch
+def _invert(self: Editor, image: Image.Image, seed: int, params: dict) -> tuple[dict, dict]:
+    "Override to compute an inversion: return `(state tensors, JSON-able meta)`. Default: nothing to invert."
+    return {}, {}
+
+@patch
+def _edit_batch(self: Editor, inv: Inversion, prompts: list[str], directions: list[str], joint: bool,
+                params: dict) -> list[Image.Image]:
+    "THE override point: one image per prompt ('' = null edit), or one image if `joint`, each of size `inv.size`."
+    raise NotImplementedError(f'{type(self).__name__} must implement _edit_batch')
+
+
+# %% ../nbs/03_editing.ipynb #cce138ea
+@patch
+def _cached(self: Editor, key, inv, fn):
+    "The image under `key` in the cache, else `fn()[0]` (stored)."
+    im = self.cache.get_image(key, inv.size) if self.cache is not None else None
+    if im is None:
+        im = fn()[0]
+        if self.cache is not None: self.cache.put_image(key, im)
+    return im
+
+@patch
+def _run(self: Editor, inv, prompts, dirs, joint, params):
+    "`_edit_batch`, with what it returns checked: how many images, and their size."
+    out = self._edit_batch(inv, prompts, dirs, joint, params)
+    want = 1 if joint else len(prompts)
+    if len(out) != want:
+        raise RuntimeError(f'{type(self).__name__}._edit_batch returned {len(out)} images, expected {want}')
+    for im in out:
+        if im.size != tuple(inv.size):
+            raise RuntimeError(f'{type(self).__name__}._edit_batch returned size {im.size}, '
+                               f'expected {tuple(inv.size)}')
+    return out
+
+@patch
+def _edit_params(self: Editor, inv, overrides):
+    "The parameters of one call: the editor's with `overrides`; an inversion of another editor, or made with other inversion parameters, is refused."
+    if inv.editor != self.name: raise ValueError(f'this inversion was made by {inv.editor!r}, not by {self.name!r}')
+    params = self._merge(self.params, overrides)
+    changed = [k for k in self.inversion_params if params[k] != inv.params.get(k)]
+    if changed: raise ValueError(f'{changed} change the inversion: set them on the editor and invert again')
+    return params
+
+
+# %% ../nbs/03_editing.ipynb #bbce90c6
+def _check_prompts(prompts) -> list[str]:
+    "`prompts` (a string or a list of them) as a list of stripped, non-empty strings, or a clear error."
+    if isinstance(prompts, str): prompts = [prompts]
+    prompts = list(prompts)
+    if not prompts:
+        raise ValueError('no prompts given: pass at least one edit prompt (use reconstruct() for the null edit)')
+    for p in prompts:
+        if not isinstance(p, str): raise TypeError(f'prompts must be strings, got {p!r}')
+        if not p.strip(): raise ValueError('an edit prompt is empty; use reconstruct() for the null edit')
+    return [p.strip() for p in prompts]
+
+def _check_directions(direction, n) -> list[str]:
+    "One direction per prompt (`direction` repeated `n` times, or its list checked), or a clear error."
+    dirs = [direction] * n if isinstance(direction, str) else list(direction)
+    if len(dirs) != n: raise ValueError(f'{len(dirs)} directions for {n} prompts')
+    for d in dirs:
+        if d not in DIRECTIONS: raise ValueError(f'direction must be one of {DIRECTIONS}, got {d!r}')
+    return dirs
+
+Editor._check_prompts, Editor._check_directions = staticmethod(_check_prompts), staticmethod(_check_directions)
+
+
+# %% ../nbs/03_editing.ipynb #58c3919d
+@dataclass(frozen=True)
+class Strength:
+    "The parameter that sets how strongly an editor applies an edit: what the explorer's strength slider moves."
+    name: str       # the parameter's name in the editor's `defaults`
+    default: float  # the editor's value of it (from its `params`)
+    low: float      # the smallest sensible value (the slider's left end)
+    high: float     # the largest sensible value (the slider's right end)
+
+@patch(as_prop=True)
+def strength(self: Editor) -> Strength|None:
+    "The editor's strength parameter (name, current value, sensible range), or None when it has none."
+    if self.strength_param is None: return None
+    if self.strength_param not in self.defaults:
+        raise TypeError(f'{type(self).__name__}.strength_param is {self.strength_param!r}, which is not one of its '
+                        f'parameters {sorted(self.defaults)}')
+    low, high = self.strength_range
+    return Strength(self.strength_param, self.params[self.strength_param], low, high)
+
+
+# %% ../nbs/03_editing.ipynb #2207c6dd
+@patch
+def screening(self: Editor, fidelity: float, # the share of the editor's work per edit to aim for, in (0, 1]
+             ) -> Editor|None:
+    """A cheaper variant of this editor for screening (its `fidelity` says the share of the work it does), or None
+    when the editor has none or `fidelity` changes nothing. Raises ValueError for a `fidelity` outside (0, 1]."""
+    if isinstance(fidelity, bool) or not isinstance(fidelity, (int, float)) or not 0 < fidelity <= 1:
+        raise ValueError(f'fidelity must be a number in (0, 1], got {fidelity!r}')
+    return None if fidelity == 1 else self._screening(float(fidelity))
+
+@patch
+def _screening(self: Editor, fidelity: float) -> Editor|None:
+    "Override to offer a cheaper variant at `fidelity` in (0, 1) (set its `fidelity`); default: none."
+    return None
+
 
 # %% ../nbs/03_editing.ipynb #829ebb39
 def fit_canvas(size: tuple, # the input's (width, height)
@@ -379,3 +441,91 @@ def quiet_processor_note():
     log.addFilter(f)
     try: yield
     finally: log.removeFilter(f)
+
+# %% ../nbs/03_editing.ipynb #10256c75
+MODEL_KINDS = ('required', 'optional', 'none')
+
+@dataclass(frozen=True)
+class EditorEntry:
+    "One editor of the registry: how `make_editor` builds it, and what it is."
+    name: str                # what a user types: `make_editor(name)`, `--editor NAME`
+    factory: object          # 'module:attr' (imported on first use) or a callable returning an `Editor`
+    description: str         # one line: what the editor is, and what its model is
+    model: str = 'required'  # its `model` argument: 'required' (a path or hub id), 'optional' or 'none'
+
+    def load(self):
+        "The factory, its module imported now if it is named by a string."
+        if callable(self.factory): return self.factory
+        mod, _, attr = self.factory.partition(':')
+        obj = importlib.import_module(mod)
+        for a in attr.split('.'): obj = getattr(obj, a)
+        return obj
+
+EDITORS: dict = {}   # name -> EditorEntry; fill with `register_editor`
+
+
+# %% ../nbs/03_editing.ipynb #6913c5e9
+def register_editor(name: str,          # the editor's name: lower case, digits and '-'
+                    factory,            # 'module:attr' or a callable: factory([model,] **settings) -> Editor
+                    description: str,   # one line: what the editor is
+                    model: str = 'required', # 'required', 'optional' or 'none': does it take a model path or id
+                    replace: bool = False,   # allow replacing an editor of the same name
+                   ) -> EditorEntry:
+    "Add an editor to the registry. Raises ValueError for a bad name or factory, or a name already taken."
+    if not isinstance(name, str) or not re.fullmatch(r'[a-z0-9][a-z0-9-]*', name):
+        raise ValueError(f"an editor's name is lower case letters, digits and '-', such as 'my-editor'; got {name!r}")
+    if not callable(factory) and not (isinstance(factory, str) and re.fullmatch(r'[\w.]+:[\w.]+', factory)):
+        raise ValueError(f"factory must be a callable or a 'module:attr' string such as 'mypkg.editors:MyEditor'; "
+                         f"got {factory!r}")
+    if model not in MODEL_KINDS: raise ValueError(f'model must be one of {MODEL_KINDS}, got {model!r}')
+    if name in EDITORS and not replace:
+        raise ValueError(f'an editor named {name!r} is registered already; pass replace=True to replace it')
+    EDITORS[name] = e = EditorEntry(name, factory, str(description), model)
+    return e
+
+def editors() -> dict:
+    "Every registered editor: name -> one-line description."
+    return {n: e.description for n, e in EDITORS.items()}
+
+
+# %% ../nbs/03_editing.ipynb #3f06c285
+def editor_entry(name: str) -> EditorEntry:
+    "The registry's entry for `name`; ValueError naming the known editors for a name that is not registered."
+    if name not in EDITORS:
+        raise ValueError(f'no editor named {name!r}; known editors: {", ".join(EDITORS)} (see diffex.editing.editors())')
+    return EDITORS[name]
+
+def make_editor(name: str,     # a registered editor's name (see `editors()`)
+                model=None,    # its model: a checkpoint folder or hub id ('ledits', 'instruct'); None for the oracles
+                **settings,    # the editor's settings: cache_dir, batch_size, its parameters, ...
+               ) -> Editor:
+    "The editor registered as `name`, built on `model` with `settings`. Raises ValueError for an unknown name or a model that does not fit."
+    e = editor_entry(name)
+    if e.model == 'required' and model is None:
+        raise ValueError(f'editor {name!r} needs a model (a diffusers folder or a hub id): make_editor({name!r}, "path")')
+    if e.model == 'none' and model is not None:
+        raise ValueError(f'editor {name!r} takes no model (got {model!r}); its settings are keywords')
+    ed = e.load()(model, **settings) if model is not None else e.load()(**settings)
+    if not isinstance(ed, Editor):
+        raise TypeError(f'the factory of editor {name!r} returned a {type(ed).__name__}, not an Editor')
+    return ed
+
+
+# %% ../nbs/03_editing.ipynb #6baa9365
+def _toy_ledits(model=None, # a toy world folder; None: the one shipped in the package
+                **settings):  # `LeditsEditor` settings over the toy world's tuned ones
+    "LEDITS++ on the toy world's miniature Stable Diffusion, with the toy world's edit settings."
+    from diffex import toyworld
+    return toyworld.load(model).editor(**settings)
+
+register_editor('ledits', 'diffex.ledits:LeditsEditor.from_pretrained',
+                'LEDITS++ on a Stable Diffusion 1.x/2.x or SDXL checkpoint (model: a diffusers folder or hub id)')
+register_editor('instruct', 'diffex.instruct:InstructEditor.from_pretrained',
+                'an instruction editor, InstructPix2Pix (model: a diffusers folder or hub id)')
+register_editor('toy', _toy_ledits, "LEDITS++ on the toy world's miniature Stable Diffusion (model: a toy world "
+                'folder; default: the shipped one)', model='optional')
+register_editor('toy-oracle', 'diffex.toyworld:OracleEditor',
+                "the toy world's exact counterfactual editor (edits faces drawn by diffex.toyworld.draw)", model='none')
+register_editor('toy-oracle-noisy', 'diffex.toyworld:NoisyOracleEditor',
+                "the toy world's oracle with seeded failed edits and side effects", model='none')
+

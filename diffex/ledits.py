@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 # %% ../nbs/03a_ledits.ipynb #cb41cc8c
+from fastcore.basics import patch
 from .editing import Editor, UNetCounter, from_canvas, to_canvas, quiet_processor_note
 with quiet_processor_note():      # no note about image processors diffex never builds (see diffex.editing)
     from diffusers import DDIMScheduler, LEditsPPPipelineStableDiffusion, LEditsPPPipelineStableDiffusionXL
@@ -157,6 +158,8 @@ def _check_attention_threshold(v):
 
 PREFIX_CACHE = 64   # inversions whose shared warm-up trajectory an editor keeps in memory (least recently used go first)
 
+
+# %% ../nbs/03a_ledits.ipynb #46b9b9cc
 class LeditsEditor(Editor):
     "LEDITS++ on a `diffusers` SD 1.x/2.x or SDXL pipeline: invert once, K independent edits per loop, counted, cached."
     defaults = dict(num_inversion_steps=50, skip=0.1, source_prompt='', source_guidance_scale=3.5, resolution=None,
@@ -164,6 +167,7 @@ class LeditsEditor(Editor):
                     edit_cooldown_steps=None, use_masks='intersect', attention_threshold=None)
     inversion_params = ('num_inversion_steps', 'skip', 'source_prompt', 'source_guidance_scale', 'resolution',
                         'pad_mode')
+    strength_param, strength_range = 'edit_guidance_scale', (0.0, 25.0)   # the explorer's slider
 
     def __init__(self, pipe,                              # a `LEditsPPPipelineStableDiffusion` or `...XL`
                  cache_dir: str|Path|None = None,         # disk cache folder; None: no disk cache
@@ -207,175 +211,258 @@ class LeditsEditor(Editor):
         _check_attention_threshold(p['attention_threshold'])
         return p
 
-    def _counted(self, fn, *args):
-        n = self.counter.n
-        try: return fn(*args)
-        finally: self._unet_evals += self.counter.n - n
 
-    @classmethod
-    def from_pretrained(cls, path_or_id: str|Path,             # a local diffusers folder or a hub id (SD 1.x/2.x, SDXL)
-                        torch_dtype: torch.dtype|None = None,  # default: float16 on CUDA, float32 on CPU
-                        device: str|None = None,               # default: 'cuda' if available, else 'cpu'
-                        pipeline_kwargs: dict|None = None,     # more `from_pretrained` arguments (variant, revision...)
-                        **kw):                                 # `LeditsEditor` arguments
-        "Load a Stable Diffusion or SDXL checkpoint into the matching LEDITS++ pipeline, safety checker off."
-        from diffusers import DiffusionPipeline
-        p = Path(path_or_id).expanduser()
-        if p.exists():
-            if not p.is_dir() or not (p/'model_index.json').exists():
-                raise ValueError(f'{p} is not a diffusers pipeline folder (it has no model_index.json); pass a folder '
-                                 'saved with `save_pretrained` or a hub id such as '
-                                 '"stable-diffusion-v1-5/stable-diffusion-v1-5"')
-            config = json.loads((p/'model_index.json').read_text())
-        else: config = DiffusionPipeline.load_config(str(path_or_id))
-        xl = 'text_encoder_2' in config or 'XL' in config.get('_class_name', '')
-        device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-        torch_dtype = torch_dtype or (torch.float16 if str(device).startswith('cuda') else torch.float32)
-        pkw = dict(dtype=torch_dtype, **(pipeline_kwargs or {}))
-        if xl: pipe = LEditsPPPipelineStableDiffusionXL.from_pretrained(path_or_id, **pkw)
-        else:
-            pkw = dict(pkw, safety_checker=None, feature_extractor=None, requires_safety_checker=False)
-            pipe = LEditsPPPipelineStableDiffusion.from_pretrained(path_or_id, **pkw)
-        return cls(pipe.to(device), **kw)
+# %% ../nbs/03a_ledits.ipynb #6cc83c0c
+@patch
+def _counted(self: LeditsEditor, fn, *args):
+    "`fn(*args)`, its UNet evaluations added to this editor's count."
+    n = self.counter.n
+    try: return fn(*args)
+    finally: self._unet_evals += self.counter.n - n
 
-    # --- inversion -----------------------------------------------------------------------------------------
-    def _invert(self, image, seed, params):
-        pipe = self.pipe
-        canvas, box = to_canvas(image, params['resolution'], self.multiple, params['pad_mode'])
-        kw = dict(source_prompt=params['source_prompt'], source_guidance_scale=params['source_guidance_scale'],
-                  num_inversion_steps=params['num_inversion_steps'], skip=params['skip'],
-                  generator=torch.Generator('cpu').manual_seed(seed), height=canvas.size[1], width=canvas.size[0])
-        with _processors(pipe.unet, self._procs, frozen=True), torch.no_grad():
-            self._counted(lambda: pipe.invert(image=canvas, **kw))
-        state = dict(init_latents=pipe.init_latents[:1].clone(), zs=pipe.zs.clone(),
-                     inversion_steps=pipe.inversion_steps.clone())
-        meta = dict(n_sched=len(pipe.scheduler.timesteps), eta=float(pipe.eta), canvas=list(canvas.size), box=list(box),
-                    size=list(getattr(pipe, 'size', canvas.size[::-1])))
-        return state, meta
+@patch
+def _screening(self: LeditsEditor, fidelity: float) -> LeditsEditor|None:
+    "Screening with `fidelity` times the inversion steps (at least 2); None when that is not fewer steps."
+    n = self.params['num_inversion_steps']
+    m = max(2, round(n * fidelity))
+    if m >= n: return None
+    ed = self.variant(num_inversion_steps=m)
+    ed.fidelity = m / n
+    return ed
 
-    # --- editing -------------------------------------------------------------------------------------------
-    def _encode(self, prompts):
-        "Unconditional embeddings (1 row) and one row per prompt, plus SDXL's pooled embeddings and time ids."
-        pipe, dev = self.pipe, self.pipe._execution_device
-        pipe.batch_size = 1
-        if not self.xl:
-            pipe._clip_skip, pipe._cross_attention_kwargs = None, None
-            emb, unc, ntok = pipe.encode_prompt(device=dev, num_images_per_prompt=1, enable_edit_guidance=bool(prompts),
-                                                editing_prompt=prompts or None)
-            return dict(unc=unc, emb=emb, ntok=ntok)
-        unc, emb, unc_pool, pool, ntok = pipe.encode_prompt(device=dev, num_images_per_prompt=1,
-                                                            enable_edit_guidance=bool(prompts),
-                                                            editing_prompt=prompts or None)
-        proj = pipe.text_encoder_2.config.projection_dim if pipe.text_encoder_2 is not None else int(unc_pool.shape[-1])
-        return dict(unc=unc, emb=emb, unc_pool=unc_pool, pool=pool, ntok=ntok, proj=proj)
 
-    def _edit_batch(self, inv, prompts, directions, joint, params):
-        concepts = sorted({p for p in prompts if p})
-        enc = self._encode(concepts)
-        row = {p: i for i, p in enumerate(concepts)}
-        if joint:
-            lat = self._counted(self._denoise, inv, [[(row[p], d == 'remove') for p, d in zip(prompts, directions)]],
-                                enc, params)
-            return self._decode(lat, inv)
-        pairs = list(dict.fromkeys(zip(prompts, directions)))     # an item asked for twice is computed once
-        items = [[(row[p], d == 'remove')] if p else [] for p, d in pairs]
-        ims = self._decode(self._counted(self._denoise, inv, items, enc, params), inv)
-        at = {pd: k for k, pd in enumerate(pairs)}
-        return [ims[at[pd]] for pd in zip(prompts, directions)]
+# %% ../nbs/03a_ledits.ipynb #8d3509bc
+@patch(cls_method=True)
+def from_pretrained(cls: LeditsEditor, path_or_id: str|Path, # a local diffusers folder or a hub id (SD 1.x/2.x, SDXL)
+                    torch_dtype: torch.dtype|None = None,  # default: float16 on CUDA, float32 on CPU
+                    device: str|None = None,               # default: 'cuda' if available, else 'cpu'
+                    pipeline_kwargs: dict|None = None,     # more `from_pretrained` arguments (variant, revision...)
+                    **kw):                                 # `LeditsEditor` arguments
+    "Load a Stable Diffusion or SDXL checkpoint into the matching LEDITS++ pipeline, safety checker off."
+    from diffusers import DiffusionPipeline
+    p = Path(path_or_id).expanduser()
+    if p.exists():
+        if not p.is_dir() or not (p/'model_index.json').exists():
+            raise ValueError(f'{p} is not a diffusers pipeline folder (it has no model_index.json); pass a folder '
+                             'saved with `save_pretrained` or a hub id such as '
+                             '"stable-diffusion-v1-5/stable-diffusion-v1-5"')
+        config = json.loads((p/'model_index.json').read_text())
+    else: config = DiffusionPipeline.load_config(str(path_or_id))
+    xl = 'text_encoder_2' in config or 'XL' in config.get('_class_name', '')
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    torch_dtype = torch_dtype or (torch.float16 if str(device).startswith('cuda') else torch.float32)
+    pkw = dict(dtype=torch_dtype, **(pipeline_kwargs or {}))
+    if xl: pipe = LEditsPPPipelineStableDiffusionXL.from_pretrained(path_or_id, **pkw)
+    else:
+        pkw = dict(pkw, safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+        pipe = LEditsPPPipelineStableDiffusion.from_pretrained(path_or_id, **pkw)
+    return cls(pipe.to(device), **kw)
 
-    @torch.no_grad()
-    def _denoise(self, inv, items, enc, params):
-        "Run `items` (lists of (concept row, reverse)) through one denoising loop from `inv`; returns final latents."
-        pipe, unet = self.pipe, self.pipe.unet
-        dev, dtype = pipe._execution_device, unet.dtype
-        st, meta = inv.state, inv.meta
-        init = st['init_latents'].to(dev, dtype); zs = st['zs'].to(dev, dtype)
-        timesteps = st['inversion_steps'].to(dev)
-        sched = type(pipe.scheduler).from_config(pipe.scheduler.config, timestep_spacing='leading')
-        sched.set_timesteps(meta['n_sched'], device=dev)
-        if not torch.equal(sched.timesteps[-len(timesteps):].cpu(), timesteps.cpu()):
-            raise RuntimeError('the scheduler does not reproduce the inversion timesteps; '
-                               'was the scheduler changed after inverting?')
-        t_to_idx = {int(v): k for k, v in enumerate(timesteps[-zs.shape[0]:])}
-        step_kw = {'eta': meta['eta']} if 'eta' in inspect.signature(sched.step).parameters else {}
-        K = len(items)
-        flat = [(k, c, rev) for k, it in enumerate(items) for c, rev in it]    # (item, concept row, reverse)
-        mode = params['use_masks']
-        warm, scale, cool = params['edit_warmup_steps'], params['edit_guidance_scale'], params['edit_cooldown_steps']
-        h, w = init.shape[-2:]
-        att_res = (int(h / ATTENTION_DOWNSCALE), int(w / ATTENTION_DOWNSCALE))
-        ms = MaskSettings(mode, params['edit_threshold'], unet.config.in_channels, self.xl,
-                          params['attention_threshold'], LeditsGaussianSmoothing(dev) if mode != 'quantile' else None)
-        store = _MapStore(att_res[0] * att_res[1], 0)
-        procs = dict(self._procs)
-        if mode != 'quantile' and flat:
-            procs = {k: (store.processor() if 'attn2' in k and not k.startswith('mid_block') else v)
-                     for k, v in procs.items()}
-        latents = init * sched.init_noise_sigma                # one shared trajectory while every item is in warm-up
-        # that trajectory depends on the inversion only (and on the attention processors that computed it): kept after
-        # its last step, it spares the next loop on this inversion those steps
-        shared = len(timesteps) if cool is not None and cool <= warm else min(warm, len(timesteps))
-        pkey = (inv.key, shared, mode != 'quantile' and bool(flat), str(dtype), str(dev), id(unet)) if shared else None
-        start = 0
-        if pkey in self._prefixes:
-            self._prefixes.move_to_end(pkey)
-            lat0, sched0 = self._prefixes[pkey]
-            latents, sched, start = lat0.clone(), copy.deepcopy(sched0), shared
-        unc, emb = enc['unc'].to(dev, dtype), (enc['emb'].to(dev, dtype) if enc['emb'] is not None else None)
-        if self.xl:
-            tid = pipe._get_add_time_ids(tuple(meta['size']), (0, 0), tuple(meta['size']), dtype=enc['unc_pool'].dtype,
-                                         text_encoder_projection_dim=enc['proj']).to(dev)
-        with _processors(unet, procs):
-            for i, t in enumerate(timesteps):
-                if i < start: continue
-                active = [(k, c, rev) for k, c, rev in flat if i >= warm and (cool is None or i < cool)]
-                n_it = latents.shape[0]                                # 1 while the trajectory is shared, else K
-                rows = [c for _, c, _ in active]
-                # on a shared trajectory (the first step, warm-up) the K items' latents are one latent: one
-                # unconditional row serves all
-                x = torch.cat([latents] + [latents[k % n_it:k % n_it + 1] for k, _, _ in active])
-                x = sched.scale_model_input(x, t)
-                ehs = torch.cat([unc.expand(n_it, -1, -1)] + ([emb[rows]] if rows else []))
-                kw = {}
-                if self.xl:
-                    te = torch.cat([enc['unc_pool'].to(dev, dtype).expand(n_it, -1)]
-                                   + ([enc['pool'].to(dev, dtype)[rows]] if rows else []))
-                    kw['added_cond_kwargs'] = {'text_embeds': te, 'time_ids': tid.to(dtype).repeat(x.shape[0], 1)}
-                store.maps, store.n_items = [], n_it
-                eps = unet(x, t, encoder_hidden_states=ehs, return_dict=False, **kw)[0]
-                unc_eps, con_eps = eps[:n_it], eps[n_it:]
-                maps = store.aggregate(att_res) if (active and mode != 'quantile') else None
-                if n_it == 1 and K > 1 and active:                     # the items part here
-                    latents, unc_eps = latents.expand(K, -1, -1, -1).clone(), unc_eps.expand(K, -1, -1, -1)
-                guidance = torch.zeros_like(unc_eps)
-                for j, (k, c, rev) in enumerate(active):
-                    g = con_eps[j:j + 1] - unc_eps[k:k + 1]
-                    if rev: g = g * -1
-                    g = g * scale
-                    g = _mask_guidance(g, maps[j:j + 1] if maps is not None else None, t, int(enc['ntok'][c]), ms)
-                    guidance[k:k + 1] += g
-                latents = sched.step(unc_eps + guidance, t, latents, variance_noise=zs[t_to_idx[int(t)]],
-                                     **step_kw).prev_sample
-                if i + 1 == shared and pkey not in self._prefixes and latents.shape[0] == 1:
-                    self._prefixes[pkey] = (latents.clone(), copy.deepcopy(sched))
-                    while len(self._prefixes) > PREFIX_CACHE: self._prefixes.popitem(last=False)
-        return latents.expand(K, -1, -1, -1) if latents.shape[0] != K else latents
 
-    @torch.no_grad()
-    def _decode(self, latents, inv):
-        vae = self.pipe.vae
-        # A float16 VAE whose config asks for it (SD 1.x/2.x: force_upcast) decodes in float32, as the stock pipeline
-        # does. Upcast, a batched decode of K images holds K float32 activations of 256 x H x W: at 512 px and K=16
-        # that made float16 peak at about twice bfloat16's memory (benchmarks/gpu/fp16_peak.py), so it decodes one
-        # image at a time (the same pixels). torch's Module.to: diffusers' own `to` logs a warning on every dtype cast.
-        up = vae.dtype == torch.float16 and getattr(vae.config, 'force_upcast', False)
-        if up: torch.nn.Module.to(vae, torch.float32)
-        try:
-            x = latents.to(vae.dtype) / vae.config.scaling_factor
-            if up or getattr(vae, 'use_slicing', False): ims = [vae.decode(xi[None], return_dict=False)[0] for xi in x]
-            else: ims = [vae.decode(x, return_dict=False)[0]]
-            img = torch.cat(ims)
-        finally:
-            if up: torch.nn.Module.to(vae, torch.float16)
-        pil = self.pipe.image_processor.postprocess(img.float(), output_type='pil')
-        return [from_canvas(im, inv.meta['box'], inv.size) for im in pil]
+# %% ../nbs/03a_ledits.ipynb #8149a090
+@patch
+def _invert(self: LeditsEditor, image, seed, params):
+    "Stock LEDITS++ inversion of `image` on the model's canvas: `(state, meta)` for `Inversion`."
+    pipe = self.pipe
+    canvas, box = to_canvas(image, params['resolution'], self.multiple, params['pad_mode'])
+    kw = dict(source_prompt=params['source_prompt'], source_guidance_scale=params['source_guidance_scale'],
+              num_inversion_steps=params['num_inversion_steps'], skip=params['skip'],
+              generator=torch.Generator('cpu').manual_seed(seed), height=canvas.size[1], width=canvas.size[0])
+    with _processors(pipe.unet, self._procs, frozen=True), torch.no_grad():
+        self._counted(lambda: pipe.invert(image=canvas, **kw))
+    state = dict(init_latents=pipe.init_latents[:1].clone(), zs=pipe.zs.clone(),
+                 inversion_steps=pipe.inversion_steps.clone())
+    meta = dict(n_sched=len(pipe.scheduler.timesteps), eta=float(pipe.eta), canvas=list(canvas.size), box=list(box),
+                size=list(getattr(pipe, 'size', canvas.size[::-1])))
+    return state, meta
+
+
+# %% ../nbs/03a_ledits.ipynb #d51a3b2a
+@patch
+def _encode(self: LeditsEditor, prompts):
+    "Unconditional embeddings (1 row) and one row per prompt, plus SDXL's pooled embeddings and time ids."
+    pipe, dev = self.pipe, self.pipe._execution_device
+    pipe.batch_size = 1
+    if not self.xl:
+        pipe._clip_skip, pipe._cross_attention_kwargs = None, None
+        emb, unc, ntok = pipe.encode_prompt(device=dev, num_images_per_prompt=1, enable_edit_guidance=bool(prompts),
+                                            editing_prompt=prompts or None)
+        return dict(unc=unc, emb=emb, ntok=ntok)
+    unc, emb, unc_pool, pool, ntok = pipe.encode_prompt(device=dev, num_images_per_prompt=1,
+                                                        enable_edit_guidance=bool(prompts),
+                                                        editing_prompt=prompts or None)
+    proj = pipe.text_encoder_2.config.projection_dim if pipe.text_encoder_2 is not None else int(unc_pool.shape[-1])
+    return dict(unc=unc, emb=emb, unc_pool=unc_pool, pool=pool, ntok=ntok, proj=proj)
+
+@patch
+def _edit_batch(self: LeditsEditor, inv, prompts, directions, joint, params):
+    "Encode the concepts, make one item per distinct (prompt, direction) (or one joint item), denoise, decode."
+    concepts = sorted({p for p in prompts if p})
+    enc = self._encode(concepts)
+    row = {p: i for i, p in enumerate(concepts)}
+    if joint:
+        lat = self._counted(self._denoise, inv, [[(row[p], d == 'remove') for p, d in zip(prompts, directions)]],
+                            enc, params)
+        return self._decode(lat, inv)
+    pairs = list(dict.fromkeys(zip(prompts, directions)))     # an item asked for twice is computed once
+    items = [[(row[p], d == 'remove')] if p else [] for p, d in pairs]
+    ims = self._decode(self._counted(self._denoise, inv, items, enc, params), inv)
+    at = {pd: k for k, pd in enumerate(pairs)}
+    return [ims[at[pd]] for pd in zip(prompts, directions)]
+
+
+# %% ../nbs/03a_ledits.ipynb #5025199c
+@patch
+def _schedule(self: LeditsEditor, inv) -> tuple:
+    """What replays `inv`: its starting latents, noise maps and timesteps on the device, a fresh scheduler set to them,
+    the timestep -> noise map index and the scheduler's step keywords: `(init, zs, timesteps, sched, t_to_idx, step_kw)`."""
+    pipe = self.pipe
+    dev, dtype = pipe._execution_device, pipe.unet.dtype
+    st, meta = inv.state, inv.meta
+    init = st['init_latents'].to(dev, dtype); zs = st['zs'].to(dev, dtype)
+    timesteps = st['inversion_steps'].to(dev)
+    sched = type(pipe.scheduler).from_config(pipe.scheduler.config, timestep_spacing='leading')
+    sched.set_timesteps(meta['n_sched'], device=dev)
+    if not torch.equal(sched.timesteps[-len(timesteps):].cpu(), timesteps.cpu()):
+        raise RuntimeError('the scheduler does not reproduce the inversion timesteps; '
+                           'was the scheduler changed after inverting?')
+    t_to_idx = {int(v): k for k, v in enumerate(timesteps[-zs.shape[0]:])}
+    step_kw = {'eta': meta['eta']} if 'eta' in inspect.signature(sched.step).parameters else {}
+    return init, zs, timesteps, sched, t_to_idx, step_kw
+
+@patch
+def _attention(self: LeditsEditor, params, init, flat) -> tuple:
+    """The masking of one loop: `(ms, store, procs, att_res)`, the `MaskSettings`, the store of attention maps, the
+    attention processors that fill it (the UNet's own when nothing needs maps) and the maps' resolution."""
+    dev, unet, mode = self.pipe._execution_device, self.pipe.unet, params['use_masks']
+    h, w = init.shape[-2:]
+    att_res = (int(h / ATTENTION_DOWNSCALE), int(w / ATTENTION_DOWNSCALE))
+    ms = MaskSettings(mode, params['edit_threshold'], unet.config.in_channels, self.xl,
+                      params['attention_threshold'], LeditsGaussianSmoothing(dev) if mode != 'quantile' else None)
+    store = _MapStore(att_res[0] * att_res[1], 0)
+    procs = dict(self._procs)
+    if mode != 'quantile' and flat:
+        procs = {k: (store.processor() if 'attn2' in k and not k.startswith('mid_block') else v)
+                 for k, v in procs.items()}
+    return ms, store, procs, att_res
+
+
+# %% ../nbs/03a_ledits.ipynb #c4af17e4
+@patch
+def _start(self: LeditsEditor, inv, init, sched, n_steps: int, params, flat) -> tuple:
+    """Where the loop starts: `(latents, sched, start, shared, pkey)`. While every item is in warm-up the K items share
+    one trajectory, which depends on the inversion only (and on the attention processors that computed it): kept after
+    its last step (`shared`) under `pkey`, it spares the next loop on this inversion those steps."""
+    warm, cool, mode = params['edit_warmup_steps'], params['edit_cooldown_steps'], params['use_masks']
+    unet = self.pipe.unet
+    latents = init * sched.init_noise_sigma
+    shared = n_steps if cool is not None and cool <= warm else min(warm, n_steps)
+    pkey = (inv.key, shared, mode != 'quantile' and bool(flat), str(unet.dtype), str(self.pipe._execution_device),
+            id(unet)) if shared else None
+    start = 0
+    if pkey in self._prefixes:
+        self._prefixes.move_to_end(pkey)
+        lat0, sched0 = self._prefixes[pkey]
+        latents, sched, start = lat0.clone(), copy.deepcopy(sched0), shared
+    return latents, sched, start, shared, pkey
+
+@patch
+def _keep(self: LeditsEditor, pkey, latents, sched):
+    "Keep a shared warm-up trajectory (latents and scheduler state) under `pkey`; the least recently used go first."
+    self._prefixes[pkey] = (latents.clone(), copy.deepcopy(sched))
+    while len(self._prefixes) > PREFIX_CACHE: self._prefixes.popitem(last=False)
+
+
+# %% ../nbs/03a_ledits.ipynb #e4b7b9b8
+@patch
+def _forward(self: LeditsEditor, latents, active, t, sched, unc, emb, enc, tid, store) -> tuple:
+    """One UNet forward at timestep `t`: one unconditional row per latent, one concept row per `active` item.
+    Returns `(unc_eps, con_eps)`; the attention processors fill `store` on the way."""
+    dev, dtype = self.pipe._execution_device, self.pipe.unet.dtype
+    n_it = latents.shape[0]                                # 1 while the trajectory is shared, else K
+    rows = [c for _, c, _ in active]
+    # on a shared trajectory (the first step, warm-up) the K items' latents are one latent: one unconditional row
+    # serves all
+    x = torch.cat([latents] + [latents[k % n_it:k % n_it + 1] for k, _, _ in active])
+    x = sched.scale_model_input(x, t)
+    ehs = torch.cat([unc.expand(n_it, -1, -1)] + ([emb[rows]] if rows else []))
+    kw = {}
+    if self.xl:
+        te = torch.cat([enc['unc_pool'].to(dev, dtype).expand(n_it, -1)]
+                       + ([enc['pool'].to(dev, dtype)[rows]] if rows else []))
+        kw['added_cond_kwargs'] = {'text_embeds': te, 'time_ids': tid.to(dtype).repeat(x.shape[0], 1)}
+    store.maps, store.n_items = [], n_it
+    eps = self.pipe.unet(x, t, encoder_hidden_states=ehs, return_dict=False, **kw)[0]
+    return eps[:n_it], eps[n_it:]
+
+@patch
+def _guidance(self: LeditsEditor, unc_eps, con_eps, maps, active, t, enc, ms: MaskSettings, scale: float):
+    "Each active item's masked, signed, scaled guidance, summed per item: the shape of `unc_eps`."
+    guidance = torch.zeros_like(unc_eps)
+    for j, (k, c, rev) in enumerate(active):
+        g = con_eps[j:j + 1] - unc_eps[k:k + 1]
+        if rev: g = g * -1
+        g = g * scale
+        g = _mask_guidance(g, maps[j:j + 1] if maps is not None else None, t, int(enc['ntok'][c]), ms)
+        guidance[k:k + 1] += g
+    return guidance
+
+
+# %% ../nbs/03a_ledits.ipynb #50fbeb43
+@patch
+@torch.no_grad()
+def _denoise(self: LeditsEditor, inv, items, enc, params):
+    "Run `items` (lists of (concept row, reverse)) through one denoising loop from `inv`; returns final latents."
+    pipe, unet = self.pipe, self.pipe.unet
+    dev, dtype = pipe._execution_device, unet.dtype
+    init, zs, timesteps, sched, t_to_idx, step_kw = self._schedule(inv)
+    K = len(items)
+    flat = [(k, c, rev) for k, it in enumerate(items) for c, rev in it]    # (item, concept row, reverse)
+    mode, warm, cool = params['use_masks'], params['edit_warmup_steps'], params['edit_cooldown_steps']
+    ms, store, procs, att_res = self._attention(params, init, flat)
+    latents, sched, start, shared, pkey = self._start(inv, init, sched, len(timesteps), params, flat)
+    unc, emb = enc['unc'].to(dev, dtype), (enc['emb'].to(dev, dtype) if enc['emb'] is not None else None)
+    tid = None
+    if self.xl:
+        size = tuple(inv.meta['size'])
+        tid = pipe._get_add_time_ids(size, (0, 0), size, dtype=enc['unc_pool'].dtype,
+                                     text_encoder_projection_dim=enc['proj']).to(dev)
+    with _processors(unet, procs):
+        for i, t in enumerate(timesteps):
+            if i < start: continue
+            active = [(k, c, rev) for k, c, rev in flat if i >= warm and (cool is None or i < cool)]
+            n_it = latents.shape[0]
+            unc_eps, con_eps = self._forward(latents, active, t, sched, unc, emb, enc, tid, store)
+            maps = store.aggregate(att_res) if (active and mode != 'quantile') else None
+            if n_it == 1 and K > 1 and active:                     # the items part here
+                latents, unc_eps = latents.expand(K, -1, -1, -1).clone(), unc_eps.expand(K, -1, -1, -1)
+            guidance = self._guidance(unc_eps, con_eps, maps, active, t, enc, ms, params['edit_guidance_scale'])
+            latents = sched.step(unc_eps + guidance, t, latents, variance_noise=zs[t_to_idx[int(t)]],
+                                 **step_kw).prev_sample
+            if i + 1 == shared and pkey not in self._prefixes and latents.shape[0] == 1:
+                self._keep(pkey, latents, sched)
+    return latents.expand(K, -1, -1, -1) if latents.shape[0] != K else latents
+
+
+# %% ../nbs/03a_ledits.ipynb #861d1c66
+@patch
+@torch.no_grad()
+def _decode(self: LeditsEditor, latents, inv):
+    "The edited images: `latents` decoded, post-processed and taken back from the canvas to the input's size."
+    vae = self.pipe.vae
+    # A float16 VAE whose config asks for it (SD 1.x/2.x: force_upcast) decodes in float32, as the stock pipeline
+    # does. Upcast, a batched decode of K images holds K float32 activations of 256 x H x W: at 512 px and K=16
+    # that made float16 peak at about twice bfloat16's memory (benchmarks/gpu/fp16_peak.py), so it decodes one
+    # image at a time (the same pixels). torch's Module.to: diffusers' own `to` logs a warning on every dtype cast.
+    up = vae.dtype == torch.float16 and getattr(vae.config, 'force_upcast', False)
+    if up: torch.nn.Module.to(vae, torch.float32)
+    try:
+        x = latents.to(vae.dtype) / vae.config.scaling_factor
+        if up or getattr(vae, 'use_slicing', False): ims = [vae.decode(xi[None], return_dict=False)[0] for xi in x]
+        else: ims = [vae.decode(x, return_dict=False)[0]]
+        img = torch.cat(ims)
+    finally:
+        if up: torch.nn.Module.to(vae, torch.float16)
+    pil = self.pipe.image_processor.postprocess(img.float(), output_type='pil')
+    return [from_canvas(im, inv.meta['box'], inv.size) for im in pil]
+
