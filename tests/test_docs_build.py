@@ -99,3 +99,13 @@ def test_readable_frame():
     for kept in (df.set_index('path'), df.rename_axis('seed'), df.iloc[[2, 0]]):           # data in the index, or unordered
         html = kept.to_html()
         assert docs._readable_frame(html).replace('<td></td>', '<td>NaN</td>') == html, kept
+
+def test_not_in_sidebar(tmp_path):
+    nbs = tmp_path/'nbs'; (nbs/'tutorials').mkdir(parents=True); (nbs/'.hidden').mkdir()
+    for f in ('index.ipynb', '00_core.ipynb', 'tutorials/01_a.ipynb', 'tutorials/02_b.ipynb', '.hidden/x.ipynb'):
+        _nb(nbs/f)
+    q = nbs/'_quarto.yml'
+    q.write_text('website:\n  sidebar:\n    contents:\n      - index.ipynb\n      - section: T\n        contents:\n'
+                 '          - tutorials/01_a.ipynb\n          - href: 00_core.ipynb\n            text: Core\n')
+    assert docs._not_in_sidebar(q, nbs) == [
+        'nbs/tutorials/02_b.ipynb is not in the sidebar of _quarto.yml (website: sidebar: contents): add it']

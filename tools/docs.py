@@ -23,7 +23,8 @@ imports only, one of them from `fastcore.test`, is left out of the page, and a c
 `test_fail`, ... or `assert`) is shown folded under "Tests" (its outputs stay visible).
 
 The build is quiet and strict: a success prints a few lines, and any warning (nbdev's "cells containing imports and
-other code", a Python warning raised while processing, or a smalldocs warning) is listed, one line each, after the build,
+other code", a Python warning raised while processing, a smalldocs warning, or a notebook the sidebar does not list) is
+listed, one line each, after the build,
 and fails it (exit 1). README.md gets the links of index's pages as paths in this repository (`nbs/...ipynb`), since
 the `*.llms.md` files smalldocs links to exist only in `_docs/`.
 """
@@ -241,6 +242,24 @@ def _smalldocs_problems(out: str) -> list[str]:
         else: res.append(f'smalldocs: {msg}')
     return res
 
+def _sidebar_entries(node) -> set[str]:
+    "Every notebook a Quarto sidebar lists (entries as strings, or `href:`/`file:` of a mapping), at any depth."
+    if isinstance(node, str): return {node} if node.endswith('.ipynb') else set()
+    if isinstance(node, dict):
+        own = {v for k, v in node.items() if k in ('href', 'file') and isinstance(v, str) and v.endswith('.ipynb')}
+        return own.union(*(_sidebar_entries(v) for k, v in node.items() if k in ('contents', 'sidebar', 'left')))
+    if isinstance(node, list): return set().union(*map(_sidebar_entries, node))
+    return set()
+
+def _not_in_sidebar(quarto: Path, nbs: Path) -> list[str]:
+    "The notebooks the sidebar of `_quarto.yml` does not list: their pages would be built but linked from nowhere."
+    import yaml
+    listed = _sidebar_entries((yaml.safe_load(quarto.read_text()) or {}).get('website', {}).get('sidebar', {}))
+    return [f'{nb.relative_to(nbs.parent)} is not in the sidebar of {quarto.name} (website: sidebar: contents): add it'
+            for nb in sorted(nbs.rglob('*.ipynb'))
+            if not any(p.startswith(('_', '.')) for p in nb.relative_to(nbs).parts)
+            and nb.relative_to(nbs).as_posix() not in listed]
+
 def _readme_links(md: str, pages: dict, nbs: str, root: Path) -> str:
     """README.md sits at the top of the repository, index.ipynb in `nbs/`: a link to `page.llms.md` (a file of `_docs/`
     only) becomes a link to the page's notebook, and a link to a file beside the notebooks (a picture in
@@ -258,7 +277,7 @@ def _readme_links(md: str, pages: dict, nbs: str, root: Path) -> str:
 def build():
     cfg = get_config()
     _plain_signatures()
-    problems = _mixed_import_cells(cfg.nbs_path)
+    problems = _mixed_import_cells(cfg.nbs_path) + _not_in_sidebar(cfg.nbs_path/'_quarto.yml', cfg.nbs_path)
     refresh_quarto_yml()              # writes nbs/nbdev.yml; nbs/_quarto.yml links to the top-level one
     _build_modidx()
     caught = []                       # (notebook, warning) for every Python warning raised while processing
