@@ -23,7 +23,8 @@ from .corpus import SemanticTree, SemanticNode
 from .classifiers import Classifier, TorchClassifier, HFClassifier, load_image
 from .editing import Editor, LeditsEditor, UNetCounter
 from .search import SearchConfig, SearchLevel
-from .explain import ImageScorer, Explanation, SearchProgress
+from .scoring import ImageScorer, SearchProgress
+from .explanation import Explanation
 from .config import ExplainConfig, RunInfo
 
 # %% ../nbs/09_baselines.ipynb #f31ff650

@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['RANKS', 'mean_ci', 'plural', 'Effect', 'importance']
+__all__ = ['RANKS', 'mean_ci', 'plural', 'Effect', 'importance', 'effect_bar']
 
 # %% ../nbs/04_effects.ipynb #e114c14d
 import numpy as np
@@ -142,3 +142,21 @@ def importance(effects: dict, # direction -> Effect of one node
         s = e.mean if d == 'add' else -e.mean
         vals.append(abs(e.mean) if rank == 'abs' else (s if rank == 'up' else -s))
     return max(vals) if vals else -math.inf
+
+# %% ../nbs/04_effects.ipynb #69c619fb
+def effect_bar(m: float, lo: float, hi: float, # the effect and its interval (nan: none)
+               scale: float,               # the effect drawn at full half-width
+               width: int = 160, height: int = 14, # size in pixels
+               color: str|None = None,     # bar colour (default: blue up, red down)
+               cls: str|None = None,       # CSS class of the <svg>
+              ) -> str:
+    "An inline SVG: the effect as a bar from 0, the interval as a line across it."
+    mid, yc = width / 2, height / 2
+    x = lambda v: mid if math.isnan(v) else mid + max(-1, min(1, v / scale)) * (mid - 2)
+    color = color or ('#c0392b' if m < 0 else '#2471a3')
+    iv = '' if math.isnan(lo) else (f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{yc:g}" y2="{yc:g}" stroke="#333" '
+                                    'stroke-width="1.5"/>')
+    c = f' class="{cls}"' if cls else ''
+    return (f'<svg{c} width="{width}" height="{height}"><rect x="{min(mid, x(m)):.1f}" y="{yc - 4:g}" '
+            f'width="{abs(x(m) - mid):.1f}" height="8" fill="{color}"/>'
+            f'<line x1="{mid:g}" x2="{mid:g}" y1="0" y2="{height}" stroke="#999"/>{iv}</svg>')

@@ -13,8 +13,10 @@ __all__ = ['TREE_ESM', 'TREE_CSS', 'tree_nodes', 'initially_expanded', 'TreeView
 # %% ../nbs/07_widgets.ipynb #5c38edc4
 import anywidget, traitlets
 import ipywidgets as widgets
-from .explain import Explanation, ImageScorer
-from .search import Effect, merge_effects, plural
+from .explanation import Explanation
+from .scoring import ImageScorer
+from .effects import Effect, plural
+from .search import merge_effects
 from .plots import Fig, fig_png, show_image, sign_color
 
 # %% ../nbs/07_widgets.ipynb #e5fad03c
@@ -274,7 +276,7 @@ def strength_sweep(ex: Explanation, path: str, # the explanation and the node
                    on_step=None, # called as on_step(done, total) after each strength
                   ) -> list[dict]:
     "Edit along `path` at several strengths; one dict per strength: value, score, change, verified, image."
-    from diffex.explain import classifier_scores
+    from diffex.scoring import classifier_scores
     from diffex.search import edit_prompts
     if param not in getattr(editor, 'defaults', {}):
         raise ValueError(f'{editor.name} has no strength parameter {param!r}; its parameters: '
