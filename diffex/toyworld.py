@@ -540,15 +540,23 @@ class ProbeVerifier(Verifier):
     "Verifies toy edits with the attribute probe."
     name = 'toy-probes'
     def __init__(self, probe: ToyCNN): self.probe = probe.eval()
+    @staticmethod
+    def attribute(path: str, prompt: str|None) -> str|None:
+        "The toy path an edit of `path` with `prompt` asks for: what `attribute_of(prompt)` names, else `path` if drawable."
+        a = attribute_of(prompt) if prompt else None
+        return a if a is not None else (path if path in EDITS else None)
     def verify(self, edited, null, paths, prompts, directions):
         reads = probe_read(self.probe, list(edited))
-        return [None if p not in EDITS else (_has(r, p) if d == 'add' else not _has(r, p))
-                for r, p, d in zip(reads, paths, directions)]
+        attrs = [self.attribute(p, q) for p, q in zip(paths, prompts or [None] * len(paths))]
+        return [None if a is None else (_has(r, a) if d == 'add' else not _has(r, a))
+                for r, a, d in zip(reads, attrs, directions)]
     def observe(self, edited, null, paths, prompts, directions, others=None):
-        "Whether each edit happened, and every family the probe reads differently than on `null`, as path changes."
+        """Whether each edit happened, and every family the probe reads differently than on `null`, as path changes; a
+        node's own attribute (by its prompt, so 'neat full beard' owns the full beard) is not a side effect."""
         base, reads = probe_read(self.probe, [null])[0], probe_read(self.probe, list(edited))
         happened = self.verify(edited, null, paths, prompts, directions)
-        return [Observation(h, read_changes(base, r), own_paths(p)) for h, r, p in zip(happened, reads, paths)]
+        attrs = [self.attribute(p, q) for p, q in zip(paths, prompts or [None] * len(paths))]
+        return [Observation(h, read_changes(base, r), own_paths(a) if a else ()) for h, r, a in zip(happened, reads, attrs)]
     def changed(self, edited, null, path: str|None = None) -> list[list[str]]:
         "Per edited image, the families read differently than on `null` (excluding `path`'s own family)."
         base = probe_read(self.probe, [null])[0]
