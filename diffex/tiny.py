@@ -4,13 +4,13 @@
 
 # %% ../nbs/00a_tiny.ipynb #563d80a3
 from __future__ import annotations
-import json, re, string, threading, time
+import dataclasses, hashlib, json, re, string, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['TINY_WORDS', 'build_bpe', 'bpe_tokenizer', 'tiny_tokenizer', 'tiny_pipeline', 'tiny_clip', 'tiny_vlm',
-           'ScriptedChatServer', 'toy_responder']
+           'ScriptedChatServer', 'toy_responder', 'tint_shift', 'TinyTintEditor', 'check_editor']
 
 # %% ../nbs/00a_tiny.ipynb #27a0c820
 def build_bpe(words: list[str], # words that become single tokens (lower case letters, digits and .,!?'-)
@@ -261,3 +261,222 @@ def toy_responder(body: dict) -> str:
             'glasses': ['round glasses', 'square glasses'], 'sunglasses': ['aviator', 'mirrored']}
     names = subs.get(name, [f'{name} variant a', f'{name} variant b'])
     return json.dumps([{'name': s, 'description': f'a kind of {name}'} for s in names])
+
+# %% ../nbs/00a_tiny.ipynb #23b6d3e1
+import numpy as np
+from PIL import Image
+from .editing import Editor, Strength
+
+
+# %% ../nbs/00a_tiny.ipynb #3cab7b01
+def tint_shift(prompt: str) -> np.ndarray:
+    "The colour shift of `prompt` for `TinyTintEditor`: 3 channels, each 10 to 70 grey levels (from a SHA-256 of it)."
+    return np.frombuffer(hashlib.sha256(prompt.encode()).digest()[:3], np.uint8) % 61 + 10.0
+
+class TinyTintEditor(Editor):
+    "A model-free, direction-aware fake: each prompt shifts the image by its own colour (`tint_shift`), + add, - remove."
+    name = 'tiny-tint'
+    defaults = dict(strength=1.0)        # multiplies every shift
+    strength_param, strength_range = 'strength', (0.0, 2.0)
+
+    def _edit_batch(self, inv, prompts, directions, joint, params):
+        a = np.asarray(inv.image, dtype=np.float64)
+        def shift(p, d): return params['strength'] * tint_shift(p) * (1 if d == 'add' else -1) if p else 0.0
+        def img(s): return Image.fromarray(np.clip(a + s, 0, 255).round().astype(np.uint8))
+        if joint: return [img(sum(shift(p, d) for p, d in zip(prompts, directions)))]
+        return [img(shift(p, d)) for p, d in zip(prompts, directions)]
+
+
+# %% ../nbs/00a_tiny.ipynb #2612c68f
+def _px(im) -> np.ndarray: return np.asarray(im, dtype=np.float64)
+def _maxdiff(a, b) -> float: return float(np.abs(_px(a) - _px(b)).max()) if a.size == b.size else float('inf')
+
+def _ok(cond, ed, clause: str, msg: str):
+    "Assert `cond`, naming the editor and the clause of the contract."
+    if not cond: raise AssertionError(f'{getattr(ed, "name", ed)!r} fails the editor contract ({clause}): {msg}')
+
+def _raises(fn, exc, ed, clause: str, what: str):
+    "Assert that `fn()` raises `exc` (the clause `what` of the error paths)."
+    try: fn()
+    except exc: return
+    except Exception as e: _ok(False, ed, clause, f'{what} raised {type(e).__name__}: {e}, not {exc.__name__}')
+    else: _ok(False, ed, clause, f'{what} raised nothing, expected {exc.__name__}')
+
+def _spy(ed: Editor) -> list:
+    "Record each call of `ed._invert` and `ed._edit_batch` (on this instance) in the returned list."
+    calls = []
+    for nm in ('_invert', '_edit_batch'):
+        def wrap(*a, _f=getattr(ed, nm), _nm=nm, **k): calls.append(_nm); return _f(*a, **k)
+        setattr(ed, nm, wrap)
+    return calls
+
+def _sizes(ed, images, want, clause):
+    for im in images:
+        _ok(isinstance(im, Image.Image) and im.mode == 'RGB', ed, clause, f'an output is {type(im).__name__} '
+            f'{getattr(im, "mode", "")}, not an RGB PIL image')
+        _ok(im.size == tuple(want), ed, clause, f'an output is {im.size}, the input {tuple(want)}')
+
+
+# %% ../nbs/00a_tiny.ipynb #9abe20b9
+def _check_determinism(make_editor, image, prompts, seeds, out):
+    "Two fresh editors, same image and seed: same key, same pixels; another seed: another key."
+    a, b = make_editor(None), make_editor(None)
+    _ok(isinstance(a, Editor), a, 'construction', f'make_editor returned a {type(a).__name__}, not an Editor')
+    _ok(a.cache is None and a.unet_evals == 0, a, 'construction', 'make_editor(None) must give a fresh editor, no cache')
+    ia, ib = a.invert(image, seed=seeds[0]), b.invert(image, seed=seeds[0])
+    _ok(ia.key == ib.key, a, 'determinism', 'the same image and seed gave two inversion keys')
+    out['inversion_evals'] = a.unet_evals
+    ea, eb = a.edit(ia, list(prompts[:2])), b.edit(ib, list(prompts[:2]))
+    ra, rb = a.reconstruct(ia), b.reconstruct(ib)
+    _sizes(a, ea + [ra], ia.size, 'sizes')
+    _ok(len(ea) == 2, a, 'sizes', f'2 prompts gave {len(ea)} images')
+    d = max(_maxdiff(x, y) for x, y in zip(ea + [ra], eb + [rb]))
+    _ok(d == 0, a, 'determinism', f'the same edit at the same seed differs by {d} grey levels between two editors')
+    _ok(a.invert(image, seed=seeds[1]).key != ia.key, a, 'determinism', f'seeds {seeds[0]} and {seeds[1]} share a key')
+    out['seed_changes_pixels'] = _maxdiff(a.edit(a.invert(image, seed=seeds[1]), [prompts[0]])[0], ea[0]) > 0
+    return a, ia
+
+
+# %% ../nbs/00a_tiny.ipynb #27b66d31
+def _check_batches(ed, inv, prompts, atol, out):
+    "Edits in one batch (other prompts, a repeat, both directions) equal the same edits made alone, to `atol`."
+    ed.batch_size = None                                             # all in one `_edit_batch` call
+    ps = list(prompts)
+    batched = ed.edit(inv, ps + [ps[0]])
+    alone = [ed.edit(inv, [p])[0] for p in ps]
+    _sizes(ed, batched, inv.size, 'sizes')
+    _ok(_maxdiff(batched[0], batched[-1]) == 0, ed, 'batch independence', 'a prompt twice in one batch gave two images')
+    mixed = ed.edit(inv, [ps[0], ps[0]], ['add', 'remove'])
+    alone_rm = ed.edit(inv, [ps[0]], 'remove')[0]
+    d = max([_maxdiff(x, y) for x, y in zip(batched, alone)] + [_maxdiff(mixed[1], alone_rm), _maxdiff(mixed[0], alone[0])])
+    _ok(d <= atol, ed, 'batch independence', f'an edit in a batch differs from the same edit alone by {d} grey levels '
+        f'(tolerance {atol})')
+    out['batch_maxdiff'] = d
+
+
+# %% ../nbs/00a_tiny.ipynb #614e25fb
+def _check_directions(ed, inv, prompts, differ: bool, out):
+    "'add' and 'remove' are two edits; with `differ`, they give different images for at least one prompt."
+    adds = ed.edit(inv, list(prompts), 'add')
+    rms = ed.edit(inv, list(prompts), 'remove')
+    _sizes(ed, rms, inv.size, 'sizes')
+    d = max(_maxdiff(x, y) for x, y in zip(adds, rms))
+    out['add_vs_remove_maxdiff'] = d
+    if differ: _ok(d > 0, ed, 'directions', "'add' and 'remove' gave the same images for every prompt: is `direction` read?")
+
+def _check_null(ed, inv, image, null_atol, out):
+    "The null edit: deterministic, the input's size, and (with `null_atol`) close to the input on average."
+    r1, r2 = ed.reconstruct(inv), ed.reconstruct(inv)
+    _sizes(ed, [r1], inv.size, 'null edit')
+    _ok(_maxdiff(r1, r2) == 0, ed, 'null edit', 'two null edits of one inversion differ')
+    out['null_mean_absdiff'] = mae = float(np.abs(_px(r1) - _px(inv.image)).mean())
+    if null_atol is not None:
+        _ok(mae <= null_atol, ed, 'null edit', f'the null edit is {mae:.2f} grey levels from the input on average '
+            f'(tolerance {null_atol})')
+
+
+# %% ../nbs/00a_tiny.ipynb #cd8ea2f4
+def _check_cache(make_editor, image, prompts, seed, joint, out):
+    "A second editor on the same cache: the same pixels, no UNet evaluation, no `_invert`/`_edit_batch` call."
+    with tempfile.TemporaryDirectory() as d:
+        def run(ed):
+            inv = ed.invert(image, seed=seed)
+            ims = ed.edit(inv, list(prompts)) + ed.edit(inv, [prompts[0]], 'remove') + [ed.reconstruct(inv)]
+            return inv, ims + (ed.edit(inv, list(prompts[:2]), joint=True) if joint else [])
+        a = make_editor(d)
+        _, first = run(a)
+        n = a.unet_evals
+        b = make_editor(d)
+        calls = _spy(b)
+        inv, again = run(b)
+        _ok(b.unet_evals == 0, b, 'cache', f'a second editor on the same cache made {b.unet_evals} UNet evaluations')
+        _ok(not calls, b, 'cache', f'a second editor on the same cache called {sorted(set(calls))}')
+        dd = max(_maxdiff(x, y) for x, y in zip(first, again))
+        _ok(dd == 0, b, 'cache', f'a cached result differs from the computed one by {dd} grey levels')
+        run(a)
+        _ok(a.unet_evals == n, a, 'cache', 'the editor that filled the cache computed again')
+        b.edit(inv, [prompts[1]], 'remove')
+        _ok(calls == ['_edit_batch'], b, 'cache', f'an edit not in the cache made the calls {calls}, not one _edit_batch')
+        if joint: _sizes(b, again[-1:], inv.size, 'joint')
+    out['cached_entries'] = len(first) + 1
+
+
+# %% ../nbs/00a_tiny.ipynb #017f12c8
+def _check_errors(ed, inv, image, prompts, out):
+    "Bad prompts, directions, seeds, parameters and inversions raise before any work."
+    n, p, c = ed.unet_evals, prompts[0], 'error paths'
+    _raises(lambda: ed.edit(inv, []), ValueError, ed, c, 'an empty prompt list')
+    _raises(lambda: ed.edit(inv, [p, '  ']), ValueError, ed, c, 'a blank prompt')
+    _raises(lambda: ed.edit(inv, [p, 3]), TypeError, ed, c, 'a prompt that is not text')
+    _raises(lambda: ed.edit(inv, [p], direction='sideways'), ValueError, ed, c, "direction='sideways'")
+    _raises(lambda: ed.edit(inv, [p, p], direction=['add']), ValueError, ed, c, 'one direction for two prompts')
+    for s in (1.5, '0', True, None): _raises(lambda: ed.invert(image, seed=s), TypeError, ed, c, f'seed={s!r}')
+    _raises(lambda: ed.edit(inv, [p], no_such_parameter=1), TypeError, ed, c, 'an unknown parameter')
+    other = dataclasses.replace(inv, editor=inv.editor + '-other')
+    _raises(lambda: ed.edit(other, [p]), ValueError, ed, c, "another editor's inversion")
+    if ed.min_size > 1:
+        small = image.resize((ed.min_size - 1, ed.min_size - 1))
+        _raises(lambda: ed.invert(small), ValueError, ed, c, f'an image below min_size ({ed.min_size} px)')
+    _ok(ed.unet_evals == n, ed, c, f'refused calls made {ed.unet_evals - n} UNet evaluations')
+
+def _check_framing(ed, image, prompts, seed):
+    "A wide and a tall image come back at their own sizes from every verb."
+    w, h = image.size
+    for im in (image.resize((w + w // 2, h)), image.resize((w, h + h // 2))):
+        inv = ed.invert(im, seed=seed)
+        _sizes(ed, ed.edit(inv, [prompts[0]]) + [ed.reconstruct(inv)], im.size, 'framing')
+
+
+# %% ../nbs/00a_tiny.ipynb #ee3b015d
+def _check_hooks(ed, inv, prompts, out):
+    "`strength` names a parameter that changes edits; `screening` is None or a cheaper variant; `variant` keeps name and cache."
+    st = ed.strength
+    _ok(st is None or (isinstance(st, Strength) and st.name in ed.defaults and st.low <= st.high), ed, 'hooks',
+        f'strength {st!r} does not name one of its parameters {sorted(ed.defaults)} with low <= high')
+    if st is not None:
+        lo, hi = (ed.edit(inv, list(prompts), **{st.name: v}) for v in (st.low, st.high))
+        _ok(max(_maxdiff(x, y) for x, y in zip(lo, hi)) > 0, ed, 'hooks', f'{st.name}={st.low} and ={st.high} give the same edits')
+    _raises(lambda: ed.screening(0), ValueError, ed, 'hooks', 'screening(0)')
+    _ok(ed.screening(1) is None, ed, 'hooks', 'screening(1) must be None: full fidelity is the editor itself')
+    s = ed.screening(0.5)
+    out['screening'] = None if s is None else s.fidelity
+    if s is not None:
+        _ok(isinstance(s, Editor) and s.name == ed.name and 0 < s.fidelity < 1, ed, 'hooks',
+            f'screening(0.5) gave {s!r} with fidelity {getattr(s, "fidelity", None)}: not a cheaper variant of it')
+        full, cheap = ed.variant(), s.variant()
+        for e in (full, cheap): si = e.invert(inv.image, seed=inv.seed); e.edit(si, [prompts[0]]); e.reconstruct(si)
+        _ok(cheap.unet_evals <= full.unet_evals, ed, 'hooks', f'screening costs {cheap.unet_evals} UNet evaluations, '
+            f'the editor {full.unet_evals}')
+        out['screening_evals'] = (cheap.unet_evals, full.unet_evals)
+    v = ed.variant()
+    _ok(v.name == ed.name and v.cache is ed.cache and v.unet_evals == 0, ed, 'hooks', 'variant() must keep name and cache')
+
+
+# %% ../nbs/00a_tiny.ipynb #ba7ac4d3
+def check_editor(make_editor,              # make_editor(cache_dir) -> a fresh editor on that disk cache (None: none)
+                 image,                    # an image the editor can edit (a PIL image, a path or an array)
+                 prompts: tuple = ('red', 'blue', 'green'), # three edit prompts it knows
+                 seeds: tuple = (0, 1),    # two seeds
+                 atol: float = 0,          # batch independence: most |difference| (grey levels) batched vs alone
+                 null_atol: float|None = None, # the null edit's most mean |difference| from the input; None: unchecked
+                 joint: bool = True,       # the editor makes joint edits (`edit(..., joint=True)`)
+                 framing: bool = True,     # check a wide and a tall version of `image` (False: it edits one size)
+                 directions_differ: bool = True, # 'add' and 'remove' must differ for some prompt
+                ) -> dict: # what was measured: UNet evaluations, the batch difference, add vs remove, the null edit
+    "Assert the editor contract (see above) for the editor `make_editor` makes; AssertionError names a failed clause."
+    if len(prompts) < 3: raise ValueError(f'check_editor needs three prompts, got {list(prompts)}')
+    image = Editor.load(make_editor(None), image)
+    out = {}
+    ed, inv = _check_determinism(make_editor, image, prompts, seeds, out)
+    out['name'] = ed.name
+    _check_null(ed, inv, image, null_atol, out)
+    n = ed.unet_evals; ed.edit(inv, [prompts[2]], 'remove'); out['edit_evals'] = ed.unet_evals - n
+    v = ed.variant(); v.reconstruct(inv); out['null_evals'] = v.unet_evals       # a variant: no cached null edit
+    _check_batches(ed, inv, prompts, atol, out)
+    _check_directions(ed, inv, prompts, directions_differ, out)
+    _check_cache(make_editor, image, prompts, seeds[0], joint, out)
+    _check_errors(ed, inv, image, prompts, out)
+    if framing: _check_framing(ed, image, prompts, seeds[0])
+    _check_hooks(ed, inv, prompts, out)
+    return out
+
