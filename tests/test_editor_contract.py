@@ -86,3 +86,21 @@ def test_ledits_by_name_from_a_folder(tmp_path):
     ed = make_editor('ledits', tmp_path/'sd', device='cpu', cache_dir=None, **LEDITS_FAST)
     assert isinstance(ed, LeditsEditor) and isinstance(ed, Editor)
     assert ed.name == LeditsEditor(pipe).name            # the same weights, the same identity in every cache key
+
+def test_tiny_tint_runs_through_explain():
+    "The fake through `explain`, both directions: every effect is exactly its prompt's red shift, signed."
+    from diffex.classifiers import FunctionClassifier
+    from diffex.corpus import SemanticTree
+    from diffex.explain import explain
+    from diffex.tiny import tint_shift
+    tree = SemanticTree.from_dict({'format': 'diffex-corpus', 'version': 1, 'domain': 'colours', 'root': {
+        'name': 'things', 'editable': False, 'children': [{'name': w} for w in TINY_WORDS]}})
+    red = FunctionClassifier(lambda ims: [np.asarray(i, float)[..., 0].mean() for i in ims], 'redness', ['red'],
+                             'regression')
+    ex = explain(Image.new('RGB', (16, 16), (100, 100, 100)), red, TinyTintEditor(), tree, 0, seeds=2,
+                 directions=('add', 'remove'), beam=None, progress=False)
+    assert sorted(ex.effects) == sorted(TINY_WORDS)
+    for effs in ex.effects.values():
+        for d, e in effs.items():
+            want = tint_shift(e.prompt)[0] * (1 if d == 'add' else -1)
+            assert np.allclose(np.array(e.edited) - np.array(e.base), want), (e.prompt, d, e.edited, e.base)
