@@ -104,3 +104,9 @@ def test_tiny_tint_runs_through_explain():
         for d, e in effs.items():
             want = tint_shift(e.prompt)[0] * (1 if d == 'add' else -1)
             assert np.allclose(np.array(e.edited) - np.array(e.base), want), (e.prompt, d, e.edited, e.base)
+
+def test_every_registered_factory_resolves():
+    "No registry line names a module or attribute that does not exist (they are imported only when used)."
+    from diffex.editing import EDITORS
+    assert {'ledits', 'instruct', 'toy', 'toy-oracle', 'toy-oracle-noisy'} <= set(EDITORS)
+    for name, entry in EDITORS.items(): assert callable(entry.load()), name
