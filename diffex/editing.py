@@ -451,7 +451,8 @@ class EditorEntry:
     name: str                # what a user types: `make_editor(name)`, `--editor NAME`
     factory: object          # 'module:attr' (imported on first use) or a callable returning an `Editor`
     description: str         # one line: what the editor is, and what its model is
-    model: str = 'required'  # its `model` argument: 'required' (a path or hub id), 'optional' or 'none'
+    model: str = 'required'  # its `model` argument: 'required' (a path or hub id), 'optional' or 'none';
+                             # an editor with a model also takes `device` and `torch_dtype`
 
     def load(self):
         "The factory, its module imported now if it is named by a string."
@@ -512,11 +513,15 @@ def make_editor(name: str,     # a registered editor's name (see `editors()`)
 
 
 # %% ../nbs/03_editing.ipynb #6baa9365
-def _toy_ledits(model=None, # a toy world folder; None: the one shipped in the package
-                **settings):  # `LeditsEditor` settings over the toy world's tuned ones
+def _toy_ledits(model=None,        # a toy world folder; None: the one shipped in the package
+                device=None,       # where the model runs; None: the CPU
+                torch_dtype=None,  # its dtype; None: float32
+                **settings):       # `LeditsEditor` settings over the toy world's tuned ones
     "LEDITS++ on the toy world's miniature Stable Diffusion, with the toy world's edit settings."
     from diffex import toyworld
-    return toyworld.load(model).editor(**settings)
+    w = toyworld.load(model)
+    if device is not None or torch_dtype is not None: w.pipe = w.pipe.to(device=device, dtype=torch_dtype)
+    return w.editor(**settings)
 
 register_editor('ledits', 'diffex.ledits:LeditsEditor.from_pretrained',
                 'LEDITS++ on a Stable Diffusion 1.x/2.x or SDXL checkpoint (model: a diffusers folder or hub id)')

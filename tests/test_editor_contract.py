@@ -110,3 +110,8 @@ def test_every_registered_factory_resolves():
     from diffex.editing import EDITORS
     assert {'ledits', 'instruct', 'toy', 'toy-oracle', 'toy-oracle-noisy'} <= set(EDITORS)
     for name, entry in EDITORS.items(): assert callable(entry.load()), name
+
+def test_editors_with_a_model_take_device_and_dtype():
+    "Every editor with a model takes `device` and `torch_dtype`, so a caller (the CLI) can pass them to any of them."
+    ed = make_editor('toy', device='cpu', torch_dtype=torch.float32, num_inversion_steps=4)
+    assert ed.pipe.unet.dtype == torch.float32 and ed.pipe.device.type == 'cpu'
