@@ -9,10 +9,11 @@ from dataclasses import dataclass, asdict
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['RANKS', 'mean_ci', 'plural', 'Effect', 'importance', 'effect_bar']
+__all__ = ['RANKS', 'mean_ci', 'plural', 'Effect', 'importance', 'effect_bar', 'merge_effects']
 
 # %% ../nbs/04_effects.ipynb #e114c14d
 import numpy as np
+from fastcore.basics import patch
 
 # %% ../nbs/04_effects.ipynb #e38cc260
 def mean_ci(x: Sequence[float], # the per-seed differences
@@ -37,7 +38,7 @@ def plural(n: int,              # a count
     "The count and its noun in the right number: '1 seed', '3 seeds'."
     return f'{n} {word if n == 1 else many or word + "s"}'
 
-# %% ../nbs/04_effects.ipynb #fc9d46f1
+# %% ../nbs/04_effects.ipynb #6628dcb8
 @dataclass
 class Effect:
     "The effect of editing along one semantic, in one direction, over seeds."
@@ -66,30 +67,6 @@ class Effect:
         if self.changes is not None and not (k == len(self.changes) == len(self.own)):
             raise ValueError(f'{self.path}: changes and own must have one entry per seed')
 
-    @property
-    def deltas(self) -> np.ndarray: return np.asarray(self.edited, float) - np.asarray(self.base, float)
-    @property
-    def counted(self) -> np.ndarray:
-        "Which seeds count: all but the edits a verifier rejected."
-        return np.array([v is not False for v in self.verified], bool)
-    @property
-    def n(self) -> int: return int(self.counted.sum())
-    @property
-    def stats(self) -> tuple: return mean_ci(self.deltas[self.counted], self.conf)
-    @property
-    def mean(self) -> float: return self.stats[0]
-    @property
-    def se(self) -> float: return self.stats[1]
-    @property
-    def ci(self) -> tuple: return self.stats[2:]
-    @property
-    def success_rate(self) -> float|None:
-        "Share of checked edits that happened; None when no edit was checked."
-        chk = [v for v in self.verified if v is not None]
-        return sum(chk) / len(chk) if chk else None
-    @property
-    def status(self) -> str: return 'failed' if self.n == 0 else 'ok'
-
     def format(self, digits: int = 2,        # decimals of the effect and its interval
                planned: int|None = None,     # seeds the run gives its top semantics; a one-seed estimate below that
                                              # is a screening estimate (None: unknown)
@@ -109,25 +86,55 @@ class Effect:
         sr = self.success_rate
         return s + (f', {sr:.0%} verified' if verified and sr is not None else '')
 
-    def __format__(self, spec: str) -> str:
-        "`f'{e}'`, `f'{e:.3}'` (decimals), or a string spec such as `f'{e:>30}'` applied to `format()`."
-        m = re.fullmatch(r'\.(\d+)f?', spec)
-        return self.format(int(m[1])) if m else format(self.format(), spec)
-    def __str__(self) -> str: return self.format()
+# %% ../nbs/04_effects.ipynb #ca520282
+@patch(as_prop=True)
+def deltas(self: Effect) -> np.ndarray: return np.asarray(self.edited, float) - np.asarray(self.base, float)
+@patch(as_prop=True)
+def counted(self: Effect) -> np.ndarray:
+    "Which seeds count: all but the edits a verifier rejected."
+    return np.array([v is not False for v in self.verified], bool)
+@patch(as_prop=True)
+def n(self: Effect) -> int: return int(self.counted.sum())
+@patch(as_prop=True)
+def stats(self: Effect) -> tuple: return mean_ci(self.deltas[self.counted], self.conf)
+@patch(as_prop=True)
+def mean(self: Effect) -> float: return self.stats[0]
+@patch(as_prop=True)
+def se(self: Effect) -> float: return self.stats[1]
+@patch(as_prop=True)
+def ci(self: Effect) -> tuple: return self.stats[2:]
+@patch(as_prop=True)
+def success_rate(self: Effect) -> float|None:
+    "Share of checked edits that happened; None when no edit was checked."
+    chk = [v for v in self.verified if v is not None]
+    return sum(chk) / len(chk) if chk else None
+@patch(as_prop=True)
+def status(self: Effect) -> str: return 'failed' if self.n == 0 else 'ok'
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d.update(mean=self.mean, se=self.se, ci=list(self.ci), n=self.n, success_rate=self.success_rate,
-                 status=self.status)
-        return d
+# %% ../nbs/04_effects.ipynb #8603e565
+@patch
+def __format__(self: Effect, spec: str) -> str:
+    "`f'{e}'`, `f'{e:.3}'` (decimals), or a string spec such as `f'{e:>30}'` applied to `format()`."
+    m = re.fullmatch(r'\.(\d+)f?', spec)
+    return self.format(int(m[1])) if m else format(self.format(), spec)
+@patch
+def __str__(self: Effect) -> str: return self.format()
 
-    @classmethod
-    def from_dict(cls, d: dict) -> Effect:
-        keys = ('path', 'prompt', 'direction', 'seeds', 'base', 'edited', 'verified', 'conf', 'changes', 'own')
-        return cls(**{k: d[k] for k in keys if k in d})
+@patch
+def to_dict(self: Effect) -> dict:
+    d = asdict(self)
+    d.update(mean=self.mean, se=self.se, ci=list(self.ci), n=self.n, success_rate=self.success_rate,
+             status=self.status)
+    return d
 
-    def __repr__(self):
-        return f'Effect({self.path!r} {self.direction}: {self.format(3)}' + (f', n={self.n})' if self.n else ')')
+@patch(cls_method=True)
+def from_dict(cls: Effect, d: dict) -> Effect:
+    keys = ('path', 'prompt', 'direction', 'seeds', 'base', 'edited', 'verified', 'conf', 'changes', 'own')
+    return cls(**{k: d[k] for k in keys if k in d})
+
+@patch
+def __repr__(self: Effect):
+    return f'Effect({self.path!r} {self.direction}: {self.format(3)}' + (f', n={self.n})' if self.n else ')')
 
 # %% ../nbs/04_effects.ipynb #18b2eec6
 RANKS = ('abs', 'up', 'down')
@@ -160,3 +167,17 @@ def effect_bar(m: float, lo: float, hi: float, # the effect and its interval (na
     return (f'<svg{c} width="{width}" height="{height}"><rect x="{min(mid, x(m)):.1f}" y="{yc - 4:g}" '
             f'width="{abs(x(m) - mid):.1f}" height="8" fill="{color}"/>'
             f'<line x1="{mid:g}" x2="{mid:g}" y1="0" y2="{height}" stroke="#999"/>{iv}</svg>')
+
+# %% ../nbs/04_effects.ipynb #e7419335
+def merge_effects(a: dict, b: dict) -> dict:
+    "`{direction: Effect}` of one node with the seeds of `b` appended to those of `a`."
+    out = dict(a)
+    for d, e in b.items():
+        if d not in out: out[d] = e; continue
+        x = out[d]
+        seen = x.changes is not None or e.changes is not None
+        ch = lambda f: (f.changes or [None] * len(f.seeds), f.own or [()] * len(f.seeds))
+        (cx, ox), (ce, oe) = ch(x), ch(e)
+        out[d] = Effect(x.path, x.prompt, d, x.seeds + e.seeds, x.base + e.base, x.edited + e.edited,
+                        x.verified + e.verified, x.conf, cx + ce if seen else None, ox + oe if seen else None)
+    return out

@@ -9,16 +9,17 @@ from dataclasses import dataclass, field, fields
 from typing import Callable, Sequence
 
 # %% auto #0
-__all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel', 'SearchResult', 'n_descendants', 'merge_effects',
-           'SearchState', 'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'unedited',
-           'complete_seeds', 'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width',
-           'unsettled', 'settle_ranking', 'isolate_side_effects', 'complete_top', 'search_level', 'beam_search']
+__all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel', 'SearchResult', 'n_descendants', 'SearchState',
+           'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'unedited', 'complete_seeds',
+           'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width', 'unsettled',
+           'settle_ranking', 'isolate_side_effects', 'complete_top', 'search_level', 'beam_search']
 
 # %% ../nbs/04b_search.ipynb #ad1db152
 import numpy as np
-# mean_ci stays importable from here: others import it from diffex.search
-from .effects import RANKS, mean_ci, plural, Effect, importance  # noqa: F401
+# mean_ci and merge_effects stay importable from here: others import them from diffex.search
+from .effects import RANKS, mean_ci, plural, Effect, importance, merge_effects  # noqa: F401
 from .faithful import assess
+from fastcore.basics import patch
 
 # %% ../nbs/04b_search.ipynb #ba462157
 def frontier(node) -> list:
@@ -38,7 +39,7 @@ def edit_prompts(node, joint: bool = False) -> list[str]:
         n = n.parent
     return chain[::-1]
 
-# %% ../nbs/04b_search.ipynb #d8c45af4
+# %% ../nbs/04b_search.ipynb #529cee8c
 RESCORE = ('top', 'kept')
 
 def _count(name: str, v, unit: str, none: str):
@@ -95,61 +96,63 @@ class SearchConfig:
         if self.rescore not in RESCORE: raise ValueError(f'rescore must be one of {RESCORE}, not {self.rescore!r}')
         if self.rank not in RANKS: raise ValueError(f'rank must be one of {RANKS}, not {self.rank!r}')
 
-    @classmethod
-    def names(cls) -> list[str]: return [f.name for f in fields(cls)]
+# %% ../nbs/04b_search.ipynb #b3d0ff09
+@patch(cls_method=True)
+def names(cls: SearchConfig) -> list[str]: return [f.name for f in fields(cls)]
 
-    @classmethod
-    def of(cls, search: SearchConfig|None = None, # a config, or None for the defaults
-           **settings,                            # fields by name, applied to the defaults when `search` is None
-          ) -> SearchConfig:
-        "The config a caller means: `search`, or `SearchConfig(**settings)`; both, when they disagree, is an error."
-        unknown = [k for k in settings if k not in cls.names()]
-        if unknown:
-            near = [m for k in unknown for m in difflib.get_close_matches(k, cls.names(), 1)]
-            hint = f' (did you mean {near[0]!r}?)' if near else ''
-            raise TypeError(f'unknown search setting {", ".join(map(repr, unknown))}{hint}; '
-                            f'the settings are {", ".join(cls.names())}')
-        if search is None: return cls(**settings)
-        if not isinstance(search, cls): raise TypeError(f'search must be a SearchConfig, not {type(search).__name__}')
-        clash = {k: v for k, v in settings.items() if getattr(search, k) != v}
-        if clash:
-            k, v = next(iter(clash.items()))
-            raise ValueError(f'{k}={v!r} disagrees with search.{k}={getattr(search, k)!r}: give each setting once, '
-                             f'either in search= or as a keyword (dataclasses.replace(search, {k}={v!r}) makes the '
-                             'config you mean)')
-        return search
+@patch(cls_method=True)
+def of(cls: SearchConfig, search: SearchConfig|None = None, # a config, or None for the defaults
+       **settings,                            # fields by name, applied to the defaults when `search` is None
+      ) -> SearchConfig:
+    "The config a caller means: `search`, or `SearchConfig(**settings)`; both, when they disagree, is an error."
+    unknown = [k for k in settings if k not in cls.names()]
+    if unknown:
+        near = [m for k in unknown for m in difflib.get_close_matches(k, cls.names(), 1)]
+        hint = f' (did you mean {near[0]!r}?)' if near else ''
+        raise TypeError(f'unknown search setting {", ".join(map(repr, unknown))}{hint}; '
+                        f'the settings are {", ".join(cls.names())}')
+    if search is None: return cls(**settings)
+    if not isinstance(search, cls): raise TypeError(f'search must be a SearchConfig, not {type(search).__name__}')
+    clash = {k: v for k, v in settings.items() if getattr(search, k) != v}
+    if clash:
+        k, v = next(iter(clash.items()))
+        raise ValueError(f'{k}={v!r} disagrees with search.{k}={getattr(search, k)!r}: give each setting once, '
+                         f'either in search= or as a keyword (dataclasses.replace(search, {k}={v!r}) makes the '
+                         'config you mean)')
+    return search
 
-    @classmethod
-    def from_dict(cls, d: dict) -> SearchConfig:
-        "The config saved as `d` (`dataclasses.asdict`); keys that are not settings are ignored."
-        return cls(**{k: v for k, v in d.items() if k in cls.names()})
+@patch(cls_method=True)
+def from_dict(cls: SearchConfig, d: dict) -> SearchConfig:
+    "The config saved as `d` (`dataclasses.asdict`); keys that are not settings are ignored."
+    return cls(**{k: v for k, v in d.items() if k in cls.names()})
 
-    @classmethod
-    def field_help(cls) -> dict:
-        "Each setting's documentation (its field comment), for help texts; '' where the source cannot be read."
-        from fastcore.docments import docments
-        try: d = docments(cls)
-        except (OSError, TypeError): d = {}     # no source to read: empty help texts, never a broken command line
-        return {k: d.get(k) or '' for k in cls.names()}
+@patch(cls_method=True)
+def field_help(cls: SearchConfig) -> dict:
+    "Each setting's documentation (its field comment), for help texts; '' where the source cannot be read."
+    from fastcore.docments import docments
+    try: d = docments(cls)
+    except (OSError, TypeError): d = {}     # no source to read: empty help texts, never a broken command line
+    return {k: d.get(k) or '' for k in cls.names()}
 
-    def describe(self, seeds: int|None = None) -> str:
-        "The settings in words, for headers of reports: 'beam 3, 3 seeds screened with 1'."
-        leaves = ' (leaves in the beam)' if self.beam_leaves else ''
-        out = ['exhaustive search' if self.beam is None else f'beam {self.beam}{leaves}']
-        if seeds is not None:
-            if self.screen is None or self.screen >= seeds: out.append(f'{plural(seeds, "seed")} each')
-            else:
-                sp = self.screen_parents
-                parents = f' ({sp} for parents)' if sp else ''
-                out.append(f'{plural(seeds, "seed")} screened with {self.screen}{parents}')
-        if self.rescore == 'kept': out.append("every level's beam re-scored")
-        if self.depth is not None: out.append(f'at most {plural(self.depth, "level")}')
-        if self.min_effect: out.append(f'expanding effects of at least {self.min_effect:g}')
-        if self.budget is not None: out.append(f'at most {plural(self.budget, "edit")}')
-        if self.rank != 'abs': out.append(f'ranked {self.rank}')
-        if self.retries != 2: out.append(f'{plural(self.retries, "retry", "retries")} for rejected edits')
-        if self.adapt != 4: out.append(f'{plural(self.adapt, "adaptive edit")} for an unsettled ranking')
-        return ', '.join(out)
+@patch
+def describe(self: SearchConfig, seeds: int|None = None) -> str:
+    "The settings in words, for headers of reports: 'beam 3, 3 seeds screened with 1'."
+    leaves = ' (leaves in the beam)' if self.beam_leaves else ''
+    out = ['exhaustive search' if self.beam is None else f'beam {self.beam}{leaves}']
+    if seeds is not None:
+        if self.screen is None or self.screen >= seeds: out.append(f'{plural(seeds, "seed")} each')
+        else:
+            sp = self.screen_parents
+            parents = f' ({sp} for parents)' if sp else ''
+            out.append(f'{plural(seeds, "seed")} screened with {self.screen}{parents}')
+    if self.rescore == 'kept': out.append("every level's beam re-scored")
+    if self.depth is not None: out.append(f'at most {plural(self.depth, "level")}')
+    if self.min_effect: out.append(f'expanding effects of at least {self.min_effect:g}')
+    if self.budget is not None: out.append(f'at most {plural(self.budget, "edit")}')
+    if self.rank != 'abs': out.append(f'ranked {self.rank}')
+    if self.retries != 2: out.append(f'{plural(self.retries, "retry", "retries")} for rejected edits')
+    if self.adapt != 4: out.append(f'{plural(self.adapt, "adaptive edit")} for an unsettled ranking')
+    return ', '.join(out)
 
 # %% ../nbs/04b_search.ipynb #9bc1c24e
 @dataclass
@@ -191,23 +194,10 @@ class SearchResult:
     @property
     def edits(self) -> int: return sum(lv.edits for lv in self.levels)
 
-# %% ../nbs/04b_search.ipynb #990b0036
+# %% ../nbs/04b_search.ipynb #718b739b
 def n_descendants(node) -> int:
     "Number of nodes below `node`."
     return sum(1 + n_descendants(c) for c in node.children)
-
-def merge_effects(a: dict, b: dict) -> dict:
-    "`{direction: Effect}` of one node with the seeds of `b` appended to those of `a`."
-    out = dict(a)
-    for d, e in b.items():
-        if d not in out: out[d] = e; continue
-        x = out[d]
-        seen = x.changes is not None or e.changes is not None
-        ch = lambda f: (f.changes or [None] * len(f.seeds), f.own or [()] * len(f.seeds))
-        (cx, ox), (ce, oe) = ch(x), ch(e)
-        out[d] = Effect(x.path, x.prompt, d, x.seeds + e.seeds, x.base + e.base, x.edited + e.edited,
-                        x.verified + e.verified, x.conf, cx + ce if seen else None, ox + oe if seen else None)
-    return out
 
 @dataclass
 class SearchState:
@@ -252,6 +242,7 @@ class SearchState:
         return self.reorder(self.effects, r) if self.reorder else r
     def seeds_of(self, node) -> set: return {s for e in self.effects[node.path_str].values() for s in e.seeds}
 
+# %% ../nbs/04b_search.ipynb #422ff11f
 def score_nodes(st: SearchState, nodes: list, # the search state and the nodes to score
                 seeds: list,                  # with these seeds
                 fn: Callable|None = None,     # the scorer; None: `st.score`
@@ -483,7 +474,7 @@ def complete_top(st: SearchState, tree, # the search's state (after `isolate_sid
     if st.levels and done: st.levels[-1].seconds += time.time() - t0
     return done
 
-# %% ../nbs/04b_search.ipynb #73b1a969
+# %% ../nbs/04b_search.ipynb #3aebd09e
 def search_level(st: SearchState, cands: list, # the search state and the level's candidates
                 ) -> list|None:
     """One level: screen, retry failed edits, choose the beam, re-score it, prune.
@@ -504,6 +495,7 @@ def search_level(st: SearchState, cands: list, # the search state and the level'
                                  paths(rescored), paths(retried), paths(blind)))
     return kept + blind
 
+# %% ../nbs/04b_search.ipynb #e4c53d64
 def beam_search(tree,                              # a `SemanticTree`
                 score: Callable,                   # score(nodes, seeds) -> {path: {direction: Effect}}
                 seeds: Sequence[int] = (0, 1, 2),  # the seeds every top semantic is scored with

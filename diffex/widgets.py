@@ -15,8 +15,7 @@ import anywidget, traitlets
 import ipywidgets as widgets
 from .explanation import Explanation
 from .scoring import ImageScorer
-from .effects import Effect, plural
-from .search import merge_effects
+from .effects import Effect, plural, merge_effects
 from .plots import Fig, fig_png, show_image, sign_color
 
 # %% ../nbs/07_widgets.ipynb #e5fad03c
