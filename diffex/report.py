@@ -29,7 +29,7 @@ def data_uri(im: Image.Image|bytes, # a PIL image, or PNG bytes
         b = io.BytesIO(); im.convert('RGB').save(b, format='PNG'); im = b.getvalue()
     return 'data:image/png;base64,' + base64.b64encode(im).decode()
 
-# %% ../nbs/04g_report.ipynb #9cd08558
+# %% ../nbs/04g_report.ipynb #7fd2a457
 def _verdict(v) -> str: return {True: '✓ edit verified', False: '✗ edit not verified', None: ''}[v]
 
 def weak_mark(e, # an `Effect`
@@ -80,6 +80,7 @@ def _node_body(ex, path: str, thumb: int) -> str:
                    f'<div class="dx-figs">{"".join(figs)}</div></div>')
     return ''.join(out)
 
+# %% ../nbs/04g_report.ipynb #b460a601
 def node_html(ex, # an `Explanation`
               node, # a node of `ex.tree`
               scale: float, # the effect that fills half a bar
@@ -106,7 +107,7 @@ def node_html(ex, # an `Explanation`
     return (f'<details class="dx-node{leaf}" data-path="{html.escape(p)}" {attrs}{op}><summary>{name} {bar} {eff}'
             f'</summary>{body}</details>')
 
-# %% ../nbs/04g_report.ipynb #03eec017
+# %% ../nbs/04g_report.ipynb #2f5f179b
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px auto;max-width:1100px;color:#222;
 padding:0 16px}
@@ -165,6 +166,7 @@ JS = """
 def _ancestors(path: str) -> list[str]:
     parts = path.split('/'); return ['/'.join(parts[:i]) for i in range(1, len(parts) + 1)]
 
+# %% ../nbs/04g_report.ipynb #35e352d1
 def report_html(ex, # an `Explanation`
                 title: str|None = None, # the page title
                 k: int = 4, # semantics in the edit grid
@@ -224,6 +226,7 @@ def report_html(ex, # an `Explanation`
 FIGURE_TITLES = dict(grid='Edits of the top semantics', bars='Effects by level of the search',
                      tree='The scored tree at a glance')
 
+# %% ../nbs/04g_report.ipynb #5fa52d05
 def report_figures(ex, k: int = 4) -> dict:
     "PNG bytes of the report's figures: the edit grid, the effect bars and the tree (names drawn as plain text)."
     d = ex.config.directions[0]
@@ -263,7 +266,7 @@ def write_page(ex,                      # the `Explanation`
     out.write_text(report_html(ex, title, k, thumb, figs), encoding='utf-8')
     return out
 
-# %% ../nbs/04g_report.ipynb #d099159d
+# %% ../nbs/04g_report.ipynb #eb6f1452
 def _num(v, digits: int = 3) -> str:
     "A number as '+1.234', a missing one (None, NaN) as a dash."
     return '–' if v is None or (isinstance(v, float) and math.isnan(v)) else f'{v:+.{digits}f}'
@@ -298,6 +301,7 @@ def _folder(name: str) -> str:
     ok = re.fullmatch(r'[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}', name) and not name.endswith('.')
     return name if ok else file_stem(name)
 
+# %% ../nbs/04g_report.ipynb #763bea19
 def write_report(explanations: list, # `Explanation`s, one per image
                  out: str|Path, # the report folder
                  dataset=None, # their `DatasetExplanation` (`diffex.explanation.aggregate`); needed

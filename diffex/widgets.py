@@ -17,6 +17,7 @@ from .explanation import Explanation
 from .scoring import ImageScorer
 from .effects import Effect, plural, merge_effects
 from .plots import Fig, fig_png, show_image, sign_color
+from fastcore.basics import patch
 
 # %% ../nbs/07_widgets.ipynb #e5fad03c
 def _num(x) -> float|None: return None if x is None or math.isnan(x) else round(float(x), 6)
@@ -49,7 +50,7 @@ def initially_expanded(ex: Explanation) -> list[str]:
         out.update('/'.join(parts[:i]) for i in range(1, len(parts)))
     return sorted(out)
 
-# %% ../nbs/07_widgets.ipynb #88d38d17
+# %% ../nbs/07_widgets.ipynb #0a1639b9
 TREE_ESM = r"""
 const ENT = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'};
 const esc = s => String(s).replace(/[&<>"']/g, c => ENT[c]);
@@ -134,6 +135,7 @@ function render({ model, el }) {
 export default { render };
 """
 
+# %% ../nbs/07_widgets.ipynb #c5bacd20
 TREE_CSS = """
 .dx-treeview { font: 13px/1.35 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #222; }
 .dx-treebar { margin-bottom: 4px; } .dx-treebar button { font-size: 12px; margin-right: 4px; }
@@ -169,7 +171,7 @@ class TreeView(anywidget.AnyWidget):
             raise traitlets.TraitError(f"sign must be 'all', 'positive' or 'negative', not {proposal['value']!r}")
         return proposal['value']
 
-# %% ../nbs/07_widgets.ipynb #0a4c62bf
+# %% ../nbs/07_widgets.ipynb #0dfd6028
 def _mark(v) -> str|None: return None if v is None else ('✓' if v else '✗')
 
 def node_strip(ex: Explanation, path: str, # the explanation and the node's path
@@ -194,6 +196,7 @@ def node_strip(ex: Explanation, path: str, # the explanation and the node's path
     fig.tight_layout(pad=0.3)
     return fig
 
+# %% ../nbs/07_widgets.ipynb #1993f549
 def node_info(ex: Explanation, path: str, # the explanation and the node's path
               direction: str = 'add',       # which edits
              ) -> str:
@@ -320,7 +323,7 @@ def sweep_info(path: str, sweep: list[dict]) -> str:
             f'seed {sweep[0]["seed"]}<table class="dx-sweep"><tr><th>{html.escape(sweep[0]["param"])}</th>'
             f'<th>score</th><th>change</th><th>verified</th></tr>{rows}</table></div>')
 
-# %% ../nbs/07_widgets.ipynb #3451c4ca
+# %% ../nbs/07_widgets.ipynb #fff347b2
 class Explorer(widgets.HBox):
     "The explorer widget; see `explore`."
     def __init__(self, ex: Explanation, classifier=None, editor=None, verifier=None, direction: str|None = None,
@@ -378,61 +381,67 @@ class Explorer(widgets.HBox):
         top = ex.ranking()
         if top: self.tree.selected = top[0]
 
-    def show(self, path: str):
-        "Show `path` on the right (picture first, numbers last)."
-        if not path: return
-        png = fig_png(node_strip(self.ex, path, self.direction), dpi=90)
-        self.image.layout.width = f'{int.from_bytes(png[16:20], "big")}px'   # natural size: never stretched
-        self.image.value = png
-        node = self.ex.tree[path]
-        scored = path in self.ex.effects
-        self.more.disabled = self.sweep.disabled = not node.editable
-        if self.sweep_html.value and f'data-path="{html.escape(path)}"' not in self.sweep_html.value:  # another's
-            self.sweep_html.value = ''; self.sweep_image.layout.display = 'none'
-        self.more.description = f'run {self.n_more} more seeds' if scored else f'score with {self.n_more} seeds'
-        self.info.value = node_info(self.ex, path, self.direction) if node.editable or scored else \
-            (f'<div class="dx-info" data-path="{html.escape(path)}"><b class="dx-path">{html.escape(path)}</b> '
-             'is a group of semantics, not an edit</div>')
+# %% ../nbs/07_widgets.ipynb #dafdd7f5
+@patch
+def show(self: Explorer, path: str):
+    "Show `path` on the right (picture first, numbers last)."
+    if not path: return
+    png = fig_png(node_strip(self.ex, path, self.direction), dpi=90)
+    self.image.layout.width = f'{int.from_bytes(png[16:20], "big")}px'   # natural size: never stretched
+    self.image.value = png
+    node = self.ex.tree[path]
+    scored = path in self.ex.effects
+    self.more.disabled = self.sweep.disabled = not node.editable
+    if self.sweep_html.value and f'data-path="{html.escape(path)}"' not in self.sweep_html.value:  # another's
+        self.sweep_html.value = ''; self.sweep_image.layout.display = 'none'
+    self.more.description = f'run {self.n_more} more seeds' if scored else f'score with {self.n_more} seeds'
+    self.info.value = node_info(self.ex, path, self.direction) if node.editable or scored else \
+        (f'<div class="dx-info" data-path="{html.escape(path)}"><b class="dx-path">{html.escape(path)}</b> '
+         'is a group of semantics, not an edit</div>')
 
-    def _on_direction(self, ch):
-        self.direction = ch['new']
+@patch
+def _on_direction(self: Explorer, ch):
+    self.direction = ch['new']
+    self.tree.nodes = tree_nodes(self.ex, self.direction)
+    self.show(self.tree.selected)
+
+@patch
+def _on_more(self: Explorer, _=None):
+    path = self.tree.selected
+    self.more.disabled = True; self.progress.value = 0; self.progress.layout.visibility = 'visible'
+    self.status.value = f'editing {html.escape(path)}…'
+    def step(i, n): self.progress.max = n; self.progress.value = i; self.status.value = f'seed {i}/{n} done'
+    try:
+        more_seeds(self.ex, path, self.classifier, self.editor, self.n_more, self.verifier, on_seed=step)
+        self.status.value = ''
+    except Exception as err:
+        self.status.value = f'<span style="color:#c0392b">failed: {html.escape(str(err))}</span>'
+    finally:
+        self.progress.layout.visibility = 'hidden'
         self.tree.nodes = tree_nodes(self.ex, self.direction)
-        self.show(self.tree.selected)
+        self.show(path)
 
-    def _on_more(self, _=None):
-        path = self.tree.selected
-        self.more.disabled = True; self.progress.value = 0; self.progress.layout.visibility = 'visible'
-        self.status.value = f'editing {html.escape(path)}…'
-        def step(i, n): self.progress.max = n; self.progress.value = i; self.status.value = f'seed {i}/{n} done'
-        try:
-            more_seeds(self.ex, path, self.classifier, self.editor, self.n_more, self.verifier, on_seed=step)
-            self.status.value = ''
-        except Exception as err:
-            self.status.value = f'<span style="color:#c0392b">failed: {html.escape(str(err))}</span>'
-        finally:
-            self.progress.layout.visibility = 'hidden'
-            self.tree.nodes = tree_nodes(self.ex, self.direction)
-            self.show(path)
-
-    def _on_sweep(self, _=None):
-        path = self.tree.selected
-        self.sweep.disabled = self.more.disabled = True
-        self.progress.value = 0; self.progress.layout.visibility = 'visible'
-        self.status.value = f'sweeping {html.escape(path)}…'
-        def step(i, n): self.progress.max = n; self.progress.value = i; self.status.value = f'strength {i}/{n} done'
-        try:
-            sw = strength_sweep(self.ex, path, self.classifier, self.editor, self.sweep_param, self.sweep_factors,
-                                direction=self.direction, verifier=self.verifier, on_step=step)
-            png = fig_png(sweep_strip(self.ex, path, sw), dpi=90)
-            self.sweep_image.layout.width = f'{int.from_bytes(png[16:20], "big")}px'
-            self.sweep_image.value = png; self.sweep_image.layout.display = ''
-            self.status.value = ''
-            self.sweep_html.value = sweep_info(path, sw)
-        except Exception as err:
-            self.status.value = f'<span style="color:#c0392b">failed: {html.escape(str(err))}</span>'
-        finally:
-            self.progress.layout.visibility = 'hidden'
-            self.sweep.disabled = self.more.disabled = False
+# %% ../nbs/07_widgets.ipynb #cbd7f458
+@patch
+def _on_sweep(self: Explorer, _=None):
+    path = self.tree.selected
+    self.sweep.disabled = self.more.disabled = True
+    self.progress.value = 0; self.progress.layout.visibility = 'visible'
+    self.status.value = f'sweeping {html.escape(path)}…'
+    def step(i, n): self.progress.max = n; self.progress.value = i; self.status.value = f'strength {i}/{n} done'
+    try:
+        sw = strength_sweep(self.ex, path, self.classifier, self.editor, self.sweep_param, self.sweep_factors,
+                            direction=self.direction, verifier=self.verifier, on_step=step)
+        png = fig_png(sweep_strip(self.ex, path, sw), dpi=90)
+        self.sweep_image.layout.width = f'{int.from_bytes(png[16:20], "big")}px'
+        self.sweep_image.value = png; self.sweep_image.layout.display = ''
+        self.status.value = ''
+        self.sweep_html.value = sweep_info(path, sw)
+    except Exception as err:
+        self.status.value = f'<span style="color:#c0392b">failed: {html.escape(str(err))}</span>'
+    finally:
+        self.progress.layout.visibility = 'hidden'
+        self.sweep.disabled = self.more.disabled = False
 
 def explore(explanation: Explanation, # what to explore
             classifier=None, # attach the classifier and the editor to score more seeds live
