@@ -74,7 +74,7 @@ def search_config(args) -> SearchConfig:
         name, _, rest = str(e).partition(' ')
         raise UsageError(f'--{name.replace("_", "-")} {rest.replace("None", "none")}') from None
 
-# %% ../nbs/10_cli.ipynb #c86930bd
+# %% ../nbs/10_cli.ipynb #bd562cc8
 def cache_root() -> Path:
     "The folder of diffex's caches: $DIFFEX_CACHE, else $XDG_CACHE_HOME/diffex, else ~/.cache/diffex."
     base = os.environ.get('DIFFEX_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'diffex'
@@ -134,6 +134,7 @@ def add_mine_args(p: argparse.ArgumentParser):
     m.add_argument('--author', help='recorded in the provenance')
     p.add_argument('-v', '--verbose', action='store_true', help='log every request')
 
+# %% ../nbs/10_cli.ipynb #af2ac1df
 def make_backend(args):
     "The backend that `args` asks for."
     if args.backend == 'openai':
@@ -168,7 +169,7 @@ def run_mine(args) -> int:
     print(f'wrote {args.out}' + (f' (cache: {cache})' if cache else ''))
     return 0
 
-# %% ../nbs/10_cli.ipynb #ca9b324d
+# %% ../nbs/10_cli.ipynb #7f2ea66a
 def add_demo_args(p: argparse.ArgumentParser):
     "The options of `diffex demo`."
     p.add_argument('--classifier', default='older',
@@ -218,6 +219,7 @@ def _edit_cache(arg) -> Path|None:
     if arg is not None and str(arg).lower() == 'none': return None
     return Path(arg).expanduser() if arg is not None else default_edit_cache()
 
+# %% ../nbs/10_cli.ipynb #38e5ddff
 def demo_processes(n: int|None, # --processes, None: the default
                    faces: int,    # faces to explain
                   ) -> int:
@@ -264,6 +266,7 @@ def _demo_pool(n: int):
     method = 'fork' if sys.platform.startswith('linux') else 'spawn'
     return ProcessPoolExecutor(n, mp_context=mp.get_context(method))
 
+# %% ../nbs/10_cli.ipynb #98421f5b
 @handler('demo')
 def run_demo(args) -> int:
     import time
@@ -323,7 +326,7 @@ def _write_report(exs, ds, out: Path):
     from diffex.report import write_report
     write_report(exs, out, dataset=ds)
 
-# %% ../nbs/10_cli.ipynb #770b3245
+# %% ../nbs/10_cli.ipynb #8bb88143
 def add_explain_args(p: argparse.ArgumentParser):
     "The options of `diffex explain`."
     g = p.add_argument_group('what to explain')
@@ -378,6 +381,7 @@ def _numbers(opt: str, s: str) -> float|tuple:
     except ValueError: raise UsageError(f'{opt} must be a number or comma-separated numbers, not {s!r}') from None
     return v[0] if len(v) == 1 else v
 
+# %% ../nbs/10_cli.ipynb #cca571db
 def onnx_settings(args) -> dict:
     "The `OnnxClassifier` settings of parsed --onnx-* options."
     size = None if not args.onnx_size else tuple(int(x) for x in _numbers('--onnx-size', args.onnx_size)) \
@@ -424,6 +428,7 @@ def load_editor(spec: str, cache_dir, device=None, fp16=False):
     return LeditsEditor.from_pretrained(spec, torch_dtype=torch.float16 if fp16 else None, device=device,
                                         cache_dir=cache_dir)
 
+# %% ../nbs/10_cli.ipynb #a985ab4e
 @handler('explain')
 def run_explain(args) -> int:
     from diffex.explain import explain, aggregate
