@@ -37,6 +37,7 @@ def main():
     p.add_argument('--text', type=float, default=5.0, help='text guidance scale')
     p.add_argument('--image', type=float, default=1.5, help='image guidance scale')
     p.add_argument('--val', action='store_true', help='choose the guidance scales on seed-99 faces instead')
+    p.add_argument('--grid', default='3:1.2,5:1.5,7.5:1.5,5:1.0', help='--val: text:image guidance pairs (default 3:1.2,5:1.5,7.5:1.5,5:1.0)')
     p.add_argument('--out', default='benchmarks/toy_instruct/gates_cpu.jsonl')
     a = p.parse_args()
     torch.set_num_threads(1)
@@ -51,7 +52,7 @@ def main():
     rec = dict(model=a.model, step=step, n=a.n, steps=a.steps)
     if a.val:
         res = []
-        for gt, gi in [(3.0, 1.2), (5.0, 1.5), (7.5, 1.5), (5.0, 1.0)]:
+        for gt, gi in [tuple(map(float, g.split(':'))) for g in a.grid.split(',')]:
             ed = base.variant(guidance_scale=gt, image_guidance_scale=gi)
             rows, s, u = run(world, ed, a.n, 99, leaves)
             m = edit_summary(rows)
