@@ -349,10 +349,14 @@ def add_explain_args(p: argparse.ArgumentParser):
                    choices=['logits', 'probabilities', 'multi_label', 'multi_label_probabilities', 'regression'],
                    help='what the outputs are (default: logits)')
     g.add_argument('--target', required=True, help='target class: a name the classifier knows, or an index')
-    g.add_argument('--editor', required=True,
-                   help="Stable Diffusion / SDXL diffusers folder or hub id; or toy (the toy world's diffusion model). "
-                        'The toy oracle is not offered here: it only knows faces drawn in its own process (use '
-                        '`diffex demo --oracle`, or toyworld.OracleEditor in Python)')
+    from diffex.editing import editors
+    g.add_argument('--editor', required=True, metavar='NAME|PATH',
+                   help=f'an editor by name ({", ".join(editors())}; its checkpoint in --editor-model), or a Stable '
+                        'Diffusion / SDXL diffusers folder or hub id for LEDITS++ on it. The toy oracles exist only in '
+                        'the toy world (they know only faces drawn in their own process): use `diffex demo --oracle`')
+    g.add_argument('--editor-model', default=None, metavar='PATH',
+                   help="the named editor's checkpoint: a diffusers folder or hub id (ledits, instruct: required; toy: "
+                        'a toy world folder, default the shipped one)')
     g.add_argument('--corpus', required=True, help='corpus JSON file or built-in corpus name (e.g. faces, birds, toy)')
     s = p.add_argument_group('search')
     s.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
@@ -413,20 +417,45 @@ def load_classifier(spec: str, labels: str|None = None, device: str|None = None,
         raise UsageError(f'--classifier {spec!r}: no such folder')
     return HFClassifier(spec, device=device)
 
-def load_editor(spec: str, cache_dir, device=None, fp16=False):
-    "The editor named by an `--editor` value."
-    from diffex import toyworld
-    if spec == 'toy': return toyworld.load().editor(cache_dir=cache_dir)
-    if spec == 'toy-oracle':
-        raise UsageError('--editor toy-oracle is not offered by the command line: the oracle knows only faces drawn in '
-                         'its own process, not image files; use --editor toy, or `diffex demo --oracle`')
-    from diffex.editing import LeditsEditor
-    import torch
-    p = Path(spec).expanduser()
-    if not p.exists() and (spec.startswith(('.', '/', '~')) or spec.count('/') > 1):
-        raise UsageError(f'--editor {spec!r}: no such folder')
-    return LeditsEditor.from_pretrained(spec, torch_dtype=torch.float16 if fp16 else None, device=device,
-                                        cache_dir=cache_dir)
+_ORACLES = ('oracle', 'toy-oracle', 'toy-oracle-noisy')   # editors of the toy world's own faces only
+
+def _checkpoint(spec: str) -> bool:
+    "Whether an `--editor` value that is no editor's name names a checkpoint: a folder, or a hub id such as org/name."
+    return Path(spec).expanduser().exists() or '/' in spec or spec.startswith(('.', '~'))
+
+def load_editor(spec: str,    # --editor: a registered editor's name, or a LEDITS++ checkpoint (folder or hub id)
+                cache_dir,    # the inversion and edit cache; None: none
+                device=None,  # where its model runs; None: the editor's default
+                fp16=False,   # half precision for its model
+                model=None,   # --editor-model: the checkpoint of a named editor
+               ):
+    """The editor named by `--editor` (and `--editor-model`), built by `diffex.editing.make_editor`. Raises
+    `UsageError` for the toy oracles (they exist only in the toy world), an unknown name (listing the known editors),
+    a missing or unneeded `--editor-model`, or a checkpoint folder that does not exist."""
+    from diffex import editing
+    if spec in _ORACLES:
+        raise UsageError(f'--editor {spec}: the oracle exists only in the toy world (it edits faces drawn in its own '
+                         'process, never an image file); use `diffex demo --oracle`, or --editor toy')
+    flag = '--editor-model'
+    if spec not in editing.editors():
+        if not _checkpoint(spec):
+            raise UsageError(f'no editor named {spec!r}; known editors: {", ".join(editing.editors())} '
+                             '(or a LEDITS++ checkpoint: a diffusers folder or hub id)')
+        if model is not None:
+            raise UsageError(f'--editor-model goes with an editor name, not with the checkpoint --editor {spec!r}')
+        spec, model, flag = 'ledits', spec, '--editor'
+    entry = editing.editor_entry(spec)
+    if entry.model == 'required' and model is None:
+        raise UsageError(f'--editor {spec} needs --editor-model PATH (a diffusers folder or hub id)')
+    if entry.model == 'none' and model is not None: raise UsageError(f'--editor {spec} takes no --editor-model')
+    if model is not None and not Path(model).expanduser().exists() and (
+            model.startswith(('.', '/', '~')) or model.count('/') > 1):
+        raise UsageError(f'{flag} {model!r}: no such folder')
+    settings = dict(cache_dir=cache_dir)
+    if entry.model != 'none':                 # an editor with a model takes where it runs and its dtype
+        import torch
+        settings.update(device=device, torch_dtype=torch.float16 if fp16 else None)
+    return editing.make_editor(spec, model, **settings)
 
 # %% ../nbs/10_cli.ipynb #a985ab4e
 @handler('explain')
@@ -448,7 +477,7 @@ def run_explain(args) -> int:
     target = int(args.target) if args.target.isdigit() else args.target
     try: clf.target_index(target)
     except ValueError as e: raise UsageError(f'--target: {e}') from None
-    editor = load_editor(args.editor, _edit_cache(args.cache_dir), args.device, args.fp16)
+    editor = load_editor(args.editor, _edit_cache(args.cache_dir), args.device, args.fp16, args.editor_model)
     verifier = None
     if args.editor == 'toy':
         from diffex import toyworld
