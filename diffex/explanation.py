@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['Explanation', 'DatasetExplanation', 'aggregate']
+__all__ = ['Explanation', 'check_folder', 'DatasetExplanation', 'aggregate']
 
 # %% ../nbs/04h_explanation.ipynb #47c3c352
 import numpy as np
@@ -198,42 +198,131 @@ def _repr_html_(self: Explanation, k: int = 8):
     return (head + '<table><tr><th>edit</th><th>semantic</th><th>effect [95% CI]</th><th></th><th>verified</th></tr>'
             + ''.join(rows) + '</table>')
 
-# %% ../nbs/04h_explanation.ipynb #e6eab29e
-def _atomic_dir(folder: Path):
-    "A temporary sibling folder to write into, and a function that moves it into place."
-    folder = Path(folder)
-    tmp = folder.with_name(f'.{folder.name}.tmp{os.getpid()}')
-    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
-    def commit():
-        old = folder.with_name(f'.{folder.name}.old{os.getpid()}')
-        if folder.exists(): folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-    return tmp, commit
+# %% ../nbs/04h_explanation.ipynb #496f9e41
+_OWNED = '.diffex'                    # the marker: diffex made this folder (an explanation's save)
+_MINE = {_OWNED, 'explanation.json', 'corpus.json', 'images', '.dx-tmp.json'}   # what a save writes; nothing else is replaced
+_TMP = '.dx-'                         # temporary and replaced folders: '.dx-<host>-<pid>-<start>-<kind>', short
 
-@patch
-def save(self: Explanation, folder: str|Path, # the folder to write (replaced whole if it exists)
-        ) -> Path:
-    "Write the explanation to `folder` (JSON + PNGs), atomically; returns `folder`."
-    folder = Path(folder)
-    tmp, commit = _atomic_dir(folder)
-    (tmp/'images').mkdir()
-    self.image.save(tmp/'images'/'original.png')
-    for s, im in self.null_images.items(): im.save(tmp/'images'/f'null__s{s}.png')
-    files = []
-    for (p, d, s), im in self.images.items():       # one stem per path: siblings like 'beard!' and 'beard?' differ
-        name = f'{file_stem(p)}__{d}__s{int(s)}.png'; im.save(tmp/'images'/name); files.append([p, d, s, name])
-    self.tree.save(tmp/'corpus.json')
-    meta = dict(format='diffex-explanation', version=2, diffex_version=self.version, target=self.target,
-                original_score=self.original_score, base={str(k): v for k, v in self.base.items()},
-                config=self.config.to_dict(), info=asdict(self.info), method=self.method, models=self.models,
-                cost=self.cost, levels=[vars(lv) for lv in self.levels],
-                effects={p: {d: e.to_dict() for d, e in effs.items()} for p, effs in self.effects.items()},
-                ranking=self.ranking(), images=files)
-    (tmp/'explanation.json').write_text(_dumps(meta))
-    commit()
+def _proc_start(pid: int) -> float|None:
+    "The start time of process `pid` on this host (seconds since the epoch), None when there is no such process."
+    import psutil
+    try: return round(psutil.Process(pid).create_time(), 2)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError): return None
+
+def _host() -> str:
+    import hashlib, socket
+    return hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+
+def _tmp_sibling(folder: Path, kind: str) -> Path:
+    """A new short-named sibling of `folder` ('.dx-HOST-PID-START-KIND', at most ~40 bytes whatever the folder's name)
+    (`_mark` writes the marker saying whose it is: host, process, its start time, and what it is for)."""
+    start = _proc_start(os.getpid()) or 0.0
+    tmp = folder.parent/f'{_TMP}{_host()}-{os.getpid()}-{int(start * 100):x}-{kind}'
+    shutil.rmtree(tmp, ignore_errors=True)
+    return tmp
+
+def _mark(tmp: Path, kind: str, target: Path, done: bool = False):
+    m = dict(host=_host(), pid=os.getpid(), start=_proc_start(os.getpid()), kind=kind, target=target.name, done=done)
+    (tmp/'.dx-tmp.json').write_text(json.dumps(m))
+
+def _clean_leftovers(parent: Path):
+    """Remove the temporary folders that runs on this host left in `parent` when killed: only those whose process is
+    gone (or whose pid now names another process); never a live run's, never another host's. A leftover whose target
+    is missing is put back instead (a finished new save first, else the earlier save), so no save is lost."""
+    if not parent.is_dir(): return
+    left = []
+    for d in parent.glob(f'{_TMP}*'):
+        try: m = json.loads((d/'.dx-tmp.json').read_text())
+        except (OSError, ValueError): continue               # not one of ours, or still being made: left alone
+        if not isinstance(m, dict) or m.get('host') != _host(): continue
+        if _proc_start(int(m.get('pid', -1))) == m.get('start') and m.get('start') is not None: continue  # alive
+        left.append((d, m))
+    for d, m in sorted(left, key=lambda x: (x[1].get('kind') != 'new' or not x[1].get('done'))):
+        t = parent/str(m.get('target'))
+        if not t.exists() and (m.get('kind') == 'old' or m.get('done')) and Path(m['target']).name == m['target']:
+            (d/'.dx-tmp.json').unlink(); d.rename(t)
+        else: shutil.rmtree(d, ignore_errors=True)
+
+# %% ../nbs/04h_explanation.ipynb #ea5860eb
+def _check_owned(folder: Path):
+    """ValueError unless `folder` is missing, empty, or an earlier save holding only what a save writes: a save never
+    replaces a folder it did not make, nor a file a user put beside an explanation."""
+    if not folder.exists(): return
+    if not folder.is_dir(): raise ValueError(f'cannot save an explanation to {folder}: it is a file, not a folder')
+    have = {p.name for p in folder.iterdir()}
+    if not have: return
+    ours = _OWNED in have or _is_explanation(folder/'explanation.json')
+    extra = sorted(have - _MINE)
+    if not ours or extra:
+        what = f'it holds {", ".join(map(repr, (extra or sorted(have))[:5]))}' + (' and more' if len(extra) > 5 else '')
+        raise ValueError(f'cannot save an explanation to {folder}: {what}, which diffex did not write; a save replaces '
+                         'its folder whole, so it only writes to a new or empty folder or over an earlier save: choose '
+                         'another folder (for example a subfolder)')
+
+def check_folder(folder: str|Path, # where an explanation is to be saved
+                ) -> Path:
+    """`folder` as an absolute path, when an explanation can be saved there: ValueError naming the problem when its
+    name is too long for the file system (checked before a run's work, not after) or it holds files diffex did not
+    write (see `_check_owned`)."""
+    folder = Path(folder).absolute()
+    try: limit = os.pathconf(next(p for p in [folder, *folder.parents] if p.exists()), 'PC_NAME_MAX')
+    except (OSError, ValueError, StopIteration): limit = 255
+    n = len(os.fsencode(folder.name))
+    if n > limit:
+        raise ValueError(f'cannot save an explanation to {str(folder)[:80]}...: the folder name is {n} bytes, and this '
+                         f'file system takes at most {limit}: choose a shorter name')
+    _check_owned(folder)
     return folder
 
+def _is_explanation(f: Path) -> bool:
+    try: return json.loads(f.read_text()).get('format') == 'diffex-explanation'
+    except Exception: return False
+
+def _atomic_dir(folder: Path):
+    """A temporary sibling folder to write into, and a function that moves it into place: the earlier save is moved
+    aside first and deleted only after the new one is in place, so a kill at any point keeps one of them whole."""
+    folder = check_folder(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(folder.parent)
+    tmp = _tmp_sibling(folder, 'new'); tmp.mkdir(); _mark(tmp, 'new', folder)
+    def commit():
+        _mark(tmp, 'new', folder, done=True)
+        old = None
+        if folder.exists():
+            old = _tmp_sibling(folder, 'old'); _mark(folder, 'old', folder); folder.rename(old)
+        tmp.rename(folder); (folder/'.dx-tmp.json').unlink()
+        if old is not None: shutil.rmtree(old, ignore_errors=True)
+    return tmp, commit
+
+# %% ../nbs/04h_explanation.ipynb #c2814342
+@patch
+def save(self: Explanation, folder: str|Path, # a new or empty folder, or one an earlier save wrote (replaced whole)
+        ) -> Path:
+    """Write the explanation to `folder` (JSON + PNGs) atomically; returns `folder`. ValueError (before writing) when
+    `folder` holds files diffex did not write or its name is too long; an earlier save there is replaced only once the
+    new one is whole, and the temporary folder goes whatever happens."""
+    folder = Path(folder)
+    tmp, commit = _atomic_dir(folder)
+    try:
+        (tmp/'images').mkdir(); (tmp/_OWNED).write_text('a folder diffex wrote (Explanation.save); it replaces it whole\n')
+        self.image.save(tmp/'images'/'original.png')
+        for s, im in self.null_images.items(): im.save(tmp/'images'/f'null__s{s}.png')
+        files = []
+        for (p, d, s), im in self.images.items():   # one stem per path: siblings like 'beard!' and 'beard?' differ
+            name = f'{file_stem(p)}__{d}__s{int(s)}.png'; im.save(tmp/'images'/name); files.append([p, d, s, name])
+        self.tree.save(tmp/'corpus.json')
+        meta = dict(format='diffex-explanation', version=2, diffex_version=self.version, target=self.target,
+                    original_score=self.original_score, base={str(k): v for k, v in self.base.items()},
+                    config=self.config.to_dict(), info=asdict(self.info), method=self.method, models=self.models,
+                    cost=self.cost, levels=[vars(lv) for lv in self.levels],
+                    effects={p: {d: e.to_dict() for d, e in effs.items()} for p, effs in self.effects.items()},
+                    ranking=self.ranking(), images=files)
+        (tmp/'explanation.json').write_text(_dumps(meta))
+        commit()
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return Path(folder)
+
+# %% ../nbs/04h_explanation.ipynb #7db8d022
 def _json_default(o):
     if isinstance(o, (np.floating, np.integer)): return o.item()
     if isinstance(o, np.ndarray): return o.tolist()
@@ -314,6 +403,10 @@ def to_html(self: Explanation, folder: str|Path, # where to write index.html and
     return write_page(self, folder, title, k, thumb)
 
 # %% ../nbs/04h_explanation.ipynb #2a672081
+def _is_dataset(f: Path) -> bool:
+    try: return json.loads(f.read_text()).get('format') == 'diffex-dataset-explanation'
+    except Exception: return False
+
 @dataclass
 class DatasetExplanation:
     "Effects of semantics aggregated over images."
@@ -338,12 +431,18 @@ class DatasetExplanation:
         return list(dict.fromkeys(df['path']))[:k]
 
     def save(self, path: str|Path) -> Path:
-        "Write as JSON, atomically."
-        path = Path(path); tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
+        """Write as JSON, atomically (through a short-named temporary file, removed whatever happens); ValueError when
+        `path` is a folder or a file that is not a dataset explanation (never replaced)."""
+        path = Path(path)
+        if path.is_dir() or (path.exists() and not _is_dataset(path)):
+            raise ValueError(f'cannot save a dataset explanation to {path}: it is a folder or a file diffex did not '
+                             'write; choose another path')
+        tmp = path.parent/f'{_TMP}{_host()}-{os.getpid()}-dataset.json'
         m = dict(format='diffex-dataset-explanation', version=1, target=self.target, rows=self.rows, images=self.images,
                  params=self.params)
-        tmp.write_text(_dumps(m))
-        os.replace(tmp, path); return path
+        try: tmp.write_text(_dumps(m)); os.replace(tmp, path)
+        finally: tmp.unlink(missing_ok=True)
+        return path
 
     @classmethod
     def load(cls, path: str|Path) -> DatasetExplanation:

@@ -1,0 +1,112 @@
+"Saving, loading and running explanations never lose, mix or silently misread work (issue 32, explanation side)."
+import json, os, shutil
+from pathlib import Path
+import pytest
+from diffex.explanation import Explanation, _host, _proc_start, _clean_leftovers
+
+GOLDEN = Path(__file__).parent/'golden'
+
+
+@pytest.fixture(scope='module')
+def ex():
+    return Explanation.load(GOLDEN/'oracle_probe'/'saved')
+
+
+def _names(d): return sorted(p.name for p in Path(d).iterdir())
+
+
+def test_save_refuses_a_folder_with_a_users_files(ex, tmp_path):
+    (tmp_path/'notes.md').write_text('mine'); (tmp_path/'data').mkdir(); (tmp_path/'data'/'x.csv').write_text('1')
+    with pytest.raises(ValueError, match="holds 'data', 'notes.md', which diffex did not write"):
+        ex.save(tmp_path)
+    assert _names(tmp_path) == ['data', 'notes.md'] and (tmp_path/'notes.md').read_text() == 'mine'
+
+
+def test_save_refuses_the_working_folder(ex, tmp_path, monkeypatch):
+    (tmp_path/'analysis.ipynb').write_text('{}'); monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="'analysis.ipynb'.*choose another folder"):
+        ex.save(os.getcwd())
+    assert _names(tmp_path) == ['analysis.ipynb']
+
+
+def test_save_refuses_an_earlier_save_with_a_users_file_added(ex, tmp_path):
+    ex.save(tmp_path/'run'); (tmp_path/'run'/'notes.md').write_text('mine')
+    with pytest.raises(ValueError, match="holds 'notes.md'"):
+        ex.save(tmp_path/'run')
+    assert (tmp_path/'run'/'notes.md').read_text() == 'mine'
+
+
+def test_save_refuses_a_file(ex, tmp_path):
+    (tmp_path/'f').write_text('x')
+    with pytest.raises(ValueError, match='it is a file, not a folder'): ex.save(tmp_path/'f')
+
+
+def test_save_replaces_an_earlier_save_and_leaves_nothing_beside(ex, tmp_path):
+    ex.save(tmp_path/'run'); ex.save(tmp_path/'run'); ex.save(tmp_path/'empty_ok')
+    assert _names(tmp_path) == ['empty_ok', 'run']
+    assert '.diffex' in _names(tmp_path/'run') and Explanation.load(tmp_path/'run').target == ex.target
+
+
+def test_save_over_a_format1_save_without_marker(ex, tmp_path):
+    shutil.copytree(GOLDEN/'format1'/'oracle_probe', tmp_path/'old')
+    ex.save(tmp_path/'old')
+    assert json.loads((tmp_path/'old'/'explanation.json').read_text())['version'] == 2
+
+
+def test_failed_save_keeps_the_earlier_one_and_no_temporary(ex, tmp_path, monkeypatch):
+    ex.save(tmp_path/'run')
+    def boom(*a, **k): raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(type(ex.tree), 'save', boom)
+    with pytest.raises(OSError, match='No space left'): ex.save(tmp_path/'run')
+    assert _names(tmp_path) == ['run'] and Explanation.load(tmp_path/'run').target == ex.target
+
+
+@pytest.mark.parametrize('n', [246, 250, 255])
+def test_long_folder_names_up_to_the_limit_save(ex, tmp_path, n):
+    ex.save(tmp_path/('a' * n))
+    assert _names(tmp_path) == ['a' * n]
+
+
+def test_too_long_folder_name_is_refused_before_writing(ex, tmp_path):
+    with pytest.raises(ValueError, match='the folder name is 256 bytes, and this file system takes at most 255'):
+        ex.save(tmp_path/('é' * 128))
+    assert _names(tmp_path) == []
+
+
+def _leftover(parent, name, **m):
+    d = parent/name; d.mkdir(); (d/'x').write_text('x')
+    (d/'.dx-tmp.json').write_text(json.dumps({'host': _host(), 'kind': 'new', 'done': False, 'target': 'run', **m}))
+    return d
+
+
+def test_leftovers_of_dead_runs_go_live_and_foreign_ones_stay(tmp_path):
+    me = os.getpid()
+    dead = _leftover(tmp_path, '.dx-a', pid=2**22 + 7, start=1.0)             # no such process
+    reused = _leftover(tmp_path, '.dx-b', pid=me, start=12.5)                 # the pid now names another process
+    live = _leftover(tmp_path, '.dx-c', pid=me, start=_proc_start(me))
+    other = _leftover(tmp_path, '.dx-d', pid=2**22 + 7, start=1.0, host='elsewhere')
+    stranger = tmp_path/'.dx-e'; stranger.mkdir()                              # no marker: not ours
+    (tmp_path/'run').mkdir()
+    _clean_leftovers(tmp_path)
+    assert not dead.exists() and not reused.exists()
+    assert live.exists() and other.exists() and stranger.exists()
+
+
+def test_a_kill_between_the_renames_keeps_a_save(tmp_path):
+    old = _leftover(tmp_path, '.dx-old', pid=2**22 + 7, start=1.0, kind='old')
+    new = _leftover(tmp_path, '.dx-new', pid=2**22 + 7, start=1.0, kind='new', done=True)
+    _clean_leftovers(tmp_path)
+    assert _names(tmp_path) == ['run'] and _names(tmp_path/'run') == ['x']    # the finished new save is put back
+    assert not old.exists() and not new.exists()
+
+
+def test_dataset_save_never_replaces_a_users_file(ex, tmp_path):
+    from diffex.explanation import aggregate, DatasetExplanation
+    ds = aggregate([ex])
+    (tmp_path/'dataset.json').write_text('my data')
+    with pytest.raises(ValueError, match='a file diffex did not write'): ds.save(tmp_path/'dataset.json')
+    with pytest.raises(ValueError, match='it is a folder'): ds.save(tmp_path)
+    assert (tmp_path/'dataset.json').read_text() == 'my data'
+    ds.save(tmp_path/'d.json'); ds.save(tmp_path/'d.json')
+    assert _names(tmp_path) == ['d.json', 'dataset.json'] and DatasetExplanation.load(tmp_path/'d.json').target == ex.target
+    ds.save(tmp_path/('b' * 250 + '.json'))
