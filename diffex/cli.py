@@ -351,7 +351,7 @@ def add_explain_args(p: argparse.ArgumentParser):
     g.add_argument('--target', required=True, help='target class: a name the classifier knows, or an index')
     from diffex.editing import editors
     g.add_argument('--editor', required=True, metavar='NAME|PATH',
-                   help=f'an editor by name ({", ".join(editors())}; its checkpoint in --editor-model), or a Stable '
+                   help=f'an editor by name ({", ".join(n for n in editors() if n not in _ORACLES)}; its checkpoint in --editor-model), or a Stable '
                         'Diffusion / SDXL diffusers folder or hub id for LEDITS++ on it. The toy oracles exist only in '
                         'the toy world (they know only faces drawn in their own process): use `diffex demo --oracle`')
     g.add_argument('--editor-model', default=None, metavar='PATH',

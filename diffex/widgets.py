@@ -270,16 +270,23 @@ def more_seeds(ex: Explanation, path: str, # the explanation (changed in place: 
 # %% ../nbs/07_widgets.ipynb #eaaff29e
 def strength_sweep(ex: Explanation, path: str, # the explanation and the node
                    classifier, editor, # the classifier explained and the editor
-                   param: str = 'edit_guidance_scale', # the editor's strength parameter
+                   param: str|None = None, # the parameter to sweep; None: the editor's `strength.name`
                    factors: tuple = (0.25, 0.5, 1.0, 1.5, 2.0), # multiples of the editor's current value
                    seed: int|None = None, # the seed; None = the explanation's first
                    direction: str = 'add',
                    verifier=None, # checks the edits
                    on_step=None, # called as on_step(done, total) after each strength
                   ) -> list[dict]:
-    "Edit along `path` at several strengths; one dict per strength: value, score, change, verified, image."
+    """Edit along `path` at several strengths; one dict per strength: value, score, change, verified, image. Raises
+    ValueError when `param` is None and the editor names no strength parameter, or `param` is not one of its own."""
     from diffex.scoring import classifier_scores
     from diffex.search import edit_prompts
+    if param is None:
+        st = getattr(editor, 'strength', None)
+        if st is None:
+            raise ValueError(f'{editor.name} names no strength parameter (its strength_param is None): declare one on '
+                             f'the editor class, or pass param= one of {sorted(getattr(editor, "defaults", {}))}')
+        param = st.name
     if param not in getattr(editor, 'defaults', {}):
         raise ValueError(f'{editor.name} has no strength parameter {param!r}; its parameters: '
                          f'{sorted(getattr(editor, "defaults", {}))}')
@@ -327,7 +334,7 @@ def sweep_info(path: str, sweep: list[dict]) -> str:
 class Explorer(widgets.HBox):
     "The explorer widget; see `explore`."
     def __init__(self, ex: Explanation, classifier=None, editor=None, verifier=None, direction: str|None = None,
-                 n_more: int = 2, sweep_param: str = 'edit_guidance_scale',
+                 n_more: int = 2, sweep_param: str|None = None,
                  sweep_factors: tuple = (0.25, 0.5, 1.0, 1.5, 2.0)):
         self.ex, self.classifier, self.editor, self.verifier, self.n_more = ex, classifier, editor, verifier, n_more
         dirs = list(ex.config.directions)
@@ -352,8 +359,9 @@ class Explorer(widgets.HBox):
         self.more = widgets.Button(description=f'run {n_more} more seeds', icon='plus', disabled=True,
                                    layout=widgets.Layout(width='190px', display='' if live else 'none'))
         self.more.add_class('dx-more'); self.more.on_click(self._on_more)
-        self.sweep_param, self.sweep_factors = sweep_param, tuple(sweep_factors)
-        can_sweep = live and sweep_param in getattr(editor, 'defaults', {})
+        st = getattr(editor, 'strength', None) if sweep_param is None else None   # the editor's own strength
+        self.sweep_param, self.sweep_factors = sweep_param or (st.name if st else None), tuple(sweep_factors)
+        can_sweep = live and self.sweep_param in getattr(editor, 'defaults', {})
         self.sweep = widgets.Button(description='strength sweep', icon='sliders', disabled=True,
                                     layout=widgets.Layout(width='150px', display='' if can_sweep else 'none'))
         self.sweep.add_class('dx-sweep-button'); self.sweep.on_click(self._on_sweep)
@@ -449,7 +457,7 @@ def explore(explanation: Explanation, # what to explore
             verifier=None, # checks the live edits
             direction: str|None = None, # 'add' or 'remove'; default: the explanation's first
             n_more: int = 2, # seeds per click of the button
-            sweep_param: str = 'edit_guidance_scale', # the editor's strength parameter (no sweep button if it has none)
+            sweep_param: str|None = None, # the parameter to sweep; None: the editor's `strength` (no sweep button if none)
             sweep_factors: tuple = (0.25, 0.5, 1.0, 1.5, 2.0), # strengths of a sweep, multiples of the editor's value
            ) -> Explorer:
     "An interactive explorer of `explanation`'s scored tree."
