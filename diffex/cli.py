@@ -208,12 +208,31 @@ def set_threads(n: int|None, log=print) -> int:
                 'If this is slow, pass --threads 1.')
     return torch.get_num_threads()
 
-def print_ranking(ex, k: int = 8, causes=(), file=None):
-    "Print the top `k` semantic paths of an explanation (effects by `Effect.format`), marking true causes."
+def print_ranking(ex,            # an `Explanation`
+                  k: int = 8,    # how many of its top semantics
+                  causes=(),     # paths to mark as true causes (the toy demo)
+                  file=None,     # where to print; None: stdout
+                 ):
+    """Print the top `k` semantics of an explanation in its own order (`ex.top`): per direction the effect it is
+    ranked by (adjusted for side effects, `Assessment.format`) beside the raw one (`Effect.format`), '*' where
+    `ex.significant()` counts it, and its side effects (`Assessment.also_changed`) on the line below."""
+    sig, dirs = set(ex.significant()), len(ex.config.directions) > 1
+    by = ('the effect adjusted for side effects' if ex.adjusted else
+          'the effect (no side effects reported to adjust for: adjusted = raw)')
+    print(f'  ranked by {by}; raw: the change against the null edit [95% CI]; * significant at a false-discovery '
+          f'rate of {ex.fdr:g} (Benjamini-Hochberg)', file=file)
     for i, (p, effs) in enumerate(ex.top(k)):
-        e = next(iter(effs.values()))
-        mark = '  <- true cause' if p in causes else ''
-        print(f'  {i + 1:2d}. {p:34s} {e.format(2, ex.n_seeds, verified=True)}{mark}', file=file)
+        for j, (d, e) in enumerate(effs.items()):
+            a = ex.assessed[p][d]
+            star = '*' if a.significant and p in sig else ' '
+            name = (p if j == 0 else '') + (f' ({d})' if dirs or d != 'add' else '')
+            num = f'{i + 1:2d}.' if j == 0 else '   '
+            mark = '  <- true cause' if p in causes and j == 0 else ''
+            print(f'  {num} {name:38s} {star} adjusted {a.format(2):29s} raw {e.format(2, ex.n_seeds, verified=True)}'
+                  f'{mark}', file=file)
+            if a.side_effects: print(f'        {a.also_changed()}', file=file)
+    rest = [p for p in ex.significant() if p not in {q for q, _ in ex.top(k)}]
+    if rest: print(f'  also significant, below the top {k}: {", ".join(rest)}', file=file)
 
 def _edit_cache(arg) -> Path|None:
     if arg is not None and str(arg).lower() == 'none': return None
@@ -318,7 +337,7 @@ def run_demo(args) -> int:
     print(f'\n{where}, the top {len(causes)}: {", ".join(top)}')
     print(f'true causes of "{name}": {", ".join(causes)} -> {hits} of {len(causes)} found at the top')
     _write_report(exs, ds, out)
-    print(f'report: {out}/ (index.html, figures, explanations); total {time.time() - t0:.0f} s')
+    print(f'total {time.time() - t0:.0f} s; figures and explanations in {out}/; report: {(out/"index.html").absolute()}')
     return 0
 
 def _write_report(exs, ds, out: Path):
@@ -489,7 +508,8 @@ def run_explain(args) -> int:
                      verifier=verifier, joint=args.joint, screen_fidelity=args.screen_fidelity, progress=not args.quiet)
         folder = out/(f'image_{i:02d}' if len(args.image) > 1 else 'explanation')
         ex.save(folder); exs.append(ex)
-        print(f'{im}: {ex.score_description}: null edit {np.mean(list(ex.base.values())):+.3f}; '
+        print(f'{im}: {ex.score_description}: original {ex.original_score:+.3f}, null edit '
+              f'{np.mean(list(ex.base.values())):+.3f} (mean of {plural(len(ex.base), "seed")}); '
               f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, '
               f'{ex.cost["seconds"]:.0f} s')
         print_ranking(ex)
@@ -498,7 +518,7 @@ def run_explain(args) -> int:
         ds = aggregate(exs, [f'image_{i:02d}' for i in range(len(exs))]); ds.save(out/'dataset.json')
         print('across images: ' + ', '.join(ds.top(5)))
     _write_report(exs, ds, out)
-    print(f'wrote {out}/')
+    print(f'wrote {out}/; report: {(out/"index.html").absolute()}')
     return 0
 
 # %% ../nbs/10_cli.ipynb #fcefae6b

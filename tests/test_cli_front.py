@@ -77,3 +77,53 @@ def test_editor_by_name_and_by_path_go_through_make_editor(tmp_path):
 def test_toy_editor_by_name_is_the_toy_worlds_ledits(tmp_path):
     ed = load_editor('toy', tmp_path/'cache')
     assert type(ed).__name__ == 'LeditsEditor' and ed.strength.name == 'edit_guidance_scale'
+
+
+# --- what the ranking prints (issue 33) ---
+
+def _rows(out: str) -> list:
+    "The printed ranking rows: (rank or None, path, star, adjusted text, raw text)."
+    import re
+    rx = re.compile(r'^  (?: ?(\d+)\.|   ) (.{38}) ([* ]) adjusted (.+?) +raw (.+?)(?:  <- true cause)?$')
+    return [m.groups() for m in map(rx.match, out.splitlines()) if m]
+
+
+def test_demo_prints_what_it_ranks_by_on_the_exact_oracle(capsys, tmp_path):
+    from diffex.explanation import Explanation
+    code, out, err = run(capsys, 'demo', '--oracle', '--images', 1, '--quiet', '--out', tmp_path/'d')
+    assert code == 0, err
+    ex = Explanation.load(tmp_path/'d'/'image_00')
+    assert f'original {ex.original_score:+.2f}, null edit ' in out
+    assert 'ranked by the effect adjusted for side effects' in out and '* significant at a false-discovery rate' in out
+    rows = _rows(out)
+    want = [(p, d) for p, effs in ex.top(8) for d in effs]
+    assert len(rows) == len(want) == 8, out
+    sig = set(ex.significant())
+    assert sig, 'the exact oracle finds the true causes significant'
+    for (rank, name, star, adj, raw), (p, d) in zip(rows, want):
+        a, e = ex.assessed[p][d], ex.effects[p][d]
+        assert name.strip() == p and adj == a.format(2) and raw == e.format(2, ex.n_seeds, verified=True), (name, adj, raw)
+        assert (star == '*') == (p in sig), (p, star)
+    adjusted = [abs(ex.assessed[p][d].mean) for p, d in want]
+    assert adjusted == sorted(adjusted, reverse=True)           # the printed order is the order of the adjusted column
+    last = out.rstrip('\n').splitlines()[-1]
+    assert last.endswith(str((tmp_path/'d'/'index.html').absolute())) and (tmp_path/'d'/'index.html').is_file(), last
+
+
+def test_ranking_prints_side_effects_and_directions():
+    import io
+    from diffex import toyworld
+    from diffex.cli import print_ranking
+    from diffex.explain import explain
+    w = toyworld.load(diffusion=False)
+    face = toyworld.Face('brown', 'short', 'none', 'none', 'none', 'none', 'neutral', 'light', 'blue')
+    ex = explain(toyworld.draw(face), w.classifier('older'), toyworld.NoisyOracleEditor(side_effect=0.6), w.corpus,
+                 'older', seeds=3, directions=('add', 'remove'), verifier=w.verifier(), progress=False)
+    buf = io.StringIO(); print_ranking(ex, k=5, file=buf); out = buf.getvalue()
+    rows = _rows(out)
+    want = [(p, d) for p, effs in ex.top(5) for d in effs]
+    assert len(rows) == len(want) and all(f'({d})' in r[1] for r, (_, d) in zip(rows, want)), out
+    also = [ex.assessed[p][d].also_changed() for p, d in want if ex.assessed[p][d].side_effects]
+    assert also and all(f'        {s}\n' in out for s in also), out
+    below = [p for p in ex.significant() if p not in dict(ex.top(5))]
+    assert (f'also significant, below the top 5: {", ".join(below)}' in out) == bool(below)
