@@ -27,22 +27,15 @@ from .effects import effect_bar  # noqa: F401
 
 # %% ../nbs/05_explain.ipynb #37b1d1a9
 def screen_editor(editor: Editor,  # the editor of the search
-                  fidelity: float, # the share of its inversion steps to screen with
+                  fidelity: float, # the share of its work per edit to screen with, in (0, 1]
                  ) -> Editor|None:
-    "The editor that screens: `editor` with `fidelity` times its inversion steps; None when that changes nothing."
-    m = _screen_steps(editor, fidelity)
-    return editor.variant(num_inversion_steps=m) if m else None
-
-def _screen_steps(editor: Editor, fidelity: float) -> int|None:
-    "The inversion steps of screening at `fidelity`; None: the editor's own (no steps to set, or no fewer)."
-    n = getattr(editor, 'params', {}).get('num_inversion_steps')
-    if n is None or fidelity >= 1: return None
-    m = max(2, round(n * fidelity))
-    return m if m < n else None
+    """The editor that screens: the editor's own cheaper variant at `fidelity` (`Editor.screening`, whose `fidelity`
+    says the share it really does), or None when it has none or `fidelity` is 1."""
+    return editor.screening(fidelity) if fidelity < 1 else None
 
 def _as_tree(corpus: SemanticTree|str|Path) -> SemanticTree:
     "A tree, a built-in corpus name or a corpus JSON file, as a tree."
-    if isinstance(corpus, SemanticTree): return corpus
+    if isinstance(corpus, SemanticTree): return corpus.validate()     # a tree built in Python: checked before any work
     return SemanticTree.load(corpus) if Path(str(corpus)).suffix == '.json' else SemanticTree.builtin(str(corpus))
 
 def _is_default(name: str, value) -> bool:
@@ -51,10 +44,10 @@ def _is_default(name: str, value) -> bool:
 
 def _run_info(classifier, editor, tree, target: int, cfg: ExplainConfig) -> RunInfo:
     "What an explanation records of its models: what its score is (kind, unit, description), the editor's settings."
-    m = _screen_steps(editor, cfg.screen_fidelity) if cfg.search.screen is not None else None
+    se = screen_editor(editor, cfg.screen_fidelity) if cfg.search.screen is not None else None
     return RunInfo(getattr(classifier, 'score_kind', 'logits'), classifier.score_unit(cfg.score),
                    classifier.score_description(target, cfg.score), dict(getattr(editor, 'params', {})),
-                   m / editor.params['num_inversion_steps'] if m else 1.0, tree.domain)
+                   float(getattr(se, 'fidelity', 1.0)) if se is not None else 1.0, tree.domain)
 
 def _scorers(image, classifier, editor, target, verifier, cfg: ExplainConfig, pr: SearchProgress) -> tuple:
     "(the scorer, the screening scorer or None, `cfg` naming the score the run uses) of one run."

@@ -110,3 +110,37 @@ def test_dataset_save_never_replaces_a_users_file(ex, tmp_path):
     ds.save(tmp_path/'d.json'); ds.save(tmp_path/'d.json')
     assert _names(tmp_path) == ['d.json', 'dataset.json'] and DatasetExplanation.load(tmp_path/'d.json').target == ex.target
     ds.save(tmp_path/('b' * 250 + '.json'))
+
+
+def _toy():
+    from diffex import toyworld
+    face = toyworld.Face('brown', 'short', 'none', 'none', 'none', 'none', 'neutral', 'light', 'blue')
+    return toyworld.draw(face), toyworld.RuleClassifier('older'), toyworld.OracleEditor()
+
+
+
+
+@pytest.mark.parametrize('name', ['hair/grey', 'a' * 300])
+def test_explain_refuses_a_bad_node_name_before_any_edit(name):
+    from diffex.corpus import SemanticTree, CorpusError
+    from diffex.explain import explain
+    img, rule, oracle = _toy()
+    tree = SemanticTree.builtin('toy')
+    tree.root.children[0].name = name
+    u0 = oracle.unet_evals
+    with pytest.raises(CorpusError, match='name'):
+        explain(img, rule, oracle, tree, 'older', seeds=1, beam=1, progress=False)
+    assert oracle.unet_evals == u0
+
+
+def test_screen_editor_uses_the_editors_hook():
+    from diffex.explain import screen_editor
+    from diffex.editing import Editor
+    _, _, oracle = _toy()
+    assert screen_editor(oracle, 1.0) is None and screen_editor(oracle, 0.5) is None    # no cheaper variant: none
+    class Cheap(type(oracle)):
+        def _screening(self, f):
+            e = type(oracle)(); e.fidelity = 0.45; return e
+    se = screen_editor(Cheap(), 0.5)
+    assert isinstance(se, Editor) and se.fidelity == 0.45
+    with pytest.raises(ValueError, match=r'fidelity must be a number in \(0, 1\]'): screen_editor(Cheap(), 0)
