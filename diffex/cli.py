@@ -4,15 +4,16 @@
 
 # %% ../nbs/10_cli.ipynb #0a149c00
 from __future__ import annotations
-import argparse, logging, os, sys
+import argparse, inspect, logging, os, re, signal, sys
 from dataclasses import fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['HANDLERS', 'CACHE_HELP', 'SUBCOMMANDS', 'UsageError', 'handler', 'corpus_arg', 'add_search_args', 'search_config',
-           'cache_root', 'default_cache_dir', 'default_edit_cache', 'add_mine_args', 'make_backend', 'run_mine',
-           'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'demo_processes', 'run_demo',
-           'add_explain_args', 'onnx_settings', 'load_classifier', 'load_editor', 'run_explain', 'build_parser', 'main']
+__all__ = ['HANDLERS', 'CACHE_HELP', 'SUBCOMMANDS', 'UsageError', 'handler', 'terminal_text', 'say', 'corpus_arg',
+           'add_search_args', 'search_config', 'cache_root', 'default_cache_dir', 'default_edit_cache', 'add_mine_args',
+           'make_backend', 'run_mine', 'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking',
+           'demo_processes', 'run_demo', 'add_explain_args', 'onnx_settings', 'load_classifier', 'load_editor',
+           'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
 import numpy as np
@@ -31,6 +32,25 @@ def handler(name: str):
     "Register the decorated function as the handler of subcommand `name`."
     def deco(f): HANDLERS[name] = f; return f
     return deco
+
+# %% ../nbs/10_cli.ipynb #b1056700
+_CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f-\x9f]')   # control characters but newline and tab
+
+def terminal_text(s,                  # what to print (made a str)
+                  encoding: str|None = None, # the stream's encoding; None: do not check
+                 ) -> str:
+    """`s` as it is safe to show on a terminal: control characters (escape sequences, carriage returns, bells) as
+    Python escapes (`\\x1b`), and characters `encoding` cannot encode as backslash escapes (`\\xe9`)."""
+    s = _CONTROL.sub(lambda m: m.group().encode('unicode_escape').decode('ascii'), str(s))
+    if encoding:
+        try: s = s.encode(encoding, 'backslashreplace').decode(encoding)
+        except LookupError: pass
+    return s
+
+def say(*parts, file=None, flush: bool = False):
+    "`print(*parts)` through `terminal_text` for the stream's encoding: a name never garbles the terminal or kills a run."
+    f = sys.stdout if file is None else file
+    print(terminal_text(' '.join(map(str, parts)), getattr(f, 'encoding', None)), file=f, flush=flush)
 
 # %% ../nbs/10_cli.ipynb #c3a7f175
 def corpus_arg(value: str) -> SemanticTree:
@@ -53,10 +73,27 @@ def _count_or_none(name: str):
         except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number or 'none', got {s!r}") from None
     return parse
 
+def _search_help() -> dict:
+    """`SearchConfig.field_help()` with each field comment's continuation lines (a comment line right below a field's
+    own comment, which docments does not read), so that no option's help stops mid-sentence."""
+    helps = SearchConfig.field_help()
+    try: lines = inspect.getsource(SearchConfig).splitlines()
+    except (OSError, TypeError): return helps
+    for i, ln in enumerate(lines):
+        m = re.match(r'\s+(\w+)\s*:[^#]*#', ln)
+        if not m or m.group(1) not in helps: continue
+        more = []
+        for nxt in lines[i + 1:]:
+            c = re.match(r'\s+#\s?(.*)$', nxt)
+            if not c: break
+            more.append(c.group(1).strip())
+        if more: helps[m.group(1)] = ' '.join([helps[m.group(1)], *more])
+    return helps
+
 def add_search_args(g, # an argparse parser or argument group
                    ):
     "One option per `SearchConfig` field, its help text from the field's documentation; 'none' where the API says None."
-    helps, dflt = SearchConfig.field_help(), SearchConfig()
+    helps, dflt = _search_help(), SearchConfig()
     for f in fields(SearchConfig):
         flag, d = '--' + f.name.replace('_', '-'), getattr(dflt, f.name)
         h = helps[f.name].replace('None', 'none')
@@ -163,10 +200,14 @@ def run_mine(args) -> int:
     tree = mine_corpus(d, args.domain, make_backend(args), depth=args.depth, n_top=args.n_top,
                        n_children=args.n_children, expand_with_images=not args.no_expand_images,
                        max_images=args.max_images, cache_dir=cache, offline=args.offline, author=args.author)
+    cut = tree.provenance.get('cut_off') or []
     if base is not None: tree = base.merge(tree)
     tree.save(args.out)
-    print(tree.__str__(max_depth=2))
-    print(f'wrote {args.out}' + (f' (cache: {cache})' if cache else ''))
+    say(tree.__str__(max_depth=2))
+    say(f'wrote {args.out}' + (f' (cache: {cache})' if cache else ''))
+    if cut:                               # the last line: the corpus may be incomplete
+        say(f'note: {plural(len(cut), "answer")} cut off and repaired to the items before the cut ({", ".join(cut)}): '
+            'the corpus may be incomplete; raise --max-tokens and mine again')
     return 0
 
 # %% ../nbs/10_cli.ipynb #7f2ea66a
@@ -194,7 +235,7 @@ def add_threads_arg(p):
     p.add_argument('--threads', type=int, default=None,
                    help="torch CPU threads (default: torch's own choice; 1 when other processes keep the cores busy)")
 
-def set_threads(n: int|None, log=print) -> int:
+def set_threads(n: int|None, log=say) -> int:
     "Apply `--threads`; without it, warn when the cores are already busy, where torch's default threads slow down."
     import torch
     if n is not None:
@@ -219,7 +260,7 @@ def print_ranking(ex,            # an `Explanation`
     sig, dirs = set(ex.significant()), len(ex.config.directions) > 1
     by = ('the effect adjusted for side effects' if ex.adjusted else
           'the effect (no side effects reported to adjust for: adjusted = raw)')
-    print(f'  ranked by {by}; raw: the change against the null edit [95% CI]; * significant at a false-discovery '
+    say(f'  ranked by {by}; raw: the change against the null edit [95% CI]; * significant at a false-discovery '
           f'rate of {ex.fdr:g} (Benjamini-Hochberg)', file=file)
     for i, (p, effs) in enumerate(ex.top(k)):
         for j, (d, e) in enumerate(effs.items()):
@@ -228,11 +269,11 @@ def print_ranking(ex,            # an `Explanation`
             name = (p if j == 0 else '') + (f' ({d})' if dirs or d != 'add' else '')
             num = f'{i + 1:2d}.' if j == 0 else '   '
             mark = '  <- true cause' if p in causes and j == 0 else ''
-            print(f'  {num} {name:38s} {star} adjusted {a.format(2):29s} raw {e.format(2, ex.n_seeds, verified=True)}'
+            say(f'  {num} {name:38s} {star} adjusted {a.format(2):29s} raw {e.format(2, ex.n_seeds, verified=True)}'
                   f'{mark}', file=file)
-            if a.side_effects: print(f'        {a.also_changed()}', file=file)
+            if a.side_effects: say(f'        {a.also_changed()}', file=file)
     rest = [p for p in ex.significant() if p not in {q for q, _ in ex.top(k)}]
-    if rest: print(f'  also significant, below the top {k}: {", ".join(rest)}', file=file)
+    if rest: say(f'  also significant, below the top {k}: {", ".join(rest)}', file=file)
 
 def _edit_cache(arg) -> Path|None:
     if arg is not None and str(arg).lower() == 'none': return None
@@ -283,7 +324,11 @@ def _demo_pool(n: int):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     method = 'fork' if sys.platform.startswith('linux') else 'spawn'
-    return ProcessPoolExecutor(n, mp_context=mp.get_context(method))
+    return ProcessPoolExecutor(n, mp_context=mp.get_context(method), initializer=_quiet_worker)
+
+def _quiet_worker():
+    "A demo worker leaves at Ctrl-C without a traceback of its own: the demo's process says the one line."
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
 
 # %% ../nbs/10_cli.ipynb #98421f5b
 @handler('demo')
@@ -307,10 +352,10 @@ def run_demo(args) -> int:
     open_case = lambda f: (not toyworld.label(name, f) and f.hair_style != 'bald'
                            and not any(toyworld.has(f, c) for c in causes))
     faces = world.sample(args.images, seed=args.seed, where=open_case)
-    print(f'diffex demo: explaining the toy classifier "{name}" (true rule: {toyworld.RULES[name]["text"]}) '
+    say(f'diffex demo: explaining the toy classifier "{name}" (true rule: {toyworld.RULES[name]["text"]}) '
           f'on {plural(len(faces), "face")}')
     how = f'; {procs} processes with one torch thread each' if procs > 1 else ''
-    print(f'  editor: {editor.name}; corpus: {world.corpus.domain} ({world.corpus.n_leaves} leaves); '
+    say(f'  editor: {editor.name}; corpus: {world.corpus.domain} ({world.corpus.n_leaves} leaves); '
           f'{search.describe(args.seeds)}{how}; loaded in {time.time() - t0:.1f} s', flush=True)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     jobs = [(i, im, out/f'image_{i:02d}', opts) for i, (f, im) in enumerate(faces)]
@@ -323,8 +368,8 @@ def run_demo(args) -> int:
         for (i, folder, secs), (f, _) in zip(done, faces):
             ex = Explanation.load(folder)
             exs.append(ex)
-            print(f'\nface {i}: {toyworld.caption(f)}')
-            print(f'  {name} score: original {ex.original_score:+.2f}, null edit {np.mean(list(ex.base.values())):+.2f}; '
+            say(f'\nface {i}: {toyworld.caption(f)}')
+            say(f'  {name} score: original {ex.original_score:+.2f}, null edit {np.mean(list(ex.base.values())):+.2f}; '
                   f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, {secs:.0f} s')
             print_ranking(ex, causes=causes)
     finally:
@@ -334,10 +379,10 @@ def run_demo(args) -> int:
     top = ds.top(len(causes))
     hits = len(set(top) & set(causes))
     where = 'on the one face' if len(exs) == 1 else f'across the {len(exs)} faces'
-    print(f'\n{where}, the top {len(causes)}: {", ".join(top)}')
-    print(f'true causes of "{name}": {", ".join(causes)} -> {hits} of {len(causes)} found at the top')
+    say(f'\n{where}, the top {len(causes)}: {", ".join(top)}')
+    say(f'true causes of "{name}": {", ".join(causes)} -> {hits} of {len(causes)} found at the top')
     _write_report(exs, ds, out)
-    print(f'total {time.time() - t0:.0f} s; figures and explanations in {out}/; report: {(out/"index.html").absolute()}')
+    say(f'total {time.time() - t0:.0f} s; figures and explanations in {out}/; report: {(out/"index.html").absolute()}')
     return 0
 
 def _write_report(exs, ds, out: Path):
@@ -364,6 +409,8 @@ def add_explain_args(p: argparse.ArgumentParser):
     o.add_argument('--onnx-std', default='1', help='one number, or one per channel, comma-separated (default: 1)')
     o.add_argument('--onnx-channels', default='RGB', choices=['RGB', 'BGR', 'L'], help='channel order (default: RGB)')
     o.add_argument('--onnx-layout', default='NCHW', choices=['NCHW', 'NHWC'], help='input layout (default: NCHW)')
+    o.add_argument('--onnx-output', default=None, metavar='NAME|INDEX',
+                   help='the output that holds the class scores, by name or index (default: the only output)')
     o.add_argument('--onnx-score-kind', default='logits',
                    choices=['logits', 'probabilities', 'multi_label', 'multi_label_probabilities', 'regression'],
                    help='what the outputs are (default: logits)')
@@ -390,7 +437,7 @@ def add_explain_args(p: argparse.ArgumentParser):
     s.add_argument('--joint', action='store_true',
                    help='score a child together with its parent concept (DiffEx Algorithm 1)')
     r = p.add_argument_group('running')
-    r.add_argument('--out', type=Path, required=True, help='output folder')
+    r.add_argument('--out', type=Path, default=Path('diffex-explain'), help='output folder (default: ./diffex-explain)')
     r.add_argument('--device', default=None, help='cuda or cpu (default: cuda if available)')
     r.add_argument('--fp16', action='store_true', help='half precision for the editor (GPU)')
     r.add_argument('--cache-dir', type=Path, default=None,
@@ -410,7 +457,8 @@ def onnx_settings(args) -> dict:
     size = None if not args.onnx_size else tuple(int(x) for x in _numbers('--onnx-size', args.onnx_size)) \
         if ',' in args.onnx_size else int(_numbers('--onnx-size', args.onnx_size))
     return dict(size=size, mean=_numbers('--onnx-mean', args.onnx_mean), std=_numbers('--onnx-std', args.onnx_std),
-                channels=args.onnx_channels, layout=args.onnx_layout, score_kind=args.onnx_score_kind)
+                channels=args.onnx_channels, layout=args.onnx_layout, score_kind=args.onnx_score_kind,
+                output=int(args.onnx_output) if (args.onnx_output or '').isdigit() else args.onnx_output)
 
 def load_classifier(spec: str, labels: str|None = None, device: str|None = None,
                     onnx: dict|None = None): # `OnnxClassifier` settings for an .onnx file (see `onnx_settings`)
@@ -490,7 +538,7 @@ def run_explain(args) -> int:
     if not 0 < args.screen_fidelity <= 1:
         raise UsageError(f'--screen-fidelity must be more than 0 and at most 1, not {args.screen_fidelity}')
     search = search_config(args)
-    set_threads(args.threads, log=lambda m: print(m, file=sys.stderr))
+    set_threads(args.threads, log=lambda m: say(m, file=sys.stderr))
     tree = corpus_arg(args.corpus)
     clf = load_classifier(args.classifier, args.labels, args.device, onnx_settings(args))
     target = int(args.target) if args.target.isdigit() else args.target
@@ -508,7 +556,7 @@ def run_explain(args) -> int:
                      verifier=verifier, joint=args.joint, screen_fidelity=args.screen_fidelity, progress=not args.quiet)
         folder = out/(f'image_{i:02d}' if len(args.image) > 1 else 'explanation')
         ex.save(folder); exs.append(ex)
-        print(f'{im}: {ex.score_description}: original {ex.original_score:+.3f}, null edit '
+        say(f'{im}: {ex.score_description}: original {ex.original_score:+.3f}, null edit '
               f'{np.mean(list(ex.base.values())):+.3f} (mean of {plural(len(ex.base), "seed")}); '
               f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, '
               f'{ex.cost["seconds"]:.0f} s')
@@ -516,9 +564,9 @@ def run_explain(args) -> int:
     ds = None
     if len(exs) > 1:
         ds = aggregate(exs, [f'image_{i:02d}' for i in range(len(exs))]); ds.save(out/'dataset.json')
-        print('across images: ' + ', '.join(ds.top(5)))
+        say('across images: ' + ', '.join(ds.top(5)))
     _write_report(exs, ds, out)
-    print(f'wrote {out}/; report: {(out/"index.html").absolute()}')
+    say(f'wrote {out}/; report: {(out/"index.html").absolute()}')
     return 0
 
 # %% ../nbs/10_cli.ipynb #fcefae6b
@@ -544,12 +592,18 @@ def main(argv: list[str]|None = None) -> int:
     try: args = p.parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     if not args.command: p.print_help(sys.stderr); return 2
+    for s in (sys.stdout, sys.stderr):    # what libraries print never kills a run on a console that is not UTF-8
+        try: s.reconfigure(errors='backslashreplace')
+        except (AttributeError, ValueError, OSError): pass
     logging.basicConfig(level=logging.INFO if getattr(args, 'verbose', False) else logging.WARNING,
                         format='diffex: %(message)s', stream=sys.stderr)
-    from transformers.utils import logging as tlog
-    tlog.set_verbosity_error()            # a command line prints its own messages, not library notices
-    try: return HANDLERS[args.command](args)
-    except UsageError as e: print(f'diffex {args.command}: error: {e}', file=sys.stderr); return 2
+    try:
+        from transformers.utils import logging as tlog
+        tlog.set_verbosity_error()        # a command line prints its own messages, not library notices
+        return HANDLERS[args.command](args)
+    except KeyboardInterrupt:             # Ctrl-C: one line, the shell's code for SIGINT; finished edits are cached
+        say(f'diffex {args.command}: interrupted; rerun to resume from the cache', file=sys.stderr); return 130
+    except UsageError as e: say(f'diffex {args.command}: error: {e}', file=sys.stderr); return 2
     except (MiningError, CorpusError, ImageError, OSError, ValueError) as e:   # what the user can fix, on one line
         if os.environ.get('DIFFEX_TRACEBACK'): raise
-        print(f'diffex {args.command}: {e}', file=sys.stderr); return 1
+        say(f'diffex {args.command}: {e}', file=sys.stderr); return 1

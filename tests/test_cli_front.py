@@ -127,3 +127,89 @@ def test_ranking_prints_side_effects_and_directions():
     assert also and all(f'        {s}\n' in out for s in also), out
     below = [p for p in ex.significant() if p not in dict(ex.top(5))]
     assert (f'also significant, below the top 5: {", ".join(below)}' in out) == bool(below)
+
+
+# --- rough edges (issues 32, 33) ---
+
+def test_ctrl_c_is_one_line_and_exit_130(capsys, explain_args):
+    def interrupted(*a, **k): raise KeyboardInterrupt
+    with patch('diffex.cli.load_editor', interrupted):
+        code, out, err = run(capsys, *explain_args, '--editor', 'toy')
+    assert (code, err) == (130, 'diffex explain: interrupted; rerun to resume from the cache\n'), err
+    with patch('diffex.cli._demo_face', interrupted):
+        code, out, err = run(capsys, 'demo', '--oracle', '--images', 1, '--processes', 1, '--quiet',
+                             '--out', explain_args[-1])
+    assert (code, err) == (130, 'diffex demo: interrupted; rerun to resume from the cache\n'), err
+
+
+def test_a_console_that_is_not_utf8_never_kills_a_finished_run(tmp_path):
+    "A non-ASCII, escape-carrying output folder printed to an ascii console: the run ends 0, the name escaped."
+    out = tmp_path/'résumé\x1b[31m'
+    r = subprocess.run([sys.executable, '-c', 'import sys; from diffex.cli import main; sys.exit(main(sys.argv[1:]))',
+                        'demo', '--oracle', '--images', '1', '--quiet', '--processes', '1', '--out', str(out)],
+                       capture_output=True, timeout=600, env={**os.environ, 'PYTHONIOENCODING': 'ascii',
+                                                               'OMP_NUM_THREADS': '1'})
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    stdout = r.stdout.decode('ascii')                      # all of it is ascii
+    assert b'\x1b' not in r.stdout and 'r\\xe9sum\\xe9\\x1b[31m' in stdout, stdout[-500:]
+    assert stdout.rstrip().endswith('r\\xe9sum\\xe9\\x1b[31m/index.html') and (out/'index.html').is_file()
+
+
+def test_error_messages_escape_names(capsys, tmp_path):
+    code, out, err = run(capsys, 'explain', '--classifier', 'toy:older', '--corpus', 'toy', '--target', 'older',
+                         '--editor', 'toy', '--image', tmp_path/'a\x1b[2Jb.png')
+    assert code == 2 and '\x1b' not in err and '\\x1b[2Jb.png' in err, err
+
+
+def test_adapt_help_is_whole_and_explain_has_a_default_out():
+    from diffex.cli import build_parser, _search_help
+    helps = _search_help()
+    assert helps['adapt'].endswith('(adaptive seeds, see settle_ranking); None: 0'), helps['adapt']
+    for k, h in helps.items(): assert h.count('(') == h.count(')'), (k, h)     # no help stops mid-parenthesis
+    a = build_parser().parse_args(['explain', '--image', 'x.png', '--classifier', 'toy:older', '--target', 'older',
+                                   '--editor', 'toy', '--corpus', 'toy'])
+    assert a.out == Path('diffex-explain')
+
+
+def _two_output_onnx(path):
+    "An ONNX model with two outputs: 'embedding' (the channel means) and 'logits' (their negation)."
+    from onnx import helper, TensorProto
+    g = helper.make_graph([helper.make_node('ReduceMean', ['image', 'axes'], ['embedding'], keepdims=0),
+                           helper.make_node('Neg', ['embedding'], ['logits'])], 'two_outputs',
+                          [helper.make_tensor_value_info('image', TensorProto.FLOAT, ['n', 3, 8, 8])],
+                          [helper.make_tensor_value_info('embedding', TensorProto.FLOAT, ['n', 3]),
+                           helper.make_tensor_value_info('logits', TensorProto.FLOAT, ['n', 3])],
+                          initializer=[helper.make_tensor('axes', TensorProto.INT64, [2], [2, 3])])
+    path.write_bytes(helper.make_model(g, opset_imports=[helper.make_opsetid('', 18)], ir_version=8).SerializeToString())
+
+
+@pytest.mark.parametrize('output', ['logits', '1'])
+def test_onnx_output_chooses_the_scores(tmp_path, output):
+    import numpy as np
+    from diffex.cli import build_parser, onnx_settings, load_classifier
+    _two_output_onnx(tmp_path/'m.onnx')
+    args = build_parser().parse_args(['explain', '--image', 'x.png', '--classifier', str(tmp_path/'m.onnx'),
+                                      '--target', 'red', '--editor', 'toy', '--corpus', 'toy', '--onnx-size', '8',
+                                      '--labels', 'red,green,blue', '--onnx-output', output])
+    s = onnx_settings(args)
+    assert s['output'] == (1 if output == '1' else 'logits')
+    clf = load_classifier(str(tmp_path/'m.onnx'), 'red,green,blue', onnx=s)
+    np.testing.assert_allclose(np.asarray(clf.logits([Image.new('RGB', (8, 8), (255, 0, 0))]))[0], [-1, 0, 0], atol=1e-6)
+
+
+def test_mine_ends_with_a_line_about_a_cut_off_answer(capsys, tmp_path, monkeypatch):
+    from diffex.tiny import ScriptedChatServer, toy_responder
+    monkeypatch.setenv('OPENAI_API_KEY', 'sk-x')
+    d = tmp_path/'imgs'; d.mkdir(); Image.new('RGB', (32, 32), 'red').save(d/'a.png')
+    cut = '[{"name": "facial hair", "description": "beards"}, {"name": "eyew'
+    with ScriptedChatServer([cut], responder=toy_responder) as srv:
+        code, out, err = run(capsys, 'mine', d, '--domain', 'faces', '--depth', 1, '--out', tmp_path/'c.json',
+                             '--base-url', srv.url, '--model', 'm', '--no-cache')
+    assert code == 0, err
+    assert out.rstrip('\n').splitlines()[-1] == ('note: 1 answer cut off and repaired to the items before the cut '
+                                                 '(<top level>): the corpus may be incomplete; raise --max-tokens and '
+                                                 'mine again'), out
+    with ScriptedChatServer(responder=toy_responder) as srv:                 # a whole answer: no such line
+        code, out, err = run(capsys, 'mine', d, '--domain', 'faces', '--depth', 1, '--out', tmp_path/'c.json',
+                             '--base-url', srv.url, '--model', 'm', '--no-cache')
+    assert code == 0 and 'cut off' not in out, out
