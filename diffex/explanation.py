@@ -5,17 +5,18 @@
 # %% ../nbs/04h_explanation.ipynb #6e684740
 from __future__ import annotations
 import base64, html, io, json, math, os, shutil
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['Explanation', 'check_folder', 'DatasetExplanation', 'aggregate']
+__all__ = ['LOAD_MAX_PIXELS', 'Explanation', 'check_folder', 'explanation_schema', 'DatasetExplanation', 'aggregate']
 
 # %% ../nbs/04h_explanation.ipynb #47c3c352
 import numpy as np
 from PIL import Image
 from fastcore.basics import patch
 import diffex
+from .images import load_image
 from .corpus import SemanticTree, file_stem
 from .effects import Effect, importance, mean_ci, plural, effect_bar
 from .search import SearchConfig, SearchLevel, SearchResult
@@ -367,29 +368,112 @@ def _saved_config(m: dict) -> tuple[ExplainConfig, RunInfo, str]:
     return ExplainConfig.from_params(p, m.get('rank', 'abs'), m.get('search_config')), RunInfo.from_params(p), \
         p.get('method', 'beam')
 
+# %% ../nbs/04h_explanation.ipynb #47f493e5
+_NUM = {'type': ['number', 'null'], 'minimum': -1e308, 'maximum': 1e308}   # null (or an old file's NaN): missing
+_STRS = {'type': 'array', 'items': {'type': 'string'}}
+_EFFECT = {'type': 'object', 'required': ['path', 'prompt', 'direction', 'seeds', 'base', 'edited'], 'properties': {
+    'path': {'type': 'string'}, 'prompt': {'type': 'string'}, 'direction': {'enum': ['add', 'remove']},
+    'seeds': {'type': 'array', 'items': {'type': 'integer'}}, 'base': {'type': 'array', 'items': _NUM},
+    'edited': {'type': 'array', 'items': _NUM}, 'verified': {'type': ['array', 'null'], 'items': {'type': ['boolean', 'null']}},
+    'conf': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1},
+    'changes': {'type': ['array', 'null'], 'items': {'type': ['object', 'null'], 'additionalProperties': _NUM}},
+    'own': {'type': ['array', 'null'], 'items': {'anyOf': [_STRS, {'type': 'null'}]}}}}
+
+def explanation_schema() -> dict:
+    "The JSON schema of `explanation.json`, formats 1 and 2 (what `Explanation.load` accepts)."
+    level = {'type': 'object', 'required': ['depth', 'scored', 'kept', 'edits'], 'additionalProperties': False,
+             'properties': {f.name: ({'type': 'integer', 'minimum': 0} if f.type == 'int' else _NUM if f.type == 'float'
+                                     else _STRS) for f in fields(SearchLevel)}}
+    return {'type': 'object', 'required': ['format', 'target', 'original_score', 'base', 'models', 'cost', 'levels',
+                                           'effects', 'images'],
+            'properties': {
+                'format': {'const': 'diffex-explanation'}, 'version': {'enum': [1, 2]},
+                'diffex_version': {'type': 'string'}, 'target': {'type': 'string'}, 'original_score': _NUM,
+                'base': {'type': 'object', 'minProperties': 1, 'propertyNames': {'pattern': '^-?[0-9]{1,18}$'},
+                         'additionalProperties': _NUM},
+                'config': {'type': 'object'}, 'params': {'type': 'object'}, 'search_config': {'type': ['object', 'null']},
+                'info': {'type': 'object'}, 'method': {'type': 'string'}, 'rank': {'enum': ['abs', 'up', 'down']},
+                'models': {'type': 'object', 'additionalProperties': {'type': ['string', 'null']}},
+                'cost': {'type': 'object', 'additionalProperties': {'anyOf': [_NUM, {'type': 'string'}]}},
+                'levels': {'type': 'array', 'items': level},
+                'effects': {'type': 'object', 'additionalProperties': {
+                    'type': 'object', 'propertyNames': {'enum': ['add', 'remove']}, 'additionalProperties': _EFFECT}},
+                'ranking': _STRS,
+                'images': {'type': 'array', 'items': {'type': 'array', 'prefixItems': [
+                    {'type': 'string'}, {'enum': ['add', 'remove']}, {'type': 'integer'}, {'type': 'string'}],
+                    'minItems': 4, 'maxItems': 4}}},
+            'allOf': [{'if': {'properties': {'version': {'const': 2}}, 'required': ['version']},
+                       'then': {'required': ['config']}}]}
+
+# %% ../nbs/04h_explanation.ipynb #bee4e26e
+def _read_meta(f: Path) -> dict:
+    """The checked content of the `explanation.json` `f`: ValueError naming `f` and what is wrong (not UTF-8, not JSON,
+    nested too deep, another kind of file, a newer format, or a field of the wrong type or out of range)."""
+    import jsonschema, reprlib
+    try: text = f.read_bytes().decode('utf-8')
+    except UnicodeDecodeError as e: raise ValueError(f'{f} is not UTF-8 text (byte {e.start}): not an explanation') from None
+    try: m = json.loads(text)                     # null and (files of older versions) NaN both read as missing numbers
+    except json.JSONDecodeError as e: raise ValueError(f'{f} is not JSON ({e}): not an explanation') from None
+    except RecursionError: raise ValueError(f'{f} is nested too deeply to be an explanation') from None
+    if not isinstance(m, dict) or m.get('format') != 'diffex-explanation':
+        raise ValueError(f'{f} is not a diffex explanation (no "format": "diffex-explanation")')
+    v = m.get('version', 1)
+    if not (isinstance(v, int) and not isinstance(v, bool) and v in (1, 2)):
+        if isinstance(v, int) and not isinstance(v, bool) and v > 2:
+            raise ValueError(f'{f} is format {v}, written by diffex {m.get("diffex_version")}: upgrade diffex to read it')
+        raise ValueError(f'{f}: field "version" must be 1 or 2, not {v!r}')
+    try: err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(explanation_schema()).iter_errors(m))
+    except RecursionError: raise ValueError(f'{f} is nested too deeply to be an explanation') from None
+    if err is not None:
+        where = '/'.join(map(str, err.absolute_path)) or '(top level)'
+        msg = err.message
+        if err.validator in ('minimum', 'maximum'): msg = 'a number too large for a float (beyond ±1e308)'
+        elif len(msg) > 200: msg = f'{reprlib.repr(err.instance)} fails its check ({err.validator}: {err.validator_value!r:.80})'
+        raise ValueError(f'{f}: field "{where}": {msg}; was the file edited by hand?')
+    return m
+
+# %% ../nbs/04h_explanation.ipynb #3d2cac2b
+LOAD_MAX_PIXELS = 40_000_000   # the most pixels an image of a loaded explanation may have (a 40-megapixel photo)
+
+def _read_image(f: Path) -> Image.Image:
+    """The saved image `f`, by diffex's one reader (`diffex.images.load_image`), after a look at its header: an image
+    over `LOAD_MAX_PIXELS` is refused before it is decoded (a small PNG can hold a huge blank image)."""
+    from diffex.images import ImageError
+    try:
+        with Image.open(f) as im: w, h = im.size
+    except Exception: w = h = 0                          # not an image: load_image says so
+    if w * h > LOAD_MAX_PIXELS:
+        raise ImageError(f'image {str(f)!r} is {w}x{h} px, more pixels than the images of an explanation may have '
+                         f'({LOAD_MAX_PIXELS:,}): was the folder edited or sent by someone? If you trust it, raise '
+                         'diffex.explanation.LOAD_MAX_PIXELS')
+    return load_image(f)
+
 @patch(cls_method=True)
 def load(cls: Explanation, folder: str|Path, # a folder written by `Explanation.save`
         ) -> Explanation:
-    """Read an explanation written by `save` (any diffex version: format 1 files are read into an `ExplainConfig`);
-    FileNotFoundError without one, ValueError for another kind of file, a newer format, or one that names files outside
-    `folder` (images are read only from `folder/images`)."""
+    """Read an explanation written by `save` (any diffex version: format 1 files are read into an `ExplainConfig`).
+    FileNotFoundError without one; ValueError naming the file and the field for another kind of file, a newer format,
+    a field of the wrong type or out of range (`explanation_schema`), or files named outside `folder` (images are read
+    only from `folder/images`); `diffex.images.ImageError` (a ValueError) for an image over `LOAD_MAX_PIXELS` or one
+    `diffex.images.load_image` refuses."""
     folder = Path(folder)
     f = folder/'explanation.json'
     if not f.exists(): raise FileNotFoundError(f'{folder} holds no explanation (no explanation.json)')
-    m = json.loads(f.read_text())                  # null and (files of older versions) NaN both read as missing numbers
-    if m.get('format') != 'diffex-explanation': raise ValueError(f'{f} is not a diffex explanation')
-    if m.get('version', 1) > 2:
-        raise ValueError(f'{f} is format {m["version"]}, written by diffex {m.get("diffex_version")}: upgrade diffex')
-    config, info, method = _saved_config(m)
-    op = lambda n: Image.open(_own_file(folder, n)).convert('RGB')
-    return cls(image=op('original.png'), target=m['target'],
-               effects={p: {d: Effect.from_dict(e) for d, e in effs.items()} for p, effs in m['effects'].items()},
-               levels=[SearchLevel(**lv) for lv in m['levels']],
+    m = _read_meta(f)
+    try: config, info, method = _saved_config(m)
+    except (TypeError, ValueError, KeyError) as e:
+        raise ValueError(f'{f}: field "{"config" if m.get("version", 1) >= 2 else "params"}": {e}') from None
+    op = lambda n: _read_image(_own_file(folder, n))
+    try:
+        effects = {p: {d: Effect.from_dict(e) for d, e in effs.items()} for p, effs in m['effects'].items()}
+        levels = [SearchLevel(**lv) for lv in m['levels']]
+    except (TypeError, ValueError, KeyError) as e: raise ValueError(f'{f}: field "effects" or "levels": {e}') from None
+    return cls(image=op('original.png'), target=m['target'], effects=effects, levels=levels,
                tree=SemanticTree.load(_own_file(folder, 'corpus.json', '')),
                base={int(k): _num(v) for k, v in m['base'].items()}, original_score=_num(m['original_score']),
                null_images={int(k): op(f'null__s{int(k)}.png') for k in m['base']},
                images={(p, d, s): op(n) for p, d, s, n in m['images']}, config=config, models=m['models'],
-               cost=m['cost'], version=m['diffex_version'], info=info, method=method)
+               cost=m['cost'], version=m.get('diffex_version', '?'), info=info, method=method)
 
 # %% ../nbs/04h_explanation.ipynb #59b14e2d
 @patch

@@ -144,3 +144,63 @@ def test_screen_editor_uses_the_editors_hook():
     se = screen_editor(Cheap(), 0.5)
     assert isinstance(se, Editor) and se.fidelity == 0.45
     with pytest.raises(ValueError, match=r'fidelity must be a number in \(0, 1\]'): screen_editor(Cheap(), 0)
+
+
+def _mutated(tmp_path, edit, src=GOLDEN/'oracle_probe'/'saved'):
+    d = tmp_path/'ex'; shutil.copytree(src, d)
+    f = d/'explanation.json'
+    m = json.loads(f.read_text())
+    r = edit(m)
+    if isinstance(r, bytes): f.write_bytes(r)
+    elif isinstance(r, str): f.write_text(r)
+    else: f.write_text(json.dumps(m))
+    return d
+
+
+def _eff(m): return next(iter(next(iter(m['effects'].values())).values()))
+
+
+MUTATIONS = {
+    'missing target': (lambda m: [m.pop('target')] and None, "field \"(top level)\": 'target' is a required property"),
+    'target a number': (lambda m: m.update(target=3), 'field "target": 3 is not of type \'string\''),
+    'NaN as a string': (lambda m: _eff(m)['base'].__setitem__(0, 'NaN'), "'NaN' is not of type 'number', 'null'"),
+    'number too large': (lambda m: m.update(original_score=10**400),
+                         'field "original_score": a number too large for a float (beyond ±1e308)'),
+    'fdr a string': (lambda m: m['config'].update(fdr='0.1'), "field \"config\": fdr must be a number in (0, 1), not '0.1'"),
+    'version 99': (lambda m: m.update(version=99), 'is format 99, written by diffex'),
+    'version a string': (lambda m: m.update(version='2'), 'field "version" must be 1 or 2, not \'2\''),
+    'base key not a seed': (lambda m: m['base'].update(x=1.0), 'field "base"'),
+    'levels not a list': (lambda m: m.update(levels={}), 'field "levels"'),
+    'unknown level field': (lambda m: m['levels'][0].update(extra=1), 'field "levels/0"'),
+    'effect direction': (lambda m: _eff(m).update(direction='sideways'), "'sideways' is not one of"),
+    'image entry short': (lambda m: [m['images'][0].pop()] and None, 'field "images/0"'),
+    'models not strings': (lambda m: m.update(models={'classifier': [1]}), 'field "models/classifier"'),
+    'not UTF-8': (lambda m: b'\xff\xfe' + json.dumps(m).encode('utf-16-le'), 'is not UTF-8 text'),
+    'not JSON': (lambda m: '{"format": "diffex-explanation", ', 'is not JSON'),
+    'deeply nested': (lambda m: '{"format": "diffex-explanation", "cost": ' + '[' * 100000 + ']' * 100000 + '}',
+                      'nested too deeply'),
+    'another kind of file': (lambda m: '[1, 2]', 'is not a diffex explanation'),
+}
+
+
+@pytest.mark.parametrize('case', list(MUTATIONS))
+def test_load_validates_the_whole_file_naming_file_and_field(tmp_path, case):
+    edit, msg = MUTATIONS[case]
+    d = _mutated(tmp_path, edit)
+    with pytest.raises(ValueError) as e: Explanation.load(d)
+    assert msg in str(e.value) and str(d/'explanation.json') in str(e.value), str(e.value)
+
+
+def test_load_reads_both_formats():
+    a = Explanation.load(GOLDEN/'oracle_probe'/'saved'); b = Explanation.load(GOLDEN/'format1'/'oracle_probe')
+    assert a.ranking() == b.ranking() and a.config == b.config
+
+
+@pytest.mark.parametrize('name', ['original.png', 'null__s0.png'])
+def test_load_refuses_a_huge_image_through_the_one_reader(tmp_path, name):
+    from PIL import Image
+    from diffex.images import ImageError
+    d = _mutated(tmp_path, lambda m: None)
+    Image.new('RGB', (9000, 9000)).save(d/'images'/name)
+    with pytest.raises(ImageError, match='is 9000x9000 px, more pixels than the images of an explanation may have'):
+        Explanation.load(d)
