@@ -220,12 +220,13 @@ def test_a_real_ctrl_c_with_demo_workers_is_one_line(tmp_path):
     import signal, time
     out = tmp_path/'demo'
     p = subprocess.Popen([sys.executable, '-c', 'import sys; from diffex.cli import main; sys.exit(main(sys.argv[1:]))',
-                          'demo', '--oracle', '--images', '2', '--processes', '2', '--out', str(out), '--cache-dir', 'none'],
+                          'demo', '--oracle', '--images', '2', '--processes', '2', '--seeds', '8', '--out', str(out),
+                          '--cache-dir', 'none'],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                          env={**os.environ, 'OMP_NUM_THREADS': '1'})
     t0 = time.time()
     while not out.exists() and time.time() - t0 < 120: time.sleep(0.2)   # the faces are being explained now
-    time.sleep(1.0)
+    time.sleep(0.5)                                # the workers have started (8 seeds keep them busy for seconds)
     os.killpg(p.pid, signal.SIGINT)
     _, err = p.communicate(timeout=120)
     assert (p.returncode, err.decode()) == (130, 'diffex demo: interrupted; rerun to resume from the cache\n'), err
