@@ -12,11 +12,8 @@ import pytest
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get('DIFFEX_CHROMIUM', '/usr/bin/chromium')
 SHOTS = Path(os.environ.get('SHOT_DIR', ROOT/'artifacts'/'screenshots'))
 BIN = Path(sys.executable).parent
-ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync']
 # Voila's 'lab' page template links Font Awesome's CSS from jsdelivr (offline it fails harmlessly: the icons come from
 # the font bundled in Voila's JavaScript). The tests serve a copy of that template without those two links, so that
 # any request that leaves 127.0.0.1 is ours and fails the test.
@@ -44,16 +41,6 @@ def _external(url: str) -> bool:
 def assert_offline(page):
     "No request left 127.0.0.1."
     assert page.external == [], f'requests left 127.0.0.1: {page.external}'
-
-@pytest.fixture(scope='session')
-def browser():
-    if not Path(CHROMIUM).exists(): _missing(f'{CHROMIUM} not found (apt-get install chromium)')
-    try: from playwright.sync_api import sync_playwright
-    except ImportError: _missing('playwright is not installed')
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 @pytest.fixture
 def page(browser, request):

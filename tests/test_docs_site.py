@@ -15,10 +15,7 @@ import pytest
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = Path(os.environ.get('DIFFEX_DOCS', ROOT/'_docs'))
-CHROMIUM = os.environ.get('DIFFEX_CHROMIUM', '/usr/bin/chromium')
 SHOTS = Path(os.environ.get('SHOT_DIR', ROOT/'artifacts'/'screenshots'))
-ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync']
 LAYOUT_PAGES = ['index', 'explain', 'tutorials/why_older', 'tutorials/reading_effects', 'performance']
 WIDTH = 1400
 
@@ -39,16 +36,6 @@ def api_pages() -> list[str]:
 def docs() -> Path:
     if not (DOCS/'index.html').exists(): _missing(f'{DOCS}/index.html is missing: build the docs first with ./dev docs')
     return DOCS
-
-@pytest.fixture(scope='session')
-def browser():
-    if not Path(CHROMIUM).exists(): _missing(f'{CHROMIUM} not found: run tools/browser_setup.sh')
-    try: from playwright.sync_api import sync_playwright
-    except ImportError: _missing('playwright is not installed: run tools/browser_setup.sh')
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 @pytest.fixture
 def page(browser, request):
