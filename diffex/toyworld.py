@@ -648,10 +648,11 @@ def load(folder: str|Path|None = None, # a toy world folder; default: the one sh
     return ToyWorld(folder, probe, nets, SemanticTree.builtin('toy'), info, diffusion)
 
 # %% ../nbs/08_toyworld.ipynb #c14ce68b
+from PIL import ImageOps
 from .classifiers import Classifier
 
 class RuleClassifier(Classifier):
-    "Toy classifier `name` computed exactly from the ground truth of faces made by `draw`."
+    "Toy classifier `name` computed exactly from the ground truth of faces made by `draw` (and of their mirror images)."
     def __init__(self, name: str = 'older', margin: float = 2.0):
         if name not in RULES: raise KeyError(f'no toy rule named {name!r}; there are {list(RULES)}')
         self.rule, self.margin, self.name, self.class_names = name, margin, f'rule-{name}', [f'not {name}', name]
@@ -659,7 +660,9 @@ class RuleClassifier(Classifier):
         out = []
         for im in images:
             f = face_of(im)
-            if f is None: raise ValueError('RuleClassifier only classifies faces drawn with diffex.toyworld.draw')
+            if f is None: f = face_of(ImageOps.mirror(load_image(im)))   # a mirrored face shows the same attributes
+            if f is None: raise ValueError('RuleClassifier only classifies faces drawn with diffex.toyworld.draw '
+                                           '(or their mirror images)')
             s = self.margin if label(self.rule, f) else -self.margin
             out.append([-s / 2, s / 2])
         return torch.tensor(out)
