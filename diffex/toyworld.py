@@ -626,7 +626,8 @@ class ToyWorld:
 
     def __repr__(self):
         acc = self.info.get('held_out_accuracy', {})
-        return (f'ToyWorld({str(self.folder)!r}: diffusion={"yes" if self.diffusion else "no"}, '
+        where = 'built-in' if self.folder == _data_dir() else repr(str(self.folder))   # no machine path for the shipped world
+        return (f'ToyWorld({where}: diffusion={"yes" if self.diffusion else "no"}, '
                 f'classifiers={list(self.nets)}, corpus={self.corpus.n_leaves} leaves, '
                 f'classifier accuracy={ {k: round(v, 3) for k, v in acc.items() if k != "probe"} })')
 
