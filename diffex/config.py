@@ -78,6 +78,26 @@ class ExplainConfig:
     @classmethod
     def names(cls) -> list[str]: return [f.name for f in fields(cls) if f.name != 'search']
 
+# %% ../nbs/04d_config.ipynb #f9258625
+def _min_edits(self) -> int:
+    """The fewest edits one semantic costs when first scored: its seeds (the screening seeds, else all; with
+    `screen_parents`, the fewer of the two) times the directions."""
+    s, n = self.search, len(self.seeds)
+    k = n if s.screen is None else min(n, s.screen, s.screen_parents or s.screen)
+    return k * len(self.directions)
+
+ExplainConfig.min_edits = property(_min_edits)
+
+def _fits_budget(cfg: ExplainConfig) -> ExplainConfig:
+    "`cfg`, or ValueError when its budget cannot pay for one semantic (a run would score nothing)."
+    b, need = cfg.search.budget, cfg.min_edits
+    if b is not None and b < need:
+        why = (f'{cfg.search.screen if cfg.search.screen is not None else len(cfg.seeds)} seed(s) x '
+               f'{len(cfg.directions)} direction(s)')
+        raise ValueError(f'budget={b} edits cannot score a single semantic, which needs at least {need} ({why}): '
+                         f'raise the budget to at least {need}, or use fewer seeds or directions')
+    return cfg
+
 # %% ../nbs/04d_config.ipynb #37520513
 def _of(cls, config: ExplainConfig|None = None, # a config, or None for the defaults
         search: SearchConfig|None = None,        # the search settings, or None
@@ -92,7 +112,7 @@ def _of(cls, config: ExplainConfig|None = None, # a config, or None for the defa
                         else '') + f'; the run settings are {", ".join(cls.names())}, and the search settings')
     run = {k: v for k, v in settings.items() if k in cls.names()}
     srch = {k: v for k, v in settings.items() if k in SearchConfig.names()}
-    if config is None: return cls(**run, search=SearchConfig.of(search, **srch))
+    if config is None: return _fits_budget(cls(**run, search=SearchConfig.of(search, **srch)))
     if not isinstance(config, cls): raise TypeError(f'config must be an ExplainConfig, not {type(config).__name__}')
     want = replace(config, **run)
     clash = [k for k in run if getattr(want, k) != getattr(config, k)]
@@ -100,7 +120,7 @@ def _of(cls, config: ExplainConfig|None = None, # a config, or None for the defa
                                f'{getattr(config, clash[0])!r}: give each setting once')
     if search is not None and search != config.search:
         raise ValueError(f'search={search!r} disagrees with config.search={config.search!r}: give it once')
-    return replace(want, search=SearchConfig.of(config.search, **srch))
+    return _fits_budget(replace(want, search=SearchConfig.of(config.search, **srch)))
 
 ExplainConfig.of = classmethod(_of)
 

@@ -134,9 +134,25 @@ def effect(self: Explanation, path: str, direction: str = 'add') -> Effect:
 
 # %% ../nbs/04h_explanation.ipynb #f36984a6
 @patch
+def why_empty(self: Explanation) -> str|None:
+    "Why no semantic was scored, in words (the budget, the search's stop, the corpus), or None when some were."
+    if self.effects: return None
+    s, c = self.search_config, self.cost
+    if c.get('stopped') == 'budget' or (s.budget is not None and s.budget < self.config.min_edits):
+        return (f'its budget of {s.budget} edits ran out before the first semantic, which needs at least '
+                f'{self.config.min_edits}; explain again with a larger budget')
+    return f'the search stopped ({c.get("stopped") or "no reason recorded"}) before scoring any of the corpus'
+
+@patch
+def _check_not_empty(self: Explanation, what: str):
+    if self.effects: return
+    raise ValueError(f'{what}: this explanation of {self.target!r} has no semantic scored: {self.why_empty()}')
+
+@patch
 def to_frame(self: Explanation):
     "A pandas DataFrame with one row per scored path and direction, ranked."
     import pandas as pd
+    self._check_not_empty('to_frame')
     rk = {p: i + 1 for i, p in enumerate(self.ranking(specific=False))}   # by adjusted effects where known
     spec = set(self.ranking())
     rows = []
@@ -482,8 +498,10 @@ def to_html(self: Explanation, folder: str|Path, # where to write index.html and
             k: int = 4,             # semantics in the edit grid
             thumb: int = 256,       # image thumbnail size in pixels
            ) -> Path:
-    "Write a self-contained HTML report (figures, the scored tree, every edit) to `folder/index.html`; returns it."
+    """Write a self-contained HTML report (figures, the scored tree, every edit) to `folder/index.html`; returns it.
+    ValueError saying why, for an explanation with no semantic scored (`why_empty`)."""
     from diffex.report import write_page
+    self._check_not_empty('to_html')
     return write_page(self, folder, title, k, thumb)
 
 # %% ../nbs/04h_explanation.ipynb #2a672081

@@ -14,7 +14,7 @@ __all__ = ['can_redraw', 'SearchProgress', 'ImageScorer', 'classifier_scores']
 import numpy as np
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from .classifiers import Classifier, Verifier, load_image
+from .classifiers import Classifier, Verifier, load_image, score_original
 from .editing import Editor
 from .effects import Effect, plural
 from .search import frontier, edit_prompts
@@ -89,7 +89,7 @@ class ImageScorer:
         if not self.seeds: raise ValueError('at least one seed is needed')
         for d in self.directions:
             if d not in ('add', 'remove'): raise ValueError(f"directions must be 'add' and/or 'remove', not {d!r}")
-        self.original_score = float(self._score([self.image])[0])   # checks the classifier before any edit is paid
+        self.original_score = self._original()      # checks the classifier before any edit is paid
         self.invs, self.null, self.base, self.images, self.edits = {}, {}, {}, {}, 0
         self.add_seeds(self.seeds)
 
@@ -100,6 +100,17 @@ class ImageScorer:
         self.invs.update({s: self.editor.invert(self.image, seed=s) for s in seeds})
         self.null.update({s: self.editor.reconstruct(self.invs[s]) for s in seeds})
         self.base.update(zip(seeds, self._score([self.null[s] for s in seeds])))
+
+    def _original(self) -> float:
+        """The original's score, the classifier's first use: its own errors on the original come first; then
+        `score_original` refuses a model that is not deterministic (alone vs in a batch: dropout left on, naming
+        `model.eval()`). A model that fails on the check's second image (the original's mirror; e.g. a rule that only
+        reads its own drawings) cannot be checked, and is used as it is."""
+        s = float(self._score([self.image])[0])
+        try: return score_original(self.classifier, self.image, self.t_idx, self.kind)
+        except Exception as e:                        # noqa: BLE001 (any failure on the mirror: no check possible)
+            if isinstance(e, ValueError) and 'is not deterministic' in str(e): raise
+            return s
 
     def _score(self, images):
         return classifier_scores(self.classifier, images, self.t_idx, self.kind)

@@ -1,6 +1,7 @@
 "Saving, loading and running explanations never lose, mix or silently misread work (issue 32, explanation side)."
 import json, os, shutil
 from pathlib import Path
+import numpy as np
 import pytest
 from diffex.explanation import Explanation, _host, _proc_start, _clean_leftovers
 
@@ -204,3 +205,57 @@ def test_load_refuses_a_huge_image_through_the_one_reader(tmp_path, name):
     Image.new('RGB', (9000, 9000)).save(d/'images'/name)
     with pytest.raises(ImageError, match='is 9000x9000 px, more pixels than the images of an explanation may have'):
         Explanation.load(d)
+
+
+class _Dropout:
+    "A torch model scoring the mean of each channel, with dropout on (train mode) or off (eval mode)."
+    @staticmethod
+    def make(train: bool):
+        import torch
+        from torch import nn
+        from diffex.classifiers import TorchClassifier
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 16), nn.Dropout(0.5), nn.Linear(16, 2))
+        pre = lambda ims: torch.stack([torch.tensor(np.asarray(im), dtype=torch.float32).permute(2, 0, 1) / 255
+                                       for im in ims])
+        clf = TorchClassifier(net, pre, class_names=['young', 'older'])
+        clf.model.train(train)          # TorchClassifier puts it in eval mode; a user may turn dropout on after
+        return clf
+
+
+def test_explain_refuses_a_classifier_with_dropout_on_before_any_edit():
+    from diffex.explain import explain
+    img, _, oracle = _toy()
+    u0 = oracle.unet_evals
+    with pytest.raises(ValueError, match=r'is not deterministic: the original image scored .* Put the model in eval mode '
+                                         r'\(model.eval\(\)'):
+        explain(img, _Dropout.make(True), oracle, 'toy', 'older', seeds=1, beam=1, progress=False)
+    assert oracle.unet_evals == u0
+    ex = explain(img, _Dropout.make(False), oracle, 'toy', 'older', seeds=1, beam=1, screen=None, progress=False)
+    assert ex.effects           # the same model in eval mode explains
+
+
+@pytest.mark.parametrize('kw, need', [(dict(seeds=3, screen=None, budget=2), 3),
+                                      (dict(seeds=2, screen=None, budget=3, directions=('add', 'remove')), 4),
+                                      (dict(seeds=3, screen=2, budget=1), 2)])
+def test_a_budget_below_one_semantic_is_refused_before_any_edit(kw, need):
+    from diffex.explain import explain
+    img, rule, oracle = _toy()
+    u0 = oracle.unet_evals
+    with pytest.raises(ValueError, match=f"budget={kw['budget']} edits cannot score a single semantic, which needs at "
+                                         f'least {need}'):
+        explain(img, rule, oracle, 'toy', 'older', progress=False, **kw)
+    assert oracle.unet_evals == u0
+
+
+def test_an_empty_explanation_says_why(ex, tmp_path):
+    from dataclasses import replace
+    from diffex.search import SearchConfig
+    e = Explanation(ex.image, ex.target, {}, [], ex.tree, ex.base, ex.original_score, ex.null_images, {},
+                    replace(ex.config, search=SearchConfig(budget=1, screen=None)), ex.models,
+                    {**ex.cost, 'stopped': 'budget'}, info=ex.info)
+    for view in (e.to_frame, lambda: e.to_html(tmp_path/'r')):
+        with pytest.raises(ValueError, match='no semantic scored: its budget of 1 edits ran out before the first '
+                                             'semantic, which needs at least 3'):
+            view()
+    assert 'no semantic scored' in repr(e) or '0 semantics scored' in repr(e)
