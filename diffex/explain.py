@@ -4,13 +4,13 @@
 
 # %% ../nbs/05_explain.ipynb #1cf2dc39
 from __future__ import annotations
-import difflib, inspect, json, sys, time
+import contextlib, difflib, inspect, json, os, sys, time
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['screen_editor', 'explain', 'explain_dataset']
+__all__ = ['screen_editor', 'explain', 'RunLocked', 'run_lock', 'explain_dataset']
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
 from .corpus import SemanticTree
@@ -20,7 +20,7 @@ from .search import SearchConfig, beam_search
 from .faithful import FDR, adjusted_order
 from .config import ExplainConfig, RunInfo
 from .scoring import SearchProgress, ImageScorer
-from .explanation import Explanation, DatasetExplanation, aggregate, _dumps
+from .explanation import Explanation, DatasetExplanation, aggregate, _dumps, _host, _proc_start
 # the names others import from here, kept importable (their homes: diffex.scoring, .explanation, .effects)
 from .scoring import can_redraw, classifier_scores  # noqa: F401
 from .effects import effect_bar  # noqa: F401
@@ -123,6 +123,54 @@ def explain(image,                          # a PIL image, a path or an array
                        cfg, _run_models(classifier, editor, verifier), cost,
                        info=_run_info(classifier, editor, tree, sc.t_idx, cfg))
 
+# %% ../nbs/05_explain.ipynb #42d0ab99
+class RunLocked(ValueError):
+    "`explain_dataset` into a folder that another live run is using."
+
+def _lock_owner(f: Path) -> dict|None:
+    "The run holding the lock file `f`: its record, {} when unreadable, None when there is no lock."
+    try: m = json.loads(f.read_text())
+    except FileNotFoundError: return None
+    except (OSError, ValueError): return {}
+    return m if isinstance(m, dict) else {}
+
+def _is_stale(m: dict) -> bool:
+    "Whether the run of lock record `m` is gone: on this host, with its process ended (or its pid now another's)."
+    return m.get('host') == _host() and _proc_start(int(m.get('pid', -1))) != m.get('start')
+
+def _check_lock(f: Path):
+    m = _lock_owner(f)
+    if m is None or (m and _is_stale(m)): return
+    who = (f"process {m.get('pid')} on {'this host' if m.get('host') == _host() else 'another host'}, since "
+           f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(m.get('since', 0)))}") if m else 'an unreadable lock'
+    raise RunLocked(f'{f.parent} is in use by another explain_dataset run ({who}): wait for it to end, or use another '
+                    f'folder; if no run is going on there, delete {f}')
+
+# %% ../nbs/05_explain.ipynb #219e214f
+@contextlib.contextmanager
+def run_lock(out: Path,  # the run's folder
+             state,      # the run's `accelerate.PartialState`
+            ):
+    """Hold `out/.diffex-run.lock` for one run: every process checks it (`RunLocked` while a live run holds it), the
+    main process replaces a stale one (its process on this host is gone) with a note, takes it atomically, and
+    removes it when the run ends, whatever happens."""
+    f = Path(out)/'.diffex-run.lock'
+    _check_lock(f)
+    state.wait_for_everyone()
+    if state.is_main_process:
+        if (m := _lock_owner(f)) and _is_stale(m):
+            print(f'{f}: a stale lock of a run that ended (process {m.get("pid")}) was removed', file=sys.stderr)
+            f.unlink(missing_ok=True)
+        tmp = f.with_name(f'.dx-{_host()}-{os.getpid()}-lock')
+        tmp.write_text(json.dumps(dict(host=_host(), pid=os.getpid(), start=_proc_start(os.getpid()),
+                                       processes=state.num_processes, since=time.time())))
+        try: os.link(tmp, f)                                    # atomic: fails when another run took it meanwhile
+        except FileExistsError: _check_lock(f); raise RunLocked(f'{f.parent} was just taken by another run') from None
+        finally: tmp.unlink(missing_ok=True)
+    try: yield f
+    finally:                    # the main process ends last (the run's last barrier is before it returns)
+        if state.is_main_process: f.unlink(missing_ok=True)
+
 # %% ../nbs/05_explain.ipynb #9d293b77
 def explain_dataset(images: Sequence,              # images (PIL, paths or arrays), in a fixed order
                     classifier: Classifier,        # the model being explained
@@ -141,7 +189,8 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
     reused only when it was made of the same image (pixels), classifier, editor, verifier, target, corpus and settings;
     otherwise the image is explained again, with a one-line note on stderr saying what differed.
 
-    Raises ValueError for no images or a bad setting, TypeError for an unknown keyword, before any image is explained.
+    Raises ValueError for no images or a bad setting, TypeError for an unknown keyword, before any image is explained;
+    `RunLocked` (a ValueError) when another run is using `out` (see `run_lock`).
 
     Example (run as `accelerate launch --num_processes 2 script.py` to use two processes):
 
@@ -164,6 +213,14 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
     tree = _as_tree(corpus)
     state = PartialState(cpu=not torch.cuda.is_available())   # CPU-only: processes talk over gloo
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    with run_lock(out, state):                                 # one run at a time in `out`
+        return _explain_all(images, classifier, editor, tree, target, out, kw, state, progress)
+
+
+# %% ../nbs/05_explain.ipynb #d4e0107e
+def _explain_all(images, classifier, editor, tree, target, out: Path, kw: dict, state, progress: bool
+                ) -> DatasetExplanation:
+    "The work of `explain_dataset` once `out` is locked: this process's images, then the aggregate of all."
     names = [f'image_{i:05d}' for i in range(len(images))]
     pr = SearchProgress(progress)
     with state.split_between_processes(list(range(len(images)))) as mine:
@@ -205,6 +262,10 @@ def _why_not_reuse(folder: Path, image, classifier, editor, tree: SemanticTree, 
     for k, v in [*((k, v) for k, v in want.items() if k != 'search'), *want['search'].items()]:
         h = have[k] if k in have else have['search'][k]
         if norm(h) != norm(v): return f'the saved explanation has {k}={h!r}, not {v!r}'
+    now = float(classifier.score([load_image(image)], t, cfg.score)[0])   # the model's fingerprint: not its name
+    if not abs(now - ex.original_score) <= 1e-3 * max(1.0, abs(now)):     # (a second model may share the name)
+        return (f'the classifier scores the original {now:+.4g}, where the saved explanation has '
+                f'{ex.original_score:+.4g}: another model (or other weights) under the name {ex.models.get("classifier")!r}')
     info = _run_info(classifier, editor, tree, t, cfg)
     if norm(ex.info.editor_params) != norm(info.editor_params):
         return f'the saved explanation has editor settings {ex.info.editor_params!r}, not {info.editor_params!r}'

@@ -259,3 +259,57 @@ def test_an_empty_explanation_says_why(ex, tmp_path):
                                              'semantic, which needs at least 3'):
             view()
     assert 'no semantic scored' in repr(e) or '0 semantics scored' in repr(e)
+
+
+def test_explain_dataset_reuses_only_the_same_model_not_the_same_name(tmp_path, capsys):
+    import torch
+    from diffex.explain import explain_dataset
+    img, _, oracle = _toy()
+    def model(seed):
+        m = _Dropout.make(False); torch.manual_seed(seed)
+        for q in m.model.parameters(): torch.nn.init.normal_(q)
+        m.name = 'Head'; return m                 # two models, one name
+    kw = dict(seeds=1, beam=1, screen=None, progress=False)
+    a = explain_dataset([img], model(1), oracle, 'toy', 'older', tmp_path, **kw)
+    capsys.readouterr()
+    explain_dataset([img], model(1), oracle, 'toy', 'older', tmp_path, **kw)
+    assert 'explained again' not in capsys.readouterr().err                  # the same weights: reused
+    b = explain_dataset([img], model(2), oracle, 'toy', 'older', tmp_path, **kw)
+    err = capsys.readouterr().err
+    assert "image_00000: explained again: the classifier scores the original" in err
+    assert "another model (or other weights) under the name 'Head'" in err
+    now = float(model(2).score([img], 'older')[0])
+    assert Explanation.load(tmp_path/'image_00000').original_score == pytest.approx(now)   # the new model's
+    assert a.target == b.target == 'older'
+
+
+def _lock(out, **m):
+    from diffex.explanation import _host
+    out.mkdir(exist_ok=True)
+    (out/'.diffex-run.lock').write_text(json.dumps({'host': _host(), 'since': 0, **m}))
+
+
+@pytest.mark.parametrize('owner, says', [
+    (lambda: dict(pid=os.getpid(), start=_proc_start(os.getpid())), 'on this host'),   # a live run here
+    (lambda: dict(pid=2**22 + 7, start=1.0, host='elsewhere'), 'on another host'),    # never guessed stale
+    (lambda: None, 'an unreadable lock')])
+def test_explain_dataset_refuses_a_folder_in_use(tmp_path, owner, says):
+    from diffex.explain import explain_dataset, RunLocked
+    img, rule, oracle = _toy()
+    o = owner()
+    if o is None: tmp_path.mkdir(exist_ok=True); (tmp_path/'.diffex-run.lock').write_text('{"pid": ')
+    else: _lock(tmp_path, **o)
+    u0 = oracle.unet_evals
+    with pytest.raises(RunLocked, match=f'is in use by another explain_dataset run .*{says}.*delete '):
+        explain_dataset([img], rule, oracle, 'toy', 'older', tmp_path, seeds=1, beam=1, progress=False)
+    assert oracle.unet_evals == u0 and (tmp_path/'.diffex-run.lock').exists() and not (tmp_path/'image_00000').exists()
+
+
+def test_explain_dataset_replaces_a_stale_lock_and_releases_its_own(tmp_path, capsys):
+    from diffex.explain import explain_dataset
+    img, rule, oracle = _toy()
+    _lock(tmp_path, pid=2**22 + 7, start=1.0)                 # a killed run's lock on this host
+    ds = explain_dataset([img], rule, oracle, 'toy', 'older', tmp_path, seeds=1, beam=1, progress=False)
+    assert 'a stale lock of a run that ended (process 4194311) was removed' in capsys.readouterr().err
+    assert ds.images == ['image_00000'] and not (tmp_path/'.diffex-run.lock').exists()
+    assert not list(tmp_path.glob('.dx-*'))
