@@ -20,7 +20,7 @@ from .search import SearchConfig, beam_search
 from .faithful import FDR, adjusted_order
 from .config import ExplainConfig, RunInfo
 from .scoring import SearchProgress, ImageScorer
-from .explanation import Explanation, DatasetExplanation, aggregate, _dumps, _host, _proc_start
+from .explanation import Explanation, DatasetExplanation, aggregate, _dumps, _host, _proc_start, _alive
 # the names others import from here, kept importable (their homes: diffex.scoring, .explanation, .effects)
 from .scoring import can_redraw, classifier_scores  # noqa: F401
 from .effects import effect_bar  # noqa: F401
@@ -136,7 +136,7 @@ def _lock_owner(f: Path) -> dict|None:
 
 def _is_stale(m: dict) -> bool:
     "Whether the run of lock record `m` is gone: on this host, with its process ended (or its pid now another's)."
-    return m.get('host') == _host() and _proc_start(int(m.get('pid', -1))) != m.get('start')
+    return m.get('host') == _host() and not _alive(m.get('pid'), m.get('start'))
 
 def _check_lock(f: Path):
     m = _lock_owner(f)

@@ -224,7 +224,16 @@ def _proc_start(pid: int) -> float|None:
     "The start time of process `pid` on this host (seconds since the epoch), None when there is no such process."
     import psutil
     try: return round(psutil.Process(pid).create_time(), 2)
-    except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError): return None
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError, ValueError): return None
+
+def _alive(pid, start) -> bool:
+    """Whether the process `pid` that started at `start` (as `_proc_start` gave it) still runs on this host; True when
+    that cannot be told (a process diffex may not inspect), so that a live run's files are never taken for leftovers."""
+    import psutil
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0: return False
+    try: return start is None or round(psutil.Process(pid).create_time(), 2) == start
+    except psutil.AccessDenied: return True
+    except (psutil.NoSuchProcess, ProcessLookupError, ValueError, OverflowError): return False
 
 def _host() -> str:
     import hashlib, socket
@@ -251,12 +260,13 @@ def _clean_leftovers(parent: Path):
     for d in parent.glob(f'{_TMP}*'):
         try: m = json.loads((d/'.dx-tmp.json').read_text())
         except (OSError, ValueError): continue               # not one of ours, or still being made: left alone
-        if not isinstance(m, dict) or m.get('host') != _host(): continue
-        if _proc_start(int(m.get('pid', -1))) == m.get('start') and m.get('start') is not None: continue  # alive
+        if not isinstance(m, dict) or m.get('host') != _host() or not isinstance(m.get('pid'), int): continue
+        if _alive(m['pid'], m.get('start')): continue
         left.append((d, m))
     for d, m in sorted(left, key=lambda x: (x[1].get('kind') != 'new' or not x[1].get('done'))):
         t = parent/str(m.get('target'))
-        if not t.exists() and (m.get('kind') == 'old' or m.get('done')) and Path(m['target']).name == m['target']:
+        ok = isinstance(m.get('target'), str) and m['target'] not in ('', '.', '..') and Path(m['target']).name == m['target']
+        if ok and not t.exists() and (m.get('kind') == 'old' or m.get('done')):
             (d/'.dx-tmp.json').unlink(); d.rename(t)
         else: shutil.rmtree(d, ignore_errors=True)
 

@@ -313,3 +313,12 @@ def test_explain_dataset_replaces_a_stale_lock_and_releases_its_own(tmp_path, ca
     assert 'a stale lock of a run that ended (process 4194311) was removed' in capsys.readouterr().err
     assert ds.images == ['image_00000'] and not (tmp_path/'.diffex-run.lock').exists()
     assert not list(tmp_path.glob('.dx-*'))
+
+
+@pytest.mark.parametrize('marker', [{'pid': 'x'}, {'pid': -5}, {'pid': 2**22 + 7, 'start': 1.0, 'target': ['x']},
+                                    {'pid': 2**22 + 7, 'start': 1.0, 'target': '..', 'kind': 'old'}, [1, 2]])
+def test_a_leftover_with_a_corrupt_marker_never_breaks_a_save(ex, tmp_path, marker):
+    d = tmp_path/'.dx-bad'; d.mkdir()
+    (d/'.dx-tmp.json').write_text(json.dumps(marker if not isinstance(marker, dict) else {'host': _host(), **marker}))
+    ex.save(tmp_path/'run')
+    assert (tmp_path/'run'/'explanation.json').exists() and not (tmp_path/'..'/'x').exists()
