@@ -279,7 +279,7 @@ def _check_owned(folder: Path):
     have = {p.name for p in folder.iterdir()}
     if not have: return
     ours = _OWNED in have or _is_explanation(folder/'explanation.json')
-    extra = sorted(have - _MINE)
+    extra = sorted(have - _MINE - ({'report'} if ours else set()))   # diffex's own report of it (`write_report`)
     if not ours or extra:
         what = f'it holds {", ".join(map(repr, (extra or sorted(have))[:5]))}' + (' and more' if len(extra) > 5 else '')
         raise ValueError(f'cannot save an explanation to {folder}: {what}, which diffex did not write; a save replaces '

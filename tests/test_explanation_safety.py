@@ -322,3 +322,12 @@ def test_a_leftover_with_a_corrupt_marker_never_breaks_a_save(ex, tmp_path, mark
     (d/'.dx-tmp.json').write_text(json.dumps(marker if not isinstance(marker, dict) else {'host': _host(), **marker}))
     ex.save(tmp_path/'run')
     assert (tmp_path/'run'/'explanation.json').exists() and not (tmp_path/'..'/'x').exists()
+
+
+def test_a_save_with_diffex_s_report_inside_is_replaced(ex, tmp_path):
+    from diffex.explanation import aggregate
+    ex.save(tmp_path/'image_00'); ex.save(tmp_path/'image_01')
+    aggregate([ex, ex], ['image_00', 'image_01']).write_report([ex, ex], tmp_path)   # reports inside the saves
+    assert (tmp_path/'image_00'/'report').is_dir()
+    ex.save(tmp_path/'image_00')                                       # a rerun of `diffex explain` into `out`
+    assert (tmp_path/'image_00'/'explanation.json').exists()
