@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #0a149c00
 from __future__ import annotations
-import argparse, inspect, logging, os, re, signal, sys
+import argparse, logging, os, re, signal, sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -73,27 +73,10 @@ def _count_or_none(name: str):
         except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number or 'none', got {s!r}") from None
     return parse
 
-def _search_help() -> dict:
-    """`SearchConfig.field_help()` with each field comment's continuation lines (a comment line right below a field's
-    own comment, which docments does not read), so that no option's help stops mid-sentence."""
-    helps = SearchConfig.field_help()
-    try: lines = inspect.getsource(SearchConfig).splitlines()
-    except (OSError, TypeError): return helps
-    for i, ln in enumerate(lines):
-        m = re.match(r'\s+(\w+)\s*:[^#]*#', ln)
-        if not m or m.group(1) not in helps: continue
-        more = []
-        for nxt in lines[i + 1:]:
-            c = re.match(r'\s+#\s?(.*)$', nxt)
-            if not c: break
-            more.append(c.group(1).strip())
-        if more: helps[m.group(1)] = ' '.join([helps[m.group(1)], *more])
-    return helps
-
 def add_search_args(g, # an argparse parser or argument group
                    ):
     "One option per `SearchConfig` field, its help text from the field's documentation; 'none' where the API says None."
-    helps, dflt = _search_help(), SearchConfig()
+    helps, dflt = SearchConfig.field_help(), SearchConfig()
     for f in fields(SearchConfig):
         flag, d = '--' + f.name.replace('_', '-'), getattr(dflt, f.name)
         h = helps[f.name].replace('None', 'none')

@@ -128,11 +128,23 @@ def from_dict(cls: SearchConfig, d: dict) -> SearchConfig:
 
 @patch(cls_method=True)
 def field_help(cls: SearchConfig) -> dict:
-    "Each setting's documentation (its field comment), for help texts; '' where the source cannot be read."
+    """Each setting's documentation (its field comment, with the comment lines right below it, which docments does not
+    read), for help texts; '' where the source cannot be read."""
+    import inspect, re
     from fastcore.docments import docments
-    try: d = docments(cls)
-    except (OSError, TypeError): d = {}     # no source to read: empty help texts, never a broken command line
-    return {k: d.get(k) or '' for k in cls.names()}
+    try: d, lines = docments(cls), inspect.getsource(cls).splitlines()
+    except (OSError, TypeError): return {k: '' for k in cls.names()}   # no source: empty help, never a broken CLI
+    helps = {k: d.get(k) or '' for k in cls.names()}
+    for i, ln in enumerate(lines):
+        m = re.match(r'\s+(\w+)\s*:[^#]*#', ln)
+        if not m or m.group(1) not in helps: continue
+        more = []
+        for nxt in lines[i + 1:]:
+            c = re.match(r'\s+#\s?(.*)$', nxt)
+            if not c: break
+            more.append(c.group(1).strip())
+        if more: helps[m.group(1)] = ' '.join([helps[m.group(1)], *more])
+    return helps
 
 @patch
 def describe(self: SearchConfig, seeds: int|None = None) -> str:

@@ -162,8 +162,9 @@ def test_error_messages_escape_names(capsys, tmp_path):
 
 
 def test_adapt_help_is_whole_and_explain_has_a_default_out():
-    from diffex.cli import build_parser, _search_help
-    helps = _search_help()
+    from diffex.cli import build_parser
+    from diffex.search import SearchConfig
+    helps = SearchConfig.field_help()
     assert helps['adapt'].endswith('(adaptive seeds, see settle_ranking); None: 0'), helps['adapt']
     for k, h in helps.items(): assert h.count('(') == h.count(')'), (k, h)     # no help stops mid-parenthesis
     a = build_parser().parse_args(['explain', '--image', 'x.png', '--classifier', 'toy:older', '--target', 'older',
