@@ -10,54 +10,9 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['MAX_DEPTH', 'MAX_NAME_LEN', 'FORMAT', 'VERSION', 'CORPORA_DIR', 'NODE_KEYS', 'TOP_KEYS', 'MAX_PROVENANCE_DEPTH',
-           'norm', 'with_context', 'dedupe_synonyms', 'CorpusError', 'SemanticNode', 'schema', 'node_to_dict',
-           'name_problem', 'check_node_dict', 'check_corpus_dict', 'node_from_dict', 'SemanticTree', 'tree_lines',
+           'SemanticNode', 'SemanticTree', 'norm', 'with_context', 'dedupe_synonyms', 'CorpusError', 'tree_lines',
+           'schema', 'node_to_dict', 'name_problem', 'check_node_dict', 'check_corpus_dict', 'node_from_dict',
            'file_stem', 'plain_text', 'umask', 'atomic_write_text', 'read_json', 'merge_nodes']
-
-# %% ../nbs/00_corpus.ipynb #966e31f3
-def norm(name: str) -> str:
-    "The comparison key of a name: lower case, whitespace collapsed."
-    return ' '.join(str(name).lower().split())
-
-# %% ../nbs/00_corpus.ipynb #c7eada6a
-def with_context(name: str, # the node's name
-                 context: str, # the words its parent gives
-                ) -> str:
-    "`name` followed by the words of `context` it does not already contain."
-    have = set(norm(name).split())
-    def known(w): return any(w == h or w + 's' == h or h + 's' == w or w + 'es' == h or h + 'es' == w for h in have)
-    extra = [w for w in context.split() if not known(w.lower())]
-    return ' '.join([name.strip()] + extra)
-
-# %% ../nbs/00_corpus.ipynb #b20ed30b
-def dedupe_synonyms(synonyms: list, # candidate synonyms, in order of preference
-                    name: str = '', # the node's name, never kept as its own synonym
-                   ) -> list[str]:
-    "`synonyms` stripped, in order, without duplicates by `norm` and without `name`."
-    if not synonyms: return []
-    seen, out = {norm(name)}, []
-    for s in synonyms:
-        k = norm(s)
-        if k and k not in seen: seen.add(k); out.append(' '.join(str(s).split()))
-    return out
-
-# %% ../nbs/00_corpus.ipynb #5c731ba5
-class CorpusError(ValueError):
-    "A corpus that cannot be used: `problems` lists each problem as 'path: message'; the message shows the first `SHOWN`."
-    SHOWN = 20
-    def __init__(self, message: str, # what went wrong, in one line
-                 problems: list[str] = (), # one entry per problem, each starting with the path it concerns
-                 source: str|None = None, # the file or object the corpus came from
-                ):
-        self.problems, self.source = list(problems), source
-        head = f'{source}: {message}' if source else message
-        more = len(self.problems) - self.SHOWN
-        tail = [f'... and {more} more (all of them are in the `problems` attribute of this error)'] if more > 0 else []
-        super().__init__('\n  - '.join([head] + self.problems[:self.SHOWN] + tail))
-
-# %% ../nbs/00_corpus.ipynb #03b4f9f1
-MAX_DEPTH = 64       # levels below the root; the paper's corpora have 3 or 4
-MAX_NAME_LEN = 200   # characters of a node name; longer text belongs in `description`
 
 # %% ../nbs/00_corpus.ipynb #680b5740
 class SemanticNode:
@@ -68,7 +23,7 @@ class SemanticNode:
                  editable: bool = True, # False for a group that is not itself an edit, e.g. 'facial hair'
                  description: str = '', # a sentence for people (and for mining prompts)
                  synonyms: list|None = None, # other names of the same thing
-                 context: str|None = None, # the words this node adds to its children's default prompts (see above)
+                 context: str|None = None, # the words this node adds to its children's default prompts (see 'Names and prompts' below)
                 ):
         self.name, self.explicit_prompt, self.editable = name, prompt, editable
         self.description, self.context = description, context
@@ -115,19 +70,185 @@ class SemanticNode:
     @property
     def is_leaf(self) -> bool: return not self.children
 
-    def walk(self):
-        "This node and everything below it, in preorder; `CorpusError` on meeting a node more than `MAX_DEPTH` levels below."
-        stack = [(self, 0)]
-        while stack:
-            n, d = stack.pop()
-            if d > MAX_DEPTH: raise CorpusError(f'{self.name!r} has nodes more than {MAX_DEPTH} levels below it (MAX_DEPTH), '
-                                                'or a node below itself')
-            yield n
-            stack.extend((c, d + 1) for c in reversed(n.children))
-
     def __repr__(self):
         kind = 'group' if not self.editable else f'prompt={self.prompt!r}'
         return f'SemanticNode({self.name!r}, {kind}, {len(self.children)} children)'
+
+# %% ../nbs/00_corpus.ipynb #29a0336e
+@patch_to(SemanticNode)
+def walk(self):
+    "This node and everything below it, in preorder; `CorpusError` on meeting a node more than `MAX_DEPTH` levels below."
+    stack = [(self, 0)]
+    while stack:
+        n, d = stack.pop()
+        if d > MAX_DEPTH: raise CorpusError(f'{self.name!r} has nodes more than {MAX_DEPTH} levels below it (MAX_DEPTH), '
+                                            'or a node below itself')
+        yield n
+        stack.extend((c, d + 1) for c in reversed(n.children))
+
+# %% ../nbs/00_corpus.ipynb #2a471dcb
+class SemanticTree:
+    "A corpus: a tree of `SemanticNode`s for one `domain`, with `provenance` saying who or what made it."
+    def __init__(self, root: SemanticNode, # the root node (a group named after the domain)
+                 domain: str|None = None, # the image domain, e.g. 'faces'; default: the root's name
+                 provenance: dict|None = None, # who or what made it: source, author, model, prompt, date, ...
+                ):
+        self.root, self.domain = root, domain or root.name
+        self.provenance = dict(provenance or {})
+
+    def nodes(self) -> list[SemanticNode]:
+        "Every node, root first, in preorder."
+        return list(self.root.walk())
+    def leaves(self) -> list[SemanticNode]:
+        "The nodes without children (not the root)."
+        return [n for n in self.root.walk() if n.is_leaf and n is not self.root]
+    def editable_nodes(self) -> list[SemanticNode]:
+        "The nodes that are edits (groups and the root left out), in preorder."
+        return [n for n in self.root.walk() if n.editable and n is not self.root]
+    def levels(self) -> list[list[SemanticNode]]:
+        "The nodes by depth: `levels()[0] == [root]`, `levels()[1]` are the root's children, ...; `CorpusError` past `MAX_DEPTH`."
+        out, cur = [], [self.root]
+        while cur:
+            if len(out) > MAX_DEPTH: raise CorpusError(f'{self.root.name!r} has nodes more than {MAX_DEPTH} levels below it '
+                                                       '(MAX_DEPTH), or a node below itself')
+            out.append(cur); cur = [c for n in cur for c in n.children]
+        return out
+    @property
+    def n_leaves(self) -> int: return len(self.leaves())
+    @property
+    def depth(self) -> int:
+        "The depth of the deepest node (the root alone: 0)."
+        return len(self.levels()) - 1
+
+    def __getitem__(self, path: str|tuple) -> SemanticNode:
+        "The node at `path`: 'a/b/c' or ('a', 'b', 'c'); exact names first, else names compared by `norm`."
+        parts = [p for p in (path.split('/') if isinstance(path, str) else path) if str(p).strip()]
+        n = self.root
+        for i, p in enumerate(parts):
+            hit = [c for c in n.children if c.name == p] or [c for c in n.children if norm(c.name) == norm(p)]
+            if not hit:
+                names = ', '.join(repr(c.name) for c in n.children) or 'none'
+                raise KeyError(f'no node {"/".join(parts[:i+1])!r} in the {self.domain!r} corpus; the children of {_where(list(parts[:i]))!r} are: {names}')
+            n = hit[0]
+        return n
+    def __contains__(self, path) -> bool:
+        try: self[path]; return True
+        except KeyError: return False
+
+def _where(path: list) -> str: return '/'.join(map(str, path)) if path else '<root>'
+
+# %% ../nbs/00_corpus.ipynb #966e31f3
+def norm(name: str) -> str:
+    "The comparison key of a name: lower case, whitespace collapsed."
+    return ' '.join(str(name).lower().split())
+
+# %% ../nbs/00_corpus.ipynb #c7eada6a
+def with_context(name: str, # the node's name
+                 context: str, # the words its parent gives
+                ) -> str:
+    "`name` followed by the words of `context` it does not already contain."
+    have = set(norm(name).split())
+    def known(w): return any(w == h or w + 's' == h or h + 's' == w or w + 'es' == h or h + 'es' == w for h in have)
+    extra = [w for w in context.split() if not known(w.lower())]
+    return ' '.join([name.strip()] + extra)
+
+# %% ../nbs/00_corpus.ipynb #b20ed30b
+def dedupe_synonyms(synonyms: list, # candidate synonyms, in order of preference
+                    name: str = '', # the node's name, never kept as its own synonym
+                   ) -> list[str]:
+    "`synonyms` stripped, in order, without duplicates by `norm` and without `name`."
+    if not synonyms: return []
+    seen, out = {norm(name)}, []
+    for s in synonyms:
+        k = norm(s)
+        if k and k not in seen: seen.add(k); out.append(' '.join(str(s).split()))
+    return out
+
+# %% ../nbs/00_corpus.ipynb #5c731ba5
+class CorpusError(ValueError):
+    "A corpus that cannot be used: `problems` lists each problem as 'path: message'; the message shows the first `SHOWN`."
+    SHOWN = 20
+    def __init__(self, message: str, # what went wrong, in one line
+                 problems: list[str] = (), # one entry per problem, each starting with the path it concerns
+                 source: str|None = None, # the file or object the corpus came from
+                ):
+        self.problems, self.source = list(problems), source
+        head = f'{source}: {message}' if source else message
+        more = len(self.problems) - self.SHOWN
+        tail = [f'... and {more} more (all of them are in the `problems` attribute of this error)'] if more > 0 else []
+        super().__init__('\n  - '.join([head] + self.problems[:self.SHOWN] + tail))
+
+# %% ../nbs/00_corpus.ipynb #03b4f9f1
+MAX_DEPTH = 64       # levels below the root; the paper's corpora have 3 or 4
+MAX_NAME_LEN = 200   # characters of a node name; longer text belongs in `description`
+
+# %% ../nbs/00_corpus.ipynb #958f1b3c
+def tree_lines(node: SemanticNode, max_depth: int|None = None, prefix: str = '') -> list[str]:
+    "The lines of a box-drawing picture of the subtree below `node`, down to `max_depth` levels (and at most `MAX_DEPTH`)."
+    out, kids = [], lambda n, pre, d: [(c, i == len(n.children) - 1, pre, d) for i, c in enumerate(n.children)][::-1]
+    stack = kids(node, prefix, 1)                  # without recursion: any depth, cycles stopped at MAX_DEPTH
+    while stack:
+        c, last, pre, d = stack.pop()
+        if max_depth is not None and d > max_depth: continue
+        out.append(pre + ('└── ' if last else '├── ') + _label(c))
+        below = pre + ('    ' if last else '│   ')
+        if c.children and d >= MAX_DEPTH and (max_depth is None or max_depth > d): out.append(below + '└── ' + _TOO_DEEP)
+        else: stack += kids(c, below, d + 1)
+    return out
+
+@patch_to(SemanticTree)
+def summary(self) -> str:
+    "One line: domain, leaf and editable counts, depth, source (a tree deeper than `MAX_DEPTH` says so instead of the counts)."
+    src = self.provenance.get('source') or self.provenance.get('author') or ''
+    try: counts = f'{self.n_leaves} leaves, {len(self.editable_nodes())} editable nodes, depth {self.depth}'
+    except CorpusError: counts = f'deeper than {MAX_DEPTH} levels below the root (MAX_DEPTH) or with a node below itself: validate() says where'
+    return f'{self.domain}: {counts}' + (f' ({src})' if src else '')
+
+@patch_to(SemanticTree)
+def print_tree(self, max_depth: int|None = None): # show levels down to this depth; None shows all
+    "Print the tree with box-drawing lines; groups are marked, prompts shown where they differ from the name."
+    print(self.__str__(max_depth))
+
+@patch_to(SemanticTree)
+def __str__(self, max_depth: int|None = None) -> str:
+    return '\n'.join([self.summary()] + tree_lines(self.root, max_depth))
+
+@patch_to(SemanticTree)
+def __repr__(self) -> str: return f'SemanticTree({self.summary()})'
+
+def _label(n: SemanticNode) -> str:
+    if not n.editable: return f'{n.name} (group)'
+    return n.name if n.prompt == n.name else f'{n.name}: "{n.prompt}"'
+
+_TOO_DEEP = f'… deeper levels not shown (more than {MAX_DEPTH} levels, MAX_DEPTH; validate() says where)'
+
+# %% ../nbs/00_corpus.ipynb #2cd9aaa8
+@patch_to(SemanticTree)
+def _repr_html_(self, max_depth: int|None = None) -> str:
+    items = _html_items(self.root, max_depth)
+    return f'<div class="diffex-corpus"><p><b>{html.escape(self.summary())}</b></p><ul style="margin:0">{items}</ul></div>'
+
+def _html_label(n: SemanticNode) -> str:
+    name = html.escape(n.name)
+    label = f'<i>{name}</i>' if not n.editable else f'<b>{name}</b>'
+    if n.editable and n.prompt != n.name: label += f' <code>{html.escape(n.prompt)}</code>'
+    if n.synonyms: label += f' <small style="color:#888">({html.escape(", ".join(n.synonyms))})</small>'
+    title = f' title="{html.escape(n.description, quote=True)}"' if n.description else ''
+    return f'<li{title}>{label}'
+
+def _html_items(node: SemanticNode, max_depth: int|None) -> str:
+    "The `<li>` items of the subtree below `node`, nested lists down to `max_depth` levels (at most `MAX_DEPTH`), without recursion."
+    out, stack = [], [(c, 1) for c in reversed(node.children)]
+    while stack:
+        x, d = stack.pop()
+        if isinstance(x, str): out.append(x); continue
+        out.append(_html_label(x))
+        if not x.children or (max_depth is not None and d >= max_depth): out.append('</li>')
+        elif d >= MAX_DEPTH: out.append(f'<ul style="margin:0"><li><small>{html.escape(_TOO_DEEP)}</small></li></ul></li>')
+        else:
+            out.append('<ul style="margin:0">')
+            stack += [('</ul></li>', d)] + [(c, d + 1) for c in reversed(x.children)]
+    return ''.join(out)
 
 # %% ../nbs/00_corpus.ipynb #acdb3603
 FORMAT, VERSION = 'diffex-corpus', 1
@@ -140,15 +261,6 @@ def schema() -> dict:
     return json.loads((CORPORA_DIR/'schema.json').read_text())
 
 # %% ../nbs/00_corpus.ipynb #38a69f11
-def _one_node_dict(node: SemanticNode) -> dict:
-    d = {'name': node.name}
-    if node.explicit_prompt: d['prompt'] = node.explicit_prompt
-    if not node.editable: d['editable'] = False
-    if node.context is not None: d['context'] = node.context
-    if node.description: d['description'] = node.description
-    if node.synonyms: d['synonyms'] = list(node.synonyms)
-    return d
-
 def node_to_dict(node: SemanticNode) -> dict:
     "The JSON object of `node` and its subtree, defaults left out; `CorpusError` below `MAX_DEPTH` levels."
     out = _one_node_dict(node)
@@ -164,17 +276,16 @@ def node_to_dict(node: SemanticNode) -> dict:
         stack.extend((c, cd, depth + 1) for c, cd in zip(n.children, d['children']))
     return out
 
+def _one_node_dict(node: SemanticNode) -> dict:
+    d = {'name': node.name}
+    if node.explicit_prompt: d['prompt'] = node.explicit_prompt
+    if not node.editable: d['editable'] = False
+    if node.context is not None: d['context'] = node.context
+    if node.description: d['description'] = node.description
+    if node.synonyms: d['synonyms'] = list(node.synonyms)
+    return d
+
 # %% ../nbs/00_corpus.ipynb #2701f6ed
-def _where(path: list) -> str: return '/'.join(map(str, path)) if path else '<root>'
-
-_repr = reprlib.Repr()
-_repr.maxstring = _repr.maxother = 40
-def _cut(x) -> str:
-    "A short `repr` of `x` for messages: at most about 40 characters, whatever its size."
-    return repr(x[:40]) if isinstance(x, str) else _repr.repr(x)
-
-_FORBIDDEN = re.compile('[\x00-\x1f\x7f-\x9f\ud800-\udfff]')  # control characters and unpaired surrogates
-
 def name_problem(name, # a node name (or a domain) as found in a file
                  path_part: bool = True, # whether the name is part of node paths, so may not contain '/'
                 ) -> str|None:
@@ -192,6 +303,16 @@ def name_problem(name, # a node name (or a domain) as found in a file
             return f'name {_cut(name)} has no visible characters (only spaces or invisible characters such as U+200B)'
     if path_part and '/' in name: return f'name {_cut(name)} contains "/", the path separator'
     return None
+
+
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 40
+
+def _cut(x) -> str:
+    "A short `repr` of `x` for messages: at most about 40 characters, whatever its size."
+    return repr(x[:40]) if isinstance(x, str) else _repr.repr(x)
+
+_FORBIDDEN = re.compile('[\x00-\x1f\x7f-\x9f\ud800-\udfff]')  # control characters and unpaired surrogates
 
 # %% ../nbs/00_corpus.ipynb #97e1c6d3
 def check_node_dict(d, # a node object, as parsed from JSON
@@ -252,25 +373,6 @@ def check_node_dict(d, # a node object, as parsed from JSON
 # %% ../nbs/00_corpus.ipynb #51d66a69
 MAX_PROVENANCE_DEPTH = 16   # nesting of the free-form provenance object
 
-@functools.lru_cache(maxsize=1)
-def _validator():
-    import jsonschema
-    return jsonschema.Draft202012Validator(schema())
-
-def _schema_problems(d: dict) -> list[str]:
-    "What the shipped JSON Schema finds wrong in the top level of `d` and in the root's own keys (not in the nodes below)."
-    if isinstance(d.get('root'), dict): d = {**d, 'root': {k: v for k, v in d['root'].items() if k != 'children'}}
-    return [f'{"/".join(map(str, e.absolute_path)) or "<file>"}: {e.message} (JSON Schema)' for e in _validator().iter_errors(d)]
-
-def _nesting(x, limit: int) -> int:
-    "How deeply `x` nests lists and dicts, counted without recursion and up to `limit + 1`."
-    depth, level = 0, [x]
-    while depth <= limit:
-        level = [v for y in level if isinstance(y, (dict, list)) for v in (y.values() if isinstance(y, dict) else y)]
-        if not level: return depth
-        depth += 1
-    return depth
-
 def check_corpus_dict(d) -> list[str]:
     "Every problem of the corpus file object `d`, each as 'path: message'; empty when it is valid."
     if not isinstance(d, dict): return [f'<file>: a corpus file must be a JSON object, got {type(d).__name__}']
@@ -296,11 +398,26 @@ def check_corpus_dict(d) -> list[str]:
     if not p: p = _schema_problems(d)
     return p
 
-# %% ../nbs/00_corpus.ipynb #bd6bab2f
-def _one_node(d: dict) -> SemanticNode:
-    return SemanticNode(d['name'].strip(), prompt=d.get('prompt'), editable=d.get('editable', True),
-                        description=d.get('description') or '', synonyms=d.get('synonyms'), context=d.get('context'))
+@functools.lru_cache(maxsize=1)
+def _validator():
+    import jsonschema
+    return jsonschema.Draft202012Validator(schema())
 
+def _schema_problems(d: dict) -> list[str]:
+    "What the shipped JSON Schema finds wrong in the top level of `d` and in the root's own keys (not in the nodes below)."
+    if isinstance(d.get('root'), dict): d = {**d, 'root': {k: v for k, v in d['root'].items() if k != 'children'}}
+    return [f'{"/".join(map(str, e.absolute_path)) or "<file>"}: {e.message} (JSON Schema)' for e in _validator().iter_errors(d)]
+
+def _nesting(x, limit: int) -> int:
+    "How deeply `x` nests lists and dicts, counted without recursion and up to `limit + 1`."
+    depth, level = 0, [x]
+    while depth <= limit:
+        level = [v for y in level if isinstance(y, (dict, list)) for v in (y.values() if isinstance(y, dict) else y)]
+        if not level: return depth
+        depth += 1
+    return depth
+
+# %% ../nbs/00_corpus.ipynb #bd6bab2f
 def node_from_dict(d: dict) -> SemanticNode:
     "The `SemanticNode` tree of a checked node object `d` (see `check_node_dict`)."
     root = _one_node(d)
@@ -310,122 +427,9 @@ def node_from_dict(d: dict) -> SemanticNode:
         stack.extend((c, n.add(_one_node(c))) for c in x.get('children', []))
     return root
 
-# %% ../nbs/00_corpus.ipynb #2a471dcb
-class SemanticTree:
-    "A corpus: a tree of `SemanticNode`s for one `domain`, with `provenance` saying who or what made it."
-    def __init__(self, root: SemanticNode, # the root node (a group named after the domain)
-                 domain: str|None = None, # the image domain, e.g. 'faces'; default: the root's name
-                 provenance: dict|None = None, # who or what made it: source, author, model, prompt, date, ...
-                ):
-        self.root, self.domain = root, domain or root.name
-        self.provenance = dict(provenance or {})
-
-    def nodes(self) -> list[SemanticNode]:
-        "Every node, root first, in preorder."
-        return list(self.root.walk())
-    def leaves(self) -> list[SemanticNode]:
-        "The nodes without children (not the root)."
-        return [n for n in self.root.walk() if n.is_leaf and n is not self.root]
-    def editable_nodes(self) -> list[SemanticNode]:
-        "The nodes that are edits (groups and the root left out), in preorder."
-        return [n for n in self.root.walk() if n.editable and n is not self.root]
-    def levels(self) -> list[list[SemanticNode]]:
-        "The nodes by depth: `levels()[0] == [root]`, `levels()[1]` are the root's children, ...; `CorpusError` past `MAX_DEPTH`."
-        out, cur = [], [self.root]
-        while cur:
-            if len(out) > MAX_DEPTH: raise CorpusError(f'{self.root.name!r} has nodes more than {MAX_DEPTH} levels below it '
-                                                       '(MAX_DEPTH), or a node below itself')
-            out.append(cur); cur = [c for n in cur for c in n.children]
-        return out
-    @property
-    def n_leaves(self) -> int: return len(self.leaves())
-    @property
-    def depth(self) -> int:
-        "The depth of the deepest node (the root alone: 0)."
-        return len(self.levels()) - 1
-
-    def __getitem__(self, path: str|tuple) -> SemanticNode:
-        "The node at `path`: 'a/b/c' or ('a', 'b', 'c'); exact names first, else names compared by `norm`."
-        parts = [p for p in (path.split('/') if isinstance(path, str) else path) if str(p).strip()]
-        n = self.root
-        for i, p in enumerate(parts):
-            hit = [c for c in n.children if c.name == p] or [c for c in n.children if norm(c.name) == norm(p)]
-            if not hit:
-                names = ', '.join(repr(c.name) for c in n.children) or 'none'
-                raise KeyError(f'no node {"/".join(parts[:i+1])!r} in the {self.domain!r} corpus; the children of {_where(list(parts[:i]))!r} are: {names}')
-            n = hit[0]
-        return n
-    def __contains__(self, path) -> bool:
-        try: self[path]; return True
-        except KeyError: return False
-
-# %% ../nbs/00_corpus.ipynb #958f1b3c
-def _label(n: SemanticNode) -> str:
-    if not n.editable: return f'{n.name} (group)'
-    return n.name if n.prompt == n.name else f'{n.name}: "{n.prompt}"'
-
-_TOO_DEEP = f'… deeper levels not shown (more than {MAX_DEPTH} levels, MAX_DEPTH; validate() says where)'
-
-def tree_lines(node: SemanticNode, max_depth: int|None = None, prefix: str = '') -> list[str]:
-    "The lines of a box-drawing picture of the subtree below `node`, down to `max_depth` levels (and at most `MAX_DEPTH`)."
-    out, kids = [], lambda n, pre, d: [(c, i == len(n.children) - 1, pre, d) for i, c in enumerate(n.children)][::-1]
-    stack = kids(node, prefix, 1)                  # without recursion: any depth, cycles stopped at MAX_DEPTH
-    while stack:
-        c, last, pre, d = stack.pop()
-        if max_depth is not None and d > max_depth: continue
-        out.append(pre + ('└── ' if last else '├── ') + _label(c))
-        below = pre + ('    ' if last else '│   ')
-        if c.children and d >= MAX_DEPTH and (max_depth is None or max_depth > d): out.append(below + '└── ' + _TOO_DEEP)
-        else: stack += kids(c, below, d + 1)
-    return out
-
-@patch_to(SemanticTree)
-def summary(self) -> str:
-    "One line: domain, leaf and editable counts, depth, source (a tree deeper than `MAX_DEPTH` says so instead of the counts)."
-    src = self.provenance.get('source') or self.provenance.get('author') or ''
-    try: counts = f'{self.n_leaves} leaves, {len(self.editable_nodes())} editable nodes, depth {self.depth}'
-    except CorpusError: counts = f'deeper than {MAX_DEPTH} levels below the root (MAX_DEPTH) or with a node below itself: validate() says where'
-    return f'{self.domain}: {counts}' + (f' ({src})' if src else '')
-
-@patch_to(SemanticTree)
-def print_tree(self, max_depth: int|None = None): # show levels down to this depth; None shows all
-    "Print the tree with box-drawing lines; groups are marked, prompts shown where they differ from the name."
-    print(self.__str__(max_depth))
-
-@patch_to(SemanticTree)
-def __str__(self, max_depth: int|None = None) -> str:
-    return '\n'.join([self.summary()] + tree_lines(self.root, max_depth))
-
-@patch_to(SemanticTree)
-def __repr__(self) -> str: return f'SemanticTree({self.summary()})'
-
-# %% ../nbs/00_corpus.ipynb #2cd9aaa8
-def _html_label(n: SemanticNode) -> str:
-    name = html.escape(n.name)
-    label = f'<i>{name}</i>' if not n.editable else f'<b>{name}</b>'
-    if n.editable and n.prompt != n.name: label += f' <code>{html.escape(n.prompt)}</code>'
-    if n.synonyms: label += f' <small style="color:#888">({html.escape(", ".join(n.synonyms))})</small>'
-    title = f' title="{html.escape(n.description, quote=True)}"' if n.description else ''
-    return f'<li{title}>{label}'
-
-def _html_items(node: SemanticNode, max_depth: int|None) -> str:
-    "The `<li>` items of the subtree below `node`, nested lists down to `max_depth` levels (at most `MAX_DEPTH`), without recursion."
-    out, stack = [], [(c, 1) for c in reversed(node.children)]
-    while stack:
-        x, d = stack.pop()
-        if isinstance(x, str): out.append(x); continue
-        out.append(_html_label(x))
-        if not x.children or (max_depth is not None and d >= max_depth): out.append('</li>')
-        elif d >= MAX_DEPTH: out.append(f'<ul style="margin:0"><li><small>{html.escape(_TOO_DEEP)}</small></li></ul></li>')
-        else:
-            out.append('<ul style="margin:0">')
-            stack += [('</ul></li>', d)] + [(c, d + 1) for c in reversed(x.children)]
-    return ''.join(out)
-
-@patch_to(SemanticTree)
-def _repr_html_(self, max_depth: int|None = None) -> str:
-    items = _html_items(self.root, max_depth)
-    return f'<div class="diffex-corpus"><p><b>{html.escape(self.summary())}</b></p><ul style="margin:0">{items}</ul></div>'
+def _one_node(d: dict) -> SemanticNode:
+    return SemanticNode(d['name'].strip(), prompt=d.get('prompt'), editable=d.get('editable', True),
+                        description=d.get('description') or '', synonyms=d.get('synonyms'), context=d.get('context'))
 
 # %% ../nbs/00_corpus.ipynb #3f3ad499
 def file_stem(path: str|tuple|SemanticNode, # a node, its path as names, or its `path_str` ('a/b/c')
@@ -496,6 +500,23 @@ def validate(self) -> SemanticTree:
     return self
 
 # %% ../nbs/00_corpus.ipynb #1fb5d2a4
+@patch_to(SemanticTree)
+def save(self, path: str|Path) -> Path:
+    "Validate, then write this corpus as JSON to `path` atomically (see `atomic_write_text`); returns the path."
+    atomic_write_text(path, json.dumps(self.checked_dict(), indent=1, ensure_ascii=False) + '\n')
+    return Path(path)
+
+@patch_to(SemanticTree, cls_method=True)
+def load(cls, path: str|Path, # a corpus JSON file: diffex's format, or the DiffEx reference's {domain, categories}
+        ) -> SemanticTree:     # the validated corpus
+    """The corpus in file `path` (diffex format, or a DiffEx `{domain, categories}` file).
+
+    Raises `CorpusError` naming every problem (path in the tree, what is wrong) for a file that is not JSON, is not a
+    corpus, or breaks the corpus rules (names, depth, duplicates; see `validate`); FileNotFoundError for a missing file."""
+    d = read_json(path)
+    if isinstance(d, dict) and 'categories' in d and 'root' not in d: return cls.from_diffex(d, source=str(path))
+    return cls.from_dict(d, source=str(path))
+
 def umask() -> int:
     "The process's file-creation mask (e.g. 0o022), read without changing it where the system allows."
     try:
@@ -523,12 +544,6 @@ def atomic_write_text(path: str|Path, # the file to write; its folder is created
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
-@patch_to(SemanticTree)
-def save(self, path: str|Path) -> Path:
-    "Validate, then write this corpus as JSON to `path` atomically (see `atomic_write_text`); returns the path."
-    atomic_write_text(path, json.dumps(self.checked_dict(), indent=1, ensure_ascii=False) + '\n')
-    return Path(path)
-
 def read_json(path: str|Path):
     "The JSON object in file `path`; `CorpusError` naming the file, line and column when it is not JSON."
     path = Path(path)
@@ -541,28 +556,7 @@ def read_json(path: str|Path):
     except RecursionError:
         raise CorpusError(f'JSON nested too deeply to read (a corpus is at most {MAX_DEPTH} levels deep)', source=str(path)) from None
 
-@patch_to(SemanticTree, cls_method=True)
-def load(cls, path: str|Path, # a corpus JSON file: diffex's format, or the DiffEx reference's {domain, categories}
-        ) -> SemanticTree:     # the validated corpus
-    """The corpus in file `path` (diffex format, or a DiffEx `{domain, categories}` file).
-
-    Raises `CorpusError` naming every problem (path in the tree, what is wrong) for a file that is not JSON, is not a
-    corpus, or breaks the corpus rules (names, depth, duplicates; see `validate`); FileNotFoundError for a missing file."""
-    d = read_json(path)
-    if isinstance(d, dict) and 'categories' in d and 'root' not in d: return cls.from_diffex(d, source=str(path))
-    return cls.from_dict(d, source=str(path))
-
 # %% ../nbs/00_corpus.ipynb #7adce3b6
-def _diffex_keywords(vals, path: list, problems: list) -> list[SemanticNode]:
-    if not isinstance(vals, list):
-        problems.append(f'{_where(path)}: keywords must be a list of strings, got {type(vals).__name__}'); return []
-    out, seen = [], set()
-    for i, v in enumerate(vals):
-        if not isinstance(v, str): problems.append(f'{_where(path + [f"[{i}]"])}: keywords must be strings, got {type(v).__name__} {_cut(v)}')
-        elif not v.strip(): problems.append(f'{_where(path + [f"[{i}]"])}: keyword is empty')
-        elif norm(v) not in seen: seen.add(norm(v)); out.append(SemanticNode(' '.join(v.split())))
-    return out
-
 @patch_to(SemanticTree, cls_method=True)
 def from_diffex(cls, d: dict|str|Path, # a DiffEx `{domain, categories}` object, or the path of such a file
                 source: str|None = None, # where `d` came from, for messages and provenance
@@ -589,11 +583,17 @@ def from_diffex(cls, d: dict|str|Path, # a DiffEx `{domain, categories}` object,
     if p: raise CorpusError(f'{len(p)} problem(s) in DiffEx file', p, source)
     return tree
 
+def _diffex_keywords(vals, path: list, problems: list) -> list[SemanticNode]:
+    if not isinstance(vals, list):
+        problems.append(f'{_where(path)}: keywords must be a list of strings, got {type(vals).__name__}'); return []
+    out, seen = [], set()
+    for i, v in enumerate(vals):
+        if not isinstance(v, str): problems.append(f'{_where(path + [f"[{i}]"])}: keywords must be strings, got {type(v).__name__} {_cut(v)}')
+        elif not v.strip(): problems.append(f'{_where(path + [f"[{i}]"])}: keyword is empty')
+        elif norm(v) not in seen: seen.add(norm(v)); out.append(SemanticNode(' '.join(v.split())))
+    return out
+
 # %% ../nbs/00_corpus.ipynb #2149926d
-def _copy_node(n: SemanticNode) -> SemanticNode: return node_from_dict(node_to_dict(n))
-
-def _keys(n: SemanticNode) -> set: return {norm(n.name)} | {norm(s) for s in n.synonyms}
-
 def merge_nodes(a: SemanticNode, b: SemanticNode):
     "Merge the subtree of `b` into node `a` in place (see `SemanticTree.merge`); without recursion, `CorpusError` past `MAX_DEPTH`."
     todo = collections.deque([(a, b, 0)])         # first in, first out: each node gets its merges in the recursive order
@@ -621,9 +621,11 @@ def merge(self, other: SemanticTree) -> SemanticTree:
             'merged': [copy.deepcopy(self.provenance), copy.deepcopy(other.provenance)]}
     return SemanticTree(root, self.domain, prov).validate()
 
-# %% ../nbs/00_corpus.ipynb #addea797
-def _builtin_key(name: str) -> str: return norm(name).replace(' ', '_').replace('-', '_')
+def _copy_node(n: SemanticNode) -> SemanticNode: return node_from_dict(node_to_dict(n))
 
+def _keys(n: SemanticNode) -> set: return {norm(n.name)} | {norm(s) for s in n.synonyms}
+
+# %% ../nbs/00_corpus.ipynb #addea797
 @patch_to(SemanticTree, cls_method=True)
 def builtins(cls) -> list[str]:
     "The names of the built-in corpora."
@@ -637,3 +639,5 @@ def builtin(cls, name: str, # a built-in corpus: 'faces', 'birds', 'toy', ... (s
     if key not in cls.builtins():
         raise CorpusError(f'no built-in corpus {name!r}; the built-in corpora are: {", ".join(cls.builtins())}')
     return cls.load(CORPORA_DIR/f'{key}.json')
+
+def _builtin_key(name: str) -> str: return norm(name).replace(' ', '_').replace('-', '_')
