@@ -8,9 +8,10 @@ import copy, json, random, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['N_FACES', 'BENCH_STREAMS', 'TEMPLATES', 'PATHS', 'HELD_OUT_PAIRS', 'face_key', 'benchmark_faces', 'face_split',
-           'held_out_pair', 'instruction', 'instruct_tokenizer', 'sample_pair', 'pair_batch', 'widen_unet',
-           'train_instruct', 'instruct_scheduler', 'export_instruct', 'instruct_pipeline', 'pair_gates']
+__all__ = ['N_FACES', 'BENCH_STREAMS', 'TEMPLATES', 'PATHS', 'HELD_OUT_PAIRS', 'TOY_INSTRUCT', 'face_key', 'benchmark_faces',
+           'face_split', 'held_out_pair', 'instruction', 'instruct_tokenizer', 'sample_pair', 'pair_batch',
+           'widen_unet', 'train_instruct', 'instruct_scheduler', 'export_instruct', 'instruct_pipeline',
+           'instruct_model_step', 'pair_gates', 'toy_instruct_editor']
 
 # %% ../nbs/08d_toyinstruct.ipynb #0f0569d9
 import numpy as np
@@ -217,20 +218,28 @@ def export_instruct(unet, te, tok, folder: str|Path, step: int|None = None):
     shutil.rmtree(old, ignore_errors=True)
 
 # %% ../nbs/08d_toyinstruct.ipynb #c9bddf49
-def instruct_pipeline(folder: str|Path, # a folder written by `export_instruct`
-                      device: str = 'cpu'):
-    "The toy instruction model as a `StableDiffusionInstructPix2PixPipeline` (identity VAE), loaded offline."
+def instruct_pipeline(folder: str|Path|None = None, # a folder written by `export_instruct`; None: the one shipped in the package
+                      device: str = 'cpu',            # where it runs
+                      dtype: torch.dtype = torch.float32, # weights dtype
+                     ):
+    "The toy instruction model as a `StableDiffusionInstructPix2PixPipeline` (identity VAE), loaded offline. FileNotFoundError for a folder without one."
     from diffusers import StableDiffusionInstructPix2PixPipeline
     from diffex.tiny import IdentityVAE
-    folder = Path(folder)
+    folder = Path(folder) if folder else _data_dir()/'instruct'
     if not (folder/'model_index.json').exists():
-        raise FileNotFoundError(f'{folder} holds no toy instruction model (no model_index.json); train one with '
-                                'diffex.toyinstruct.train_instruct(OUT) and pass OUT/model')
+        raise FileNotFoundError(f'{folder} holds no toy instruction model (no model_index.json): pass a folder written by '
+                                'export_instruct (train one with diffex.toyinstruct.train_instruct(OUT) and pass OUT/model), '
+                                'or None for the shipped one (reinstall diffex if it is missing)')
     with _quiet():
         pipe = StableDiffusionInstructPix2PixPipeline.from_pretrained(folder, vae=IdentityVAE(SIZE), safety_checker=None,
-                                                                      feature_extractor=None, requires_safety_checker=False)
+                                                                      feature_extractor=None, requires_safety_checker=False, dtype=dtype)
     pipe.set_progress_bar_config(disable=True)
     return pipe.to(device)
+
+def instruct_model_step(folder: str|Path|None = None) -> int|None:
+    "The training step of a folder `export_instruct` wrote (None: the shipped model); None if it does not say."
+    f = (Path(folder) if folder else _data_dir()/'instruct')/'training.json'
+    return json.loads(f.read_text()).get('step') if f.exists() else None
 
 # %% ../nbs/08d_toyinstruct.ipynb #97177379
 HELD_OUT_PAIRS = {'top hat over a cap or beanie': ('headwear/hat/top hat', lambda f: f.headwear in ('cap', 'beanie')),
@@ -260,3 +269,18 @@ def pair_gates(world,            # a `toyworld.ToyWorld` (its probe reads the ed
     shown = [o for s, o in res if s]
     return dict(path=path, n=n, success=float(np.mean([s for s, _ in res])), others_unchanged=float(np.mean([o for _, o in res])),
                 others_unchanged_when_shown=float(np.mean(shown)) if shown else float('nan'))
+
+# %% ../nbs/08d_toyinstruct.ipynb #1f60655a
+TOY_INSTRUCT = dict(num_inference_steps=10, guidance_scale=2.0, image_guidance_scale=1.2)   # chosen on validation faces
+
+def toy_instruct_editor(model: str|Path|None = None,          # a folder written by `export_instruct`; None: the shipped model
+                        device: str|None = None,              # where the model runs; None: the CPU
+                        torch_dtype: torch.dtype|None = None, # its dtype; None: float32
+                        cache_dir: str|Path|None = None,      # disk cache folder; None: no disk cache
+                        batch_size: int|None = 16,            # most edits per denoising loop (UNet batch 3x this)
+                        **settings):                          # `InstructEditor` parameters over `TOY_INSTRUCT`
+    """An `InstructEditor` on the toy instruction model with the `TOY_INSTRUCT` settings (overridable). FileNotFoundError
+    for a folder without a model, ValueError for a bad setting."""
+    from diffex.instruct import InstructEditor
+    pipe = instruct_pipeline(model, device=device or 'cpu', dtype=torch_dtype or torch.float32)
+    return InstructEditor(pipe, cache_dir=cache_dir, batch_size=batch_size, **{**TOY_INSTRUCT, **settings})
