@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'HTTP_LOGGERS', 'MiningError', 'AnswerParseError',
-           'show_answer', 'strip_reasoning', 'json_values', 'extract_json', 'Item', 'clean_name', 'parse_items',
-           'load_images', 'image_png', 'sha256', 'VLMBackend', 'safe_url', 'url_secrets', 'SecretFilter',
-           'hide_secrets', 'OpenAIBackend', 'describe_body', 'TransformersBackend', 'CachedBackend', 'ask_items',
-           'mine_corpus']
+__all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'HTTP_LOGGERS', 'mine_corpus', 'MiningError',
+           'AnswerParseError', 'show_answer', 'extract_json', 'json_values', 'strip_reasoning', 'parse_items', 'Item',
+           'clean_name', 'load_images', 'image_png', 'sha256', 'VLMBackend', 'OpenAIBackend', 'safe_url', 'url_secrets',
+           'SecretFilter', 'hide_secrets', 'describe_body', 'TransformersBackend', 'CachedBackend', 'ask_items']
 
 # %% ../nbs/01_mining.ipynb #6f19d070
 from PIL import Image
@@ -24,6 +23,102 @@ from .corpus import SemanticNode, SemanticTree, CorpusError, norm, dedupe_synony
 
 # %% ../nbs/01_mining.ipynb #58242463
 log = logging.getLogger('diffex.mining')
+
+# %% ../nbs/01_mining.ipynb #d76861fc
+def mine_corpus(images, # sample images: a folder, paths, PIL images (see `load_images`), or None to ask from the domain alone
+                domain: str, # what the images show, e.g. 'faces', 'chest X-rays'
+                backend: VLMBackend, # `OpenAIBackend`, `TransformersBackend`, or any `VLMBackend`
+                depth: int = 3, # levels below the root
+                n_top: tuple = (5, 10), # how many top-level families to ask for (min, max)
+                n_children: tuple = (3, 8), # how many sub-types to ask for per node (min, max)
+                expand_with_images: bool = True, # show the images again when expanding nodes
+                max_images: int = 8, # sample images sent with a request
+                cache_dir: str|Path|None = None, # cache every request and answer here
+                offline: bool = False, # answer from the cache only
+                out: str|Path|None = None, # write the corpus JSON here
+                author: str|None = None, # recorded in the provenance
+               ) -> SemanticTree: # the mined corpus; its provenance records the model, prompts, date and answers' digests
+    """A corpus for `domain` mined from a vision-language model, level by level, validated, with provenance.
+
+    Each level asks the model for families (then sub-types of each node), parses its answer robustly (code fences,
+    reasoning blocks, prose around JSON), drops duplicates and synonyms, and validates the tree. Raises `MiningError`
+    for a bad setting (depth < 1, no domain, `offline` without a cache), unreadable images, or a model that gives no
+    usable answer after its retries; `CorpusError` if the result is not a valid corpus. An answer that was cut off and
+    repaired to its complete items is a warning (logger 'diffex.mining', shown on the terminal) and is listed in
+    `provenance['cut_off']`. Example:
+
+        tree = mine_corpus('faces/', 'faces', OpenAIBackend('gpt-4o'), depth=2, out='faces.json')  # key from $OPENAI_API_KEY
+    """
+    if depth < 1: raise MiningError(f'depth must be at least 1, got {depth}')
+    if not domain or not domain.strip(): raise MiningError('the domain must be named, e.g. "faces"')
+    domain = domain.strip()
+    named = load_images(images, max_images)
+    ims = [im for _, im in named]
+    if offline and cache_dir is None: raise MiningError('offline mining replays a cache: give cache_dir')
+    be = CachedBackend(backend, cache_dir, offline) if cache_dir is not None else backend
+    notes, cut = [], []
+    ask = _asker(be, ims, notes, cut)
+    root = _grow(ask, domain, len(ims), depth, n_top, n_children, expand_with_images, notes)
+    prov = {'source': 'mined', 'author': author or 'diffex mine', 'model': backend.spec().get('model'), 'backend': backend.spec(),
+            'prompt': PROMPTS, 'date': datetime.datetime.now().isoformat(timespec='seconds'), 'depth': depth,
+            'images': [{'name': n, 'sha256': sha256(image_png(im))} for n, im in named], 'expand_with_images': expand_with_images,
+            'requests': ask.requests, 'notes': notes, 'cut_off': cut}
+    if isinstance(be, CachedBackend): prov['cache'] = {'hits': be.hits, 'misses': be.misses}
+    tree = SemanticTree(root, domain, prov)
+    try: tree.validate()
+    except CorpusError as e: raise MiningError(f'the mined corpus is not valid: {e}') from None
+    if out is not None: tree.save(out)
+    return tree
+
+# %% ../nbs/01_mining.ipynb #394abd17
+def _grow(ask, # `_asker`'s function: (prompt, with images?, names to exclude, where) -> items
+          domain: str, n_images: int, depth: int, n_top: tuple, n_children: tuple, expand_with_images: bool, # see `mine_corpus`
+          notes: list, # collects what was noted on the way
+         ) -> SemanticNode:
+    "The mined tree: the top level of `domain`, then every node of each level expanded in turn, down to `depth` levels."
+    root = SemanticNode(domain, editable=False)
+    log.info('mining the top level of %r from %d images', domain, n_images)
+    top = ask(PROMPTS['top' if n_images else 'top_text'].format(domain=domain, n_min=n_top[0], n_max=n_top[1]), True, (domain,), '<top level>')
+    if not top: raise MiningError(f'the model proposed no attribute families for {domain!r}')
+    for it in top: root.add(_node(it))
+    level = list(root.children)
+    for d in range(2, depth + 1):
+        log.info('expanding level %d: %d nodes', d, len(level))
+        nxt = []
+        for n in level:
+            avoid = [domain] + list(n.path) + [s.name for s in n.parent.children if s is not n]
+            desc = f' ({n.description})' if n.description else ''
+            text = PROMPTS['expand'].format(domain=domain, path=' > '.join(n.path), description=desc, name=n.name,
+                                            n_min=n_children[0], n_max=n_children[1], avoid=', '.join(f'"{a}"' for a in avoid))
+            items = ask(text, expand_with_images, tuple([domain] + list(n.path)), n.path_str)
+            if not items: notes.append(f'{n.path_str}: the model proposed no sub-types; kept as a leaf')
+            for it in items: nxt.append(n.add(_node(it, editable=True)))
+        level = nxt
+    for n in root.walk():                                          # a group with nothing below it could never be edited
+        if n is not root and n.is_leaf and not n.editable:
+            n.editable = True; notes.append(f'{n.path_str}: a group without sub-types; made editable')
+    return root
+
+def _asker(backend: VLMBackend, images: list, notes: list, cut: list):
+    """`ask(text, with_images, exclude, where) -> [Item]`: one request through `ask_items` with the system prompt; its notes
+    go to `notes`, a cut-off answer is warned about and listed in `cut`, and `ask.requests` counts the requests."""
+    sysmsg = {'role': 'system', 'content': PROMPTS['system']}
+    def ask(text, with_images, exclude, where):
+        ask.requests += 1
+        items, ns = ask_items(backend, [sysmsg, {'role': 'user', 'content': text}], images if with_images else (), exclude, where)
+        notes.extend(f'{where}: {n}' for n in ns)
+        if 'repaired: truncated' in ns:                            # said on the terminal, not only in the provenance
+            cut.append(where)
+            log.warning('%s: the answer was cut off, so only the %d complete item(s) before the cut are kept (%s); the corpus '
+                        'may be incomplete: raise max_tokens (--max-tokens) and mine again', where, len(items),
+                        ', '.join(repr(it.name) for it in items[:6]) + (', ...' if len(items) > 6 else ''))
+        return items
+    ask.requests = 0
+    return ask
+
+def _node(it: Item, editable: bool|None = None) -> SemanticNode:
+    return SemanticNode(it.name, prompt=it.prompt, editable=it.editable if editable is None else editable,
+                        description=it.description, synonyms=it.synonyms)
 
 # %% ../nbs/01_mining.ipynb #beabb443
 class MiningError(RuntimeError):
@@ -40,14 +135,56 @@ def show_answer(answer: str, limit: int = 600) -> str:
     a = answer if len(answer) <= limit else answer[:limit // 2] + f' [... {len(answer) - limit} characters ...] ' + answer[-limit // 2:]
     return repr(a)
 
-# %% ../nbs/01_mining.ipynb #446e2b5d
-_FENCE = re.compile(r'```[a-zA-Z0-9_-]*[ \t]*\n?(.*?)(?:```|\Z)', re.S)
-_LITERALS = {'True': 'true', 'False': 'false', 'None': 'null'}
-_QUOTES = str.maketrans({'\u201c': '"', '\u201d': '"', '\u2018': "'", '\u2019': "'"})
-_TAGS = r'(think|thinking|reasoning|thought)'
-_THOUGHT = re.compile(rf'<{_TAGS}>.*?</\1\s*>', re.S | re.I)
-_OPEN, _CLOSE = re.compile(rf'<{_TAGS}>', re.I), re.compile(rf'</{_TAGS}\s*>', re.I)
+# %% ../nbs/01_mining.ipynb #13dbb8ce
+def extract_json(answer: str) -> tuple[object, list[str]]:
+    "The last JSON value in a model's `answer` (its final word) and the repairs needed to read it; `AnswerParseError` if none."
+    return json_values(answer)[-1]
 
+def json_values(answer: str) -> list[tuple[object, list[str]]]:
+    "Every JSON value in a model's `answer`, in order, each with the repairs needed to read it; `AnswerParseError` if none."
+    if not answer or not answer.strip(): raise AnswerParseError('the answer is empty', answer or '')
+    text, fixes = answer.translate(_QUOTES), []
+    if text != answer: fixes.append('smart quotes')
+    text, thought = strip_reasoning(text)
+    if thought: fixes.append('reasoning removed')
+    if not text.strip():
+        if thought == 'unclosed': raise AnswerParseError('the answer is all reasoning: its <think> block was never closed, so the '
+                                                         'model was cut off before it answered (raise max_tokens)', answer)
+        raise AnswerParseError('the answer holds only reasoning, no answer after it', answer)
+    fences = [m.group(1) for m in _FENCE.finditer(text) if '[' in m.group(1) or '{' in m.group(1)]
+    if fences: text = fences[-1]; fixes.append('code fence')
+    try: return [(json.loads(text), fixes)]
+    except json.JSONDecodeError: pass
+    found = _values(text)
+    if not found:
+        if '[' in text or '{' in text:
+            try: json.loads(_rebuild(text[min(j for j in (text.find('['), text.find('{')) if j >= 0):])[0])
+            except json.JSONDecodeError as e: raise AnswerParseError(f'the JSON in the answer is broken beyond repair ({e.msg})', answer) from None
+        raise AnswerParseError('the answer contains no JSON list or object', answer)
+    out = []
+    for v, more, start, end in found:
+        around = ['text around the JSON'] if (text[:start] + text[end:]).strip() else []
+        out.append((v, list(dict.fromkeys(fixes + around + more))))
+    return out
+
+def _values(text: str, max_tries: int = 100) -> list[tuple[object, list[str], int, int]]:
+    "Each JSON list or object in `text` in turn, rebuilt where needed: (value, repairs, start, end)."
+    out, i, dec = [], 0, json.JSONDecoder()
+    for _ in range(max_tries):                                   # a bound, for answers full of stray brackets
+        starts = [j for j in (text.find('[', i), text.find('{', i)) if j >= 0]
+        if not starts: break
+        i = min(starts)
+        try: v, end = dec.raw_decode(text, i); out.append((v, [], i, end)); i = end; continue
+        except json.JSONDecodeError: pass
+        rebuilt, fixes, used = _rebuild(text[i:])
+        try: out.append((json.loads(rebuilt), fixes, i, i + used)); i += used
+        except json.JSONDecodeError: i += max(used, 1)          # a bracket in prose, or a value broken beyond repair: skip it
+    return out
+
+_FENCE = re.compile(r'```[a-zA-Z0-9_-]*[ \t]*\n?(.*?)(?:```|\Z)', re.S)
+_QUOTES = str.maketrans({'\u201c': '"', '\u201d': '"', '\u2018': "'", '\u2019': "'"})
+
+# %% ../nbs/01_mining.ipynb #1ab46e9d
 def strip_reasoning(answer: str) -> tuple[str, str|None]:
     "`answer` without a reasoning model's thoughts, and which were found: None, 'closed' or 'unclosed' (cut off)."
     s, n = _THOUGHT.subn('', answer)
@@ -57,6 +194,11 @@ def strip_reasoning(answer: str) -> tuple[str, str|None]:
     if o: return s[:o.start()], 'unclosed'                       # opened and never closed: cut off while thinking
     return s, ('closed' if n else None)
 
+_TAGS = r'(think|thinking|reasoning|thought)'
+_THOUGHT = re.compile(rf'<{_TAGS}>.*?</\1\s*>', re.S | re.I)
+_OPEN, _CLOSE = re.compile(rf'<{_TAGS}>', re.I), re.compile(rf'</{_TAGS}\s*>', re.I)
+
+# %% ../nbs/01_mining.ipynb #c11a1243
 def _rebuild(s: str) -> tuple[str, list[str], int]:
     "One pass over `s` from its first bracket: the JSON text rebuilt, the repairs made, and how many characters it used."
     out, stack, fixes, cuts = [], [], [], []
@@ -108,52 +250,23 @@ def _rebuild(s: str) -> tuple[str, list[str], int]:
         return close(out[:1], stack[:1]), list(dict.fromkeys(fixes)), n
     return ''.join(out), list(dict.fromkeys(fixes)), i
 
-def _values(text: str, max_tries: int = 100) -> list[tuple[object, list[str], int, int]]:
-    "Each JSON list or object in `text` in turn, rebuilt where needed: (value, repairs, start, end)."
-    out, i, dec = [], 0, json.JSONDecoder()
-    for _ in range(max_tries):                                   # a bound, for answers full of stray brackets
-        starts = [j for j in (text.find('[', i), text.find('{', i)) if j >= 0]
-        if not starts: break
-        i = min(starts)
-        try: v, end = dec.raw_decode(text, i); out.append((v, [], i, end)); i = end; continue
-        except json.JSONDecodeError: pass
-        rebuilt, fixes, used = _rebuild(text[i:])
-        try: out.append((json.loads(rebuilt), fixes, i, i + used)); i += used
-        except json.JSONDecodeError: i += max(used, 1)          # a bracket in prose, or a value broken beyond repair: skip it
-    return out
+_LITERALS = {'True': 'true', 'False': 'false', 'None': 'null'}
 
-def json_values(answer: str) -> list[tuple[object, list[str]]]:
-    "Every JSON value in a model's `answer`, in order, each with the repairs needed to read it; `AnswerParseError` if none."
-    if not answer or not answer.strip(): raise AnswerParseError('the answer is empty', answer or '')
-    text, fixes = answer.translate(_QUOTES), []
-    if text != answer: fixes.append('smart quotes')
-    text, thought = strip_reasoning(text)
-    if thought: fixes.append('reasoning removed')
-    if not text.strip():
-        if thought == 'unclosed': raise AnswerParseError('the answer is all reasoning: its <think> block was never closed, so the '
-                                                         'model was cut off before it answered (raise max_tokens)', answer)
-        raise AnswerParseError('the answer holds only reasoning, no answer after it', answer)
-    fences = [m.group(1) for m in _FENCE.finditer(text) if '[' in m.group(1) or '{' in m.group(1)]
-    if fences: text = fences[-1]; fixes.append('code fence')
-    try: return [(json.loads(text), fixes)]
-    except json.JSONDecodeError: pass
-    found = _values(text)
-    if not found:
-        if '[' in text or '{' in text:
-            try: json.loads(_rebuild(text[min(j for j in (text.find('['), text.find('{')) if j >= 0):])[0])
-            except json.JSONDecodeError as e: raise AnswerParseError(f'the JSON in the answer is broken beyond repair ({e.msg})', answer) from None
-        raise AnswerParseError('the answer contains no JSON list or object', answer)
-    out = []
-    for v, more, start, end in found:
-        around = ['text around the JSON'] if (text[:start] + text[end:]).strip() else []
-        out.append((v, list(dict.fromkeys(fixes + around + more))))
-    return out
+# %% ../nbs/01_mining.ipynb #6510f6e0
+def parse_items(answer: str, # the model's answer, as text
+                exclude: tuple = (), # names not to keep (the node itself and its ancestors), compared by `norm`
+               ) -> tuple[list[Item], list[str]]:
+    "The semantics in `answer` without duplicates, and notes on what was repaired or left out; `AnswerParseError` if none."
+    vals = json_values(answer)
+    order = sorted(range(len(vals)), key=lambda k: (not _listlike(vals[k][0]), -k))   # lists first, the last first
+    errors = []
+    for k in order:
+        try: items, notes = _items_of(*vals[k], answer, exclude)
+        except AnswerParseError as e: errors.append(e); continue
+        if len(vals) > 1: notes.insert(0, f'repaired: used JSON value {k + 1} of the {len(vals)} in the answer')
+        return items, notes
+    raise errors[0]
 
-def extract_json(answer: str) -> tuple[object, list[str]]:
-    "The last JSON value in a model's `answer` (its final word) and the repairs needed to read it; `AnswerParseError` if none."
-    return json_values(answer)[-1]
-
-# %% ../nbs/01_mining.ipynb #e359eaa7
 @dataclass
 class Item:
     "One semantic proposed by a model."
@@ -163,58 +276,9 @@ class Item:
     editable: bool = True
     prompt: str|None = None
 
-NAME_KEYS = ('name', 'attribute', 'label', 'title', 'concept', 'semantic', 'category', 'keyword', 'item', 'value', 'type', 'subtype', 'term')
-DESC_KEYS = ('description', 'desc', 'definition', 'explanation', 'details', 'visual_description')
-SYN_KEYS = ('synonyms', 'aliases', 'alternatives', 'other_names')
-LIST_KEYS = ('items', 'attributes', 'categories', 'children', 'subtypes', 'sub_types', 'sub-types', 'semantics',
-             'concepts', 'values', 'variants', 'types', 'results', 'answer', 'families', 'list')
-
-def clean_name(s: str) -> str:
-    "A model's name made usable: bullets, numbering, quotes and a trailing full stop removed, `/` spelt 'or'."
-    s = ' '.join(str(s).split())
-    s = re.sub(r'^(?:[-*\u2022]+\s*|\(?\d{1,2}[.):]\s+)', '', s).strip(' "\'`*_')
-    s = re.sub(r'\s*/\s*', ' or ', s).rstrip('.;:,')
-    return s.strip()
-
-def _get(d: dict, keys) -> object:
-    low = {str(k).lower().replace(' ', '_'): v for k, v in d.items()}
-    return next((low[k] for k in keys if k in low), None)
-
-def _as_list(obj):
-    "The list of candidate items in a parsed answer."
-    if isinstance(obj, list): return obj
-    if isinstance(obj, dict):
-        v = _get(obj, LIST_KEYS)
-        if isinstance(v, list): return v
-        lists = [v for v in obj.values() if isinstance(v, list)]
-        if len(lists) == 1 and len(obj) == 1: return lists[0]
-        if _get(obj, NAME_KEYS) is not None: return [obj]
-        if obj and all(isinstance(v, (str, list, dict)) or v is None for v in obj.values()):   # {"name": "description"} maps
-            return [{'name': k, 'description': v if isinstance(v, str) else ''} for k, v in obj.items()]
-    return None
-
-def _item(x) -> Item|str:
-    "An `Item` from one element of the answer's list, or the reason it is unusable."
-    if isinstance(x, str): d = {'name': x}
-    elif isinstance(x, dict):
-        d = dict(x)
-        if _get(d, NAME_KEYS) is None and len(d) == 1 and isinstance(next(iter(d.values())), str):
-            (k, v), = d.items(); d = {'name': k, 'description': v}
-    else: return f'an element is a {type(x).__name__} ({x!r:.40}), not a name or an object'
-    name = _get(d, NAME_KEYS)
-    if not isinstance(name, str): return f'an element has no name ({json.dumps(x)[:60]})'
-    name = clean_name(name)
-    if not re.search(r'[^\W\d_]', name): return f'{name!r} is not a name'
-    if len(name) > 60: return f'{name[:40]!r}... is too long for a name'
-    desc = _get(d, DESC_KEYS); syn = _get(d, SYN_KEYS); ed = _get(d, ('editable', 'is_editable', 'concrete'))
-    prompt = _get(d, ('prompt', 'edit_prompt'))
-    if isinstance(syn, str): syn = [s for s in re.split(r'[,;]', syn)]
-    return Item(name, desc.strip() if isinstance(desc, str) else '',
-                dedupe_synonyms([clean_name(s) for s in syn if isinstance(s, str)] if isinstance(syn, list) else [], name),
-                ed if isinstance(ed, bool) else True, prompt.strip() if isinstance(prompt, str) and prompt.strip() else None)
-
 def _listlike(v) -> bool: return isinstance(v, list) or (isinstance(v, dict) and isinstance(_get(v, LIST_KEYS), list))
 
+# %% ../nbs/01_mining.ipynb #3a4b6f9c
 def _items_of(obj, fixes: list, answer: str, exclude: tuple) -> tuple[list[Item], list[str]]:
     "The semantics in one parsed JSON value `obj` (see `parse_items`)."
     xs = _as_list(obj)
@@ -236,19 +300,56 @@ def _items_of(obj, fixes: list, answer: str, exclude: tuple) -> tuple[list[Item]
         raise AnswerParseError(f'no usable name in the answer ({why})', answer)
     return items, notes
 
-def parse_items(answer: str, # the model's answer, as text
-                exclude: tuple = (), # names not to keep (the node itself and its ancestors), compared by `norm`
-               ) -> tuple[list[Item], list[str]]:
-    "The semantics in `answer` without duplicates, and notes on what was repaired or left out; `AnswerParseError` if none."
-    vals = json_values(answer)
-    order = sorted(range(len(vals)), key=lambda k: (not _listlike(vals[k][0]), -k))   # lists first, the last first
-    errors = []
-    for k in order:
-        try: items, notes = _items_of(*vals[k], answer, exclude)
-        except AnswerParseError as e: errors.append(e); continue
-        if len(vals) > 1: notes.insert(0, f'repaired: used JSON value {k + 1} of the {len(vals)} in the answer')
-        return items, notes
-    raise errors[0]
+# %% ../nbs/01_mining.ipynb #79ed5ad7
+def clean_name(s: str) -> str:
+    "A model's name made usable: bullets, numbering, quotes and a trailing full stop removed, `/` spelt 'or'."
+    s = ' '.join(str(s).split())
+    s = re.sub(r'^(?:[-*\u2022]+\s*|\(?\d{1,2}[.):]\s+)', '', s).strip(' "\'`*_')
+    s = re.sub(r'\s*/\s*', ' or ', s).rstrip('.;:,')
+    return s.strip()
+
+def _item(x) -> Item|str:
+    "An `Item` from one element of the answer's list, or the reason it is unusable."
+    if isinstance(x, str): d = {'name': x}
+    elif isinstance(x, dict):
+        d = dict(x)
+        if _get(d, NAME_KEYS) is None and len(d) == 1 and isinstance(next(iter(d.values())), str):
+            (k, v), = d.items(); d = {'name': k, 'description': v}
+    else: return f'an element is a {type(x).__name__} ({x!r:.40}), not a name or an object'
+    name = _get(d, NAME_KEYS)
+    if not isinstance(name, str): return f'an element has no name ({json.dumps(x)[:60]})'
+    name = clean_name(name)
+    if not re.search(r'[^\W\d_]', name): return f'{name!r} is not a name'
+    if len(name) > 60: return f'{name[:40]!r}... is too long for a name'
+    desc = _get(d, DESC_KEYS); syn = _get(d, SYN_KEYS); ed = _get(d, ('editable', 'is_editable', 'concrete'))
+    prompt = _get(d, ('prompt', 'edit_prompt'))
+    if isinstance(syn, str): syn = [s for s in re.split(r'[,;]', syn)]
+    return Item(name, desc.strip() if isinstance(desc, str) else '',
+                dedupe_synonyms([clean_name(s) for s in syn if isinstance(s, str)] if isinstance(syn, list) else [], name),
+                ed if isinstance(ed, bool) else True, prompt.strip() if isinstance(prompt, str) and prompt.strip() else None)
+
+def _as_list(obj):
+    "The list of candidate items in a parsed answer."
+    if isinstance(obj, list): return obj
+    if isinstance(obj, dict):
+        v = _get(obj, LIST_KEYS)
+        if isinstance(v, list): return v
+        lists = [v for v in obj.values() if isinstance(v, list)]
+        if len(lists) == 1 and len(obj) == 1: return lists[0]
+        if _get(obj, NAME_KEYS) is not None: return [obj]
+        if obj and all(isinstance(v, (str, list, dict)) or v is None for v in obj.values()):   # {"name": "description"} maps
+            return [{'name': k, 'description': v if isinstance(v, str) else ''} for k, v in obj.items()]
+    return None
+
+def _get(d: dict, keys) -> object:
+    low = {str(k).lower().replace(' ', '_'): v for k, v in d.items()}
+    return next((low[k] for k in keys if k in low), None)
+
+NAME_KEYS = ('name', 'attribute', 'label', 'title', 'concept', 'semantic', 'category', 'keyword', 'item', 'value', 'type', 'subtype', 'term')
+DESC_KEYS = ('description', 'desc', 'definition', 'explanation', 'details', 'visual_description')
+SYN_KEYS = ('synonyms', 'aliases', 'alternatives', 'other_names')
+LIST_KEYS = ('items', 'attributes', 'categories', 'children', 'subtypes', 'sub_types', 'sub-types', 'semantics',
+             'concepts', 'values', 'variants', 'types', 'results', 'answer', 'families', 'list')
 
 # %% ../nbs/01_mining.ipynb #3311fa34
 PROMPTS = {
@@ -306,63 +407,7 @@ class VLMBackend:
         raise NotImplementedError
     def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v!r}" for k, v in self.spec().items() if k != "backend")})'
 
-# %% ../nbs/01_mining.ipynb #0351b9ba
-_SECRET_KEY = re.compile(r'key|token|secret|sig|pass|auth|cred', re.I)
-
-def safe_url(url: str|None) -> str|None:
-    "`url` without a password in it and with key- or token-like query values hidden, for specs, caches and messages."
-    if not url: return url
-    from urllib.parse import urlsplit, urlunsplit, parse_qsl, urlencode
-    u = urlsplit(url)
-    netloc = u.netloc.rsplit('@', 1)[-1] if '@' in u.netloc else u.netloc
-    q = urlencode([(k, '***' if _SECRET_KEY.search(k) else v) for k, v in parse_qsl(u.query, keep_blank_values=True)])
-    return urlunsplit((u.scheme, netloc, u.path, q, u.fragment))
-
-def url_secrets(url: str|None) -> list[str]:
-    "The secrets in `url`, in every form a log line may show them: password, user:password, its Basic-auth base64, key-like query values."
-    if not url: return []
-    from urllib.parse import urlsplit, unquote, quote, parse_qsl
-    u, out = urlsplit(url), []
-    if '@' in u.netloc:
-        info = u.netloc.rsplit('@', 1)[0]
-        user, _, pw = info.partition(':')
-        out += [info, unquote(info), base64.b64encode(f'{unquote(user)}:{unquote(pw)}'.encode()).decode()]
-        if pw: out += [pw, unquote(pw)]
-    for k, v in parse_qsl(u.query, keep_blank_values=True):
-        if v and _SECRET_KEY.search(k): out += [v, quote(v, safe=''), quote(v)]
-    return out
-
-class SecretFilter(logging.Filter):
-    "A logging filter that replaces each of `secrets` by '***' in a record's message, arguments, traceback and stack."
-    def __init__(self, secrets): # strings to hide; empty ones and ones shorter than 4 characters are ignored
-        super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-    def redact(self, text: str) -> str:
-        for s in self.secrets: text = text.replace(s, '***')
-        return text
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets: return True
-        try: msg = record.getMessage()
-        except Exception: msg = f'{record.msg} {record.args}'
-        if any(s in msg for s in self.secrets): record.msg, record.args = self.redact(msg), None
-        if record.exc_info and not record.exc_text: record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text: record.exc_text = self.redact(record.exc_text)
-        if record.stack_info: record.stack_info = self.redact(record.stack_info)
-        return True
-
-HTTP_LOGGERS = ('openai', 'httpx', 'httpx2', 'httpcore', 'httpcore2', 'diffex')   # and every logger below them
-
-class hide_secrets:
-    "A context manager that puts `flt` on the HTTP libraries' loggers (`HTTP_LOGGERS` and their children) and takes it off after."
-    def __init__(self, flt: logging.Filter): self.flt, self.loggers = flt, []
-    def __enter__(self):
-        names = set(HTTP_LOGGERS) | {n for n in list(logging.root.manager.loggerDict) if n.split('.')[0] in HTTP_LOGGERS}
-        self.loggers = [logging.getLogger(n) for n in sorted(names)]
-        for lg in self.loggers: lg.addFilter(self.flt)
-        return self.flt
-    def __exit__(self, *exc):
-        for lg in self.loggers: lg.removeFilter(self.flt)
-
+# %% ../nbs/01_mining.ipynb #94168b49
 class OpenAIBackend(VLMBackend):
     """Any OpenAI-compatible chat-completions endpoint, through the official `openai` client. `chat` raises `MiningError`
     naming the server and what it sent for every answer that is not a chat completion (see *What servers really answer*)."""
@@ -406,40 +451,119 @@ class OpenAIBackend(VLMBackend):
 
     def __getstate__(self): raise TypeError('OpenAIBackend holds a client with an API key and is not picklable')
 
-    def _messages(self, messages: list[dict], images) -> list[dict]:
-        out, done = [], False
-        for m in messages:
-            if m['role'] == 'user' and images and not done:
-                parts = [{'type': 'image_url', 'image_url': {'url': 'data:image/png;base64,' + base64.b64encode(image_png(im)).decode(),
-                                                             'detail': self.image_detail}} for im in images]
-                out.append({'role': 'user', 'content': parts + [{'type': 'text', 'text': m['content']}]}); done = True
-            else: out.append({'role': m['role'], 'content': m['content']})
-        return out
-
-    def chat(self, messages: list[dict], images: list[Image.Image] = ()) -> str:
-        with hide_secrets(self._filter): return self._chat(messages, images)
-
-    def _chat(self, messages: list[dict], images) -> str:
-        kw = {'model': self.model, 'messages': self._messages(messages, images)}
-        if self.temperature is not None: kw['temperature'] = self.temperature
-        if self.max_tokens is not None: kw['max_tokens'] = self.max_tokens
-        for attempt in range(self.retries + 1):
-            try: return self._content(self._once(kw))
-            except _Transient as e:
-                what = self._hide(e.what)
-                if attempt == self.retries:
-                    raise MiningError(f'{self.server} still failing after {self.retries} retries: {what}') from None
-                wait = min(self.max_backoff, self.backoff * 2 ** attempt)
-                if e.retry_after is not None: wait = min(self.max_backoff, max(wait, e.retry_after))
-                log.warning('%s; retry %d of %d in %.1f s', what, attempt + 1, self.retries, wait)
-                self.sleep(wait)
-
     @property
     def server(self) -> str:
         "How messages name the server: its safe base URL, or 'OpenAI'."
         return self.base_url or 'OpenAI'
 
+# %% ../nbs/01_mining.ipynb #99fb5120
+@patch
+def chat(self: OpenAIBackend, messages: list[dict], images: list[Image.Image] = ()) -> str:
+    "The model's answer to `messages` (`images` go with the first user message); `MiningError` naming the server when it "
+    "still fails after `retries` retries, or answers with something that is not a chat completion."
+    with hide_secrets(self._filter): return self._chat(messages, images)
+
+@patch
+def _chat(self: OpenAIBackend, messages: list[dict], images) -> str:
+    kw = {'model': self.model, 'messages': self._messages(messages, images)}
+    if self.temperature is not None: kw['temperature'] = self.temperature
+    if self.max_tokens is not None: kw['max_tokens'] = self.max_tokens
+    for attempt in range(self.retries + 1):
+        try: return self._content(self._once(kw))
+        except _Transient as e:
+            what = self._hide(e.what)
+            if attempt == self.retries:
+                raise MiningError(f'{self.server} still failing after {self.retries} retries: {what}') from None
+            wait = min(self.max_backoff, self.backoff * 2 ** attempt)
+            if e.retry_after is not None: wait = min(self.max_backoff, max(wait, e.retry_after))
+            log.warning('%s; retry %d of %d in %.1f s', what, attempt + 1, self.retries, wait)
+            self.sleep(wait)
+
+@patch
+def _messages(self: OpenAIBackend, messages: list[dict], images) -> list[dict]:
+    out, done = [], False
+    for m in messages:
+        if m['role'] == 'user' and images and not done:
+            parts = [{'type': 'image_url', 'image_url': {'url': 'data:image/png;base64,' + base64.b64encode(image_png(im)).decode(),
+                                                         'detail': self.image_detail}} for im in images]
+            out.append({'role': 'user', 'content': parts + [{'type': 'text', 'text': m['content']}]}); done = True
+        else: out.append({'role': m['role'], 'content': m['content']})
+    return out
+
+# %% ../nbs/01_mining.ipynb #9e6beaaa
+def safe_url(url: str|None) -> str|None:
+    "`url` without a password in it and with key- or token-like query values hidden, for specs, caches and messages."
+    if not url: return url
+    from urllib.parse import urlsplit, urlunsplit, parse_qsl, urlencode
+    u = urlsplit(url)
+    netloc = u.netloc.rsplit('@', 1)[-1] if '@' in u.netloc else u.netloc
+    q = urlencode([(k, '***' if _SECRET_KEY.search(k) else v) for k, v in parse_qsl(u.query, keep_blank_values=True)])
+    return urlunsplit((u.scheme, netloc, u.path, q, u.fragment))
+
+def url_secrets(url: str|None) -> list[str]:
+    "The secrets in `url`, in every form a log line may show them: password, user:password, its Basic-auth base64, key-like query values."
+    if not url: return []
+    from urllib.parse import urlsplit, unquote, quote, parse_qsl
+    u, out = urlsplit(url), []
+    if '@' in u.netloc:
+        info = u.netloc.rsplit('@', 1)[0]
+        user, _, pw = info.partition(':')
+        out += [info, unquote(info), base64.b64encode(f'{unquote(user)}:{unquote(pw)}'.encode()).decode()]
+        if pw: out += [pw, unquote(pw)]
+    for k, v in parse_qsl(u.query, keep_blank_values=True):
+        if v and _SECRET_KEY.search(k): out += [v, quote(v, safe=''), quote(v)]
+    return out
+
+_SECRET_KEY = re.compile(r'key|token|secret|sig|pass|auth|cred', re.I)
+
+# %% ../nbs/01_mining.ipynb #5fdeb3bb
+class SecretFilter(logging.Filter):
+    "A logging filter that replaces each of `secrets` by '***' in a record's message, arguments, traceback and stack."
+    def __init__(self, secrets): # strings to hide; empty ones and ones shorter than 4 characters are ignored
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+    def redact(self, text: str) -> str:
+        for s in self.secrets: text = text.replace(s, '***')
+        return text
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets: return True
+        try: msg = record.getMessage()
+        except Exception: msg = f'{record.msg} {record.args}'
+        if any(s in msg for s in self.secrets): record.msg, record.args = self.redact(msg), None
+        if record.exc_info and not record.exc_text: record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text: record.exc_text = self.redact(record.exc_text)
+        if record.stack_info: record.stack_info = self.redact(record.stack_info)
+        return True
+
+class hide_secrets:
+    "A context manager that puts `flt` on the HTTP libraries' loggers (`HTTP_LOGGERS` and their children) and takes it off after."
+    def __init__(self, flt: logging.Filter): self.flt, self.loggers = flt, []
+    def __enter__(self):
+        names = set(HTTP_LOGGERS) | {n for n in list(logging.root.manager.loggerDict) if n.split('.')[0] in HTTP_LOGGERS}
+        self.loggers = [logging.getLogger(n) for n in sorted(names)]
+        for lg in self.loggers: lg.addFilter(self.flt)
+        return self.flt
+    def __exit__(self, *exc):
+        for lg in self.loggers: lg.removeFilter(self.flt)
+
+HTTP_LOGGERS = ('openai', 'httpx', 'httpx2', 'httpcore', 'httpcore2', 'diffex')   # and every logger below them
+
 # %% ../nbs/01_mining.ipynb #6cb99522
+def describe_body(body: bytes|str, # what a server sent
+                  content_type: str = '', # its Content-Type header
+                 ) -> str:
+    "A server's answer in a few words for a message: an HTML page by its title, an error object by its message, else quoted."
+    text = body.decode('utf-8', 'replace') if isinstance(body, bytes) else str(body)
+    if not text.strip(): return 'an empty body'
+    if _is_html(text, content_type):
+        t = _TITLE.search(text)
+        title = ' '.join(re.sub(r'<[^>]+>', ' ', t.group(1)).split())[:100] if t else ''
+        return 'an HTML page' + (f' titled {title!r}' if title else '') + f' ({len(text)} characters)'
+    try: d = json.loads(text)
+    except ValueError: return f'{show_answer(text, 200)} ({len(text)} characters)'
+    msg = _error_message(d)
+    return f'the error {show_answer(msg, 300)}' if msg else f'the JSON {show_answer(text, 200)}'
+
 class _Transient(Exception):
     "A failure a retry may fix: `what` happened; `retry_after`: the seconds the server asked to wait (None: not said)."
     def __init__(self, what: str, retry_after: float|None = None): self.what, self.retry_after = what, retry_after
@@ -468,21 +592,6 @@ def _error_message(d) -> str|None:
     e = d.get('error') if d.get('error') is not None else d.get('detail')
     if isinstance(e, dict): e = e.get('message') or e.get('msg') or json.dumps(e)[:300]
     return str(e) if e not in (None, '') else None
-
-def describe_body(body: bytes|str, # what a server sent
-                  content_type: str = '', # its Content-Type header
-                 ) -> str:
-    "A server's answer in a few words for a message: an HTML page by its title, an error object by its message, else quoted."
-    text = body.decode('utf-8', 'replace') if isinstance(body, bytes) else str(body)
-    if not text.strip(): return 'an empty body'
-    if _is_html(text, content_type):
-        t = _TITLE.search(text)
-        title = ' '.join(re.sub(r'<[^>]+>', ' ', t.group(1)).split())[:100] if t else ''
-        return 'an HTML page' + (f' titled {title!r}' if title else '') + f' ({len(text)} characters)'
-    try: d = json.loads(text)
-    except ValueError: return f'{show_answer(text, 200)} ({len(text)} characters)'
-    msg = _error_message(d)
-    return f'the error {show_answer(msg, 300)}' if msg else f'the JSON {show_answer(text, 200)}'
 
 def _is_quota(d, msg: str|None) -> bool:
     "Whether a 429 says a quota is exhausted (waiting does not help), not that requests came too fast."
@@ -663,85 +772,3 @@ def ask_items(backend: VLMBackend, messages: list[dict], images=(), # the chat t
         raise MiningError(f'{where}: the model\'s answers could not be used, even after asking it to repair its answer.\n'
                           f'  first answer ({first.reason}): {show_answer(answer)}\n'
                           f'  second answer ({e2.reason}): {show_answer(answer2)}') from None
-
-# %% ../nbs/01_mining.ipynb #f4716ea1
-def _node(it: Item, editable: bool|None = None) -> SemanticNode:
-    return SemanticNode(it.name, prompt=it.prompt, editable=it.editable if editable is None else editable,
-                        description=it.description, synonyms=it.synonyms)
-
-def mine_corpus(images, # sample images: a folder, paths, PIL images (see `load_images`), or None to ask from the domain alone
-                domain: str, # what the images show, e.g. 'faces', 'chest X-rays'
-                backend: VLMBackend, # `OpenAIBackend`, `TransformersBackend`, or any `VLMBackend`
-                depth: int = 3, # levels below the root
-                n_top: tuple = (5, 10), # how many top-level families to ask for (min, max)
-                n_children: tuple = (3, 8), # how many sub-types to ask for per node (min, max)
-                expand_with_images: bool = True, # show the images again when expanding nodes
-                max_images: int = 8, # sample images sent with a request
-                cache_dir: str|Path|None = None, # cache every request and answer here
-                offline: bool = False, # answer from the cache only
-                out: str|Path|None = None, # write the corpus JSON here
-                author: str|None = None, # recorded in the provenance
-               ) -> SemanticTree: # the mined corpus; its provenance records the model, prompts, date and answers' digests
-    """A corpus for `domain` mined from a vision-language model, level by level, validated, with provenance.
-
-    Each level asks the model for families (then sub-types of each node), parses its answer robustly (code fences,
-    reasoning blocks, prose around JSON), drops duplicates and synonyms, and validates the tree. Raises `MiningError`
-    for a bad setting (depth < 1, no domain, `offline` without a cache), unreadable images, or a model that gives no
-    usable answer after its retries; `CorpusError` if the result is not a valid corpus. An answer that was cut off and
-    repaired to its complete items is a warning (logger 'diffex.mining', shown on the terminal) and is listed in
-    `provenance['cut_off']`. Example:
-
-        tree = mine_corpus('faces/', 'faces', OpenAIBackend('gpt-4o'), depth=2, out='faces.json')  # key from $OPENAI_API_KEY
-    """
-    if depth < 1: raise MiningError(f'depth must be at least 1, got {depth}')
-    if not domain or not domain.strip(): raise MiningError('the domain must be named, e.g. "faces"')
-    domain = domain.strip()
-    named = load_images(images, max_images)
-    ims = [im for _, im in named]
-    if offline and cache_dir is None: raise MiningError('offline mining replays a cache: give cache_dir')
-    be = CachedBackend(backend, cache_dir, offline) if cache_dir is not None else backend
-    sysmsg = {'role': 'system', 'content': PROMPTS['system']}
-    notes, counts, cut = [], {'requests': 0}, []
-
-    def ask(text, with_images, exclude, where):
-        counts['requests'] += 1
-        items, ns = ask_items(be, [sysmsg, {'role': 'user', 'content': text}], ims if with_images else (), exclude, where)
-        notes.extend(f'{where}: {n}' for n in ns)
-        if 'repaired: truncated' in ns:                            # said on the terminal, not only in the provenance
-            cut.append(where)
-            log.warning('%s: the answer was cut off, so only the %d complete item(s) before the cut are kept (%s); the corpus '
-                        'may be incomplete: raise max_tokens (--max-tokens) and mine again', where, len(items),
-                        ', '.join(repr(it.name) for it in items[:6]) + (', ...' if len(items) > 6 else ''))
-        return items
-
-    root = SemanticNode(domain, editable=False)
-    log.info('mining the top level of %r from %d images', domain, len(ims))
-    top = ask(PROMPTS['top' if ims else 'top_text'].format(domain=domain, n_min=n_top[0], n_max=n_top[1]), True, (domain,), '<top level>')
-    if not top: raise MiningError(f'the model proposed no attribute families for {domain!r}')
-    for it in top: root.add(_node(it))
-    level = list(root.children)
-    for d in range(2, depth + 1):
-        log.info('expanding level %d: %d nodes', d, len(level))
-        nxt = []
-        for n in level:
-            avoid = [domain] + list(n.path) + [s.name for s in n.parent.children if s is not n]
-            desc = f' ({n.description})' if n.description else ''
-            text = PROMPTS['expand'].format(domain=domain, path=' > '.join(n.path), description=desc, name=n.name,
-                                            n_min=n_children[0], n_max=n_children[1], avoid=', '.join(f'"{a}"' for a in avoid))
-            items = ask(text, expand_with_images, tuple([domain] + list(n.path)), n.path_str)
-            if not items: notes.append(f'{n.path_str}: the model proposed no sub-types; kept as a leaf')
-            for it in items: nxt.append(n.add(_node(it, editable=True)))
-        level = nxt
-    for n in root.walk():                                          # a group with nothing below it could never be edited
-        if n is not root and n.is_leaf and not n.editable:
-            n.editable = True; notes.append(f'{n.path_str}: a group without sub-types; made editable')
-    prov = {'source': 'mined', 'author': author or 'diffex mine', 'model': backend.spec().get('model'), 'backend': backend.spec(),
-            'prompt': PROMPTS, 'date': datetime.datetime.now().isoformat(timespec='seconds'), 'depth': depth,
-            'images': [{'name': n, 'sha256': sha256(image_png(im))} for n, im in named], 'expand_with_images': expand_with_images,
-            'requests': counts['requests'], 'notes': notes, 'cut_off': cut}
-    if isinstance(be, CachedBackend): prov['cache'] = {'hits': be.hits, 'misses': be.misses}
-    tree = SemanticTree(root, domain, prov)
-    try: tree.validate()
-    except CorpusError as e: raise MiningError(f'the mined corpus is not valid: {e}') from None
-    if out is not None: tree.save(out)
-    return tree
