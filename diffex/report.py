@@ -4,19 +4,36 @@
 
 # %% ../nbs/04g_report.ipynb #0c6c98c9
 from __future__ import annotations
-import base64, html, io, math, re
+import base64, io, math, re
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CSS', 'JS', 'FIGURE_TITLES', 'data_uri', 'weak_mark', 'faith_marks', 'node_html', 'report_html', 'report_figures',
-           'plain_figures', 'levels_html', 'write_page', 'dataset_table', 'write_report']
+__all__ = ['CSS', 'JS', 'FIGURE_TITLES', 'PAGE', 'FRONT', 'render', 'data_uri', 'node_html', 'weak_mark', 'faith_marks',
+           'report_html', 'report_figures', 'plain_figures', 'levels_html', 'write_page', 'dataset_table',
+           'write_report']
 
 # %% ../nbs/04g_report.ipynb #678304fe
 from PIL import Image
 import matplotlib
+from jinja2 import Environment
+from markupsafe import Markup
 from .corpus import file_stem
 from .effects import effect_bar, plural
 from .plots import edit_grid, effect_bars, tree_plot, fig_png, sign_color
+
+# %% ../nbs/04g_report.ipynb #22c9173c
+def render(src: str, # a Jinja2 template: `{{ value }}` is escaped, `{{ value }}` of a `Markup` is not
+         **values) -> Markup:
+    """`src` rendered with `values`, every value escaped (Jinja2 with `autoescape`), as `Markup` (safe to put into
+    another template as it is). The report, the notebook view and the explorer build their HTML this way only: a
+    name like `<script>` is text wherever it is shown, with nothing to remember at each value."""
+    return Markup(_compiled(src).render(**values))
+
+def _compiled(src: str):
+    "The compiled template of `src` (compiled once)."
+    if src not in _TEMPLATES: _TEMPLATES[src] = Environment(autoescape=True).from_string(src)
+    return _TEMPLATES[src]
+_TEMPLATES = {}
 
 # %% ../nbs/04g_report.ipynb #b795c705
 def data_uri(im: Image.Image|bytes, # a PIL image, or PNG bytes
@@ -30,82 +47,84 @@ def data_uri(im: Image.Image|bytes, # a PIL image, or PNG bytes
     return 'data:image/png;base64,' + base64.b64encode(im).decode()
 
 # %% ../nbs/04g_report.ipynb #7fd2a457
-def _verdict(v) -> str: return {True: '✓ edit verified', False: '✗ edit not verified', None: ''}[v]
-
-def weak_mark(e, # an `Effect`
-              planned: int|None = None, # the seeds the run gives its top semantics (None: unknown)
-             ) -> str:
-    "A visible mark for an effect that rests on fewer seeds than it was edited with (the verifier rejected the rest)."
-    if e.status != 'ok' or e.n >= len(e.seeds): return ''
-    why = (f'the verifier rejected the edits of {plural(len(e.seeds) - e.n, "seed")}: this effect rests on '
-           f'{plural(e.n, "verified seed")} of {len(e.seeds)}' + (', with no interval' if e.n < 2 else ''))
-    return f' <span class="dx-weak" title="{html.escape(why)}">⚠ {e.n} of {len(e.seeds)} seeds verified</span>'
-
-def faith_marks(ex, path: str, direction: str) -> str:
-    "HTML after an effect: a significance star, the effect adjusted for side effects, and the side effects in words."
-    a = ex.assessed.get(path, {}).get(direction)
-    if a is None: return ''
-    out = ' <b class="dx-sig" title="significant at the false-discovery rate">*</b>' if a.significant else ''
-    if a.adjusted_for and a.side_effects and math.isfinite(a.adjusted[0]):
-        out += f' <span class="dx-adjusted">adjusted for side effects: {a.adjusted[0]:+.3f}</span>'
-    if a.side_effects: out += f' <span class="dx-side">{html.escape(a.also_changed())}</span>'
-    return out
-
-def _also(e, i: int) -> str:
-    "What else seed `i`'s edit changed, in words ('' when nothing or not read)."
-    if not e.changes or not e.changes[i]: return ''
-    names = [k.rsplit('/', 1)[-1] for k, v in e.changes[i].items() if v and k not in e.own[i]]
-    return f'<br/><span class="dx-side">also: {html.escape(", ".join(names))}</span>' if names else ''
-
-def _node_body(ex, path: str, thumb: int) -> str:
-    "The edits of one scored node, per direction: null edit and edits across seeds, with scores."
-    out = []
-    for d, e in ex.effects[path].items():
-        figs = []
-        for i, (s, b, x, v) in enumerate(zip(e.seeds, e.base, e.edited, e.verified)):
-            null, im = ex.null_images.get(s), ex.images.get((path, d, s))
-            if null is not None:
-                figs.append(f'<figure class="dx-null"><img src="{data_uri(null, thumb)}"/>'
-                            f'<figcaption>null, seed {s}<br/>score {b:+.3f}</figcaption></figure>')
-            if im is not None:
-                cls = 'dx-edit' + (' dx-rejected' if v is False else '')
-                figs.append(f'<figure class="{cls}"><img src="{data_uri(im, thumb)}"/><figcaption>{html.escape(d)}, '
-                            f'seed {s}<br/>score {x:+.3f} (Δ {x - b:+.3f})<br/>{_verdict(v)}{_also(e, i)}'
-                            '</figcaption></figure>')
-        sr = '' if e.success_rate is None else f', {e.success_rate:.0%} of checked edits verified'
-        out.append(f'<div class="dx-dir"><div class="dx-stats">{html.escape(d)} "{html.escape(e.prompt)}": '
-                   f'<b class="dx-effect">{e.format(3, ex.n_seeds)}</b>{weak_mark(e, ex.n_seeds)}'
-                   f'{faith_marks(ex, path, d)} '
-                   f'(n = {e.n} of {plural(len(e.seeds), "seed")}{sr})</div>'
-                   f'<div class="dx-figs">{"".join(figs)}</div></div>')
-    return ''.join(out)
-
-# %% ../nbs/04g_report.ipynb #b460a601
 def node_html(ex, # an `Explanation`
               node, # a node of `ex.tree`
               scale: float, # the effect that fills half a bar
               thumb: int = 256, # image thumbnail size
               open_paths: set = frozenset(), # paths whose <details> start open
-             ) -> str:
+             ) -> Markup:
     "A node and its subtree as nested `<details>` elements."
     p = node.path_str
     effs = ex.effects.get(p)
     e = None if not effs else next(iter(effs.values()))
-    if e is None: eff, bar, attrs = '<span class="dx-unscored">not scored</span>', '', 'data-scored="0"'
-    elif e.status == 'failed':
-        eff, bar, attrs = f'<span class="dx-failed">{e.format()}</span>', '', 'data-scored="1" data-effect="nan"'
-    else:
-        eff = f'<span class="dx-num" style="color:{sign_color(e.mean)}">{e.mean:+.3f}</span>' + weak_mark(e, ex.n_seeds)
-        if len(e.seeds) == 1 and (ex.n_seeds or 1) > 1: eff += ' <span class="dx-group">(1 seed, screening)</span>'
-        bar = effect_bar(e.mean, *e.ci, scale, width=120, height=12, color=sign_color(e.mean), cls='dx-bar')
-        attrs = f'data-scored="1" data-effect="{e.mean:.6g}"'
-    name = html.escape(node.name) + ('' if node.editable else ' <i class="dx-group">(group)</i>')
-    kids = ''.join(node_html(ex, c, scale, thumb, open_paths) for c in node.children)
-    body = (_node_body(ex, p, thumb) if effs else '') + (f'<div class="dx-kids">{kids}</div>' if kids else '')
-    op = ' open' if p in open_paths else ''
-    leaf = '' if (kids or effs) else ' dx-leaf'
-    return (f'<details class="dx-node{leaf}" data-path="{html.escape(p)}" {attrs}{op}><summary>{name} {bar} {eff}'
-            f'</summary>{body}</details>')
+    eff = dict(e=e, weak=weak_mark(e, ex.n_seeds) if e is not None else '', color=sign_color(e.mean) if e else '',
+               screening=e is not None and len(e.seeds) == 1 and (ex.n_seeds or 1) > 1,
+               bar=Markup(effect_bar(e.mean, *e.ci, scale, width=120, height=12, color=sign_color(e.mean), cls='dx-bar'))
+               if e is not None and e.status != 'failed' else '')
+    kids = Markup('').join(node_html(ex, c, scale, thumb, open_paths) for c in node.children)
+    return render(_NODE, node=node, p=p, kids=kids, body=_node_body(ex, p, thumb) if effs else '',
+                  open=p in open_paths, leaf=not (kids or effs), **eff)
+
+_NODE = """\
+<details class="dx-node{{ ' dx-leaf' if leaf }}" data-path="{{ p }}" \
+{% if e is none %}data-scored="0"{% elif e.status == 'failed' %}data-scored="1" data-effect="nan"\
+{% else %}data-scored="1" data-effect="{{ '%.6g'|format(e.mean) }}"{% endif %}{{ ' open' if open }}><summary>\
+{{ node.name }}{% if not node.editable %} <i class="dx-group">(group)</i>{% endif %} {{ bar }} \
+{% if e is none %}<span class="dx-unscored">not scored</span>{% elif e.status == 'failed' %}\
+<span class="dx-failed">{{ e.format() }}</span>{% else %}<span class="dx-num" style="color:{{ color }}">\
+{{ '%+.3f'|format(e.mean) }}</span>{{ weak }}{% if screening %} <span class="dx-group">(1 seed, screening)</span>\
+{% endif %}{% endif %}</summary>{{ body }}{% if kids %}<div class="dx-kids">{{ kids }}</div>{% endif %}</details>"""
+
+# %% ../nbs/04g_report.ipynb #b460a601
+def weak_mark(e, # an `Effect`
+              planned: int|None = None, # the seeds the run gives its top semantics (None: unknown)
+             ) -> Markup:
+    "A visible mark for an effect that rests on fewer seeds than it was edited with (the verifier rejected the rest)."
+    if e.status != 'ok' or e.n >= len(e.seeds): return Markup('')
+    why = (f'the verifier rejected the edits of {plural(len(e.seeds) - e.n, "seed")}: this effect rests on '
+           f'{plural(e.n, "verified seed")} of {len(e.seeds)}' + (', with no interval' if e.n < 2 else ''))
+    return render(' <span class="dx-weak" title="{{ why }}">⚠ {{ e.n }} of {{ k }} seeds verified</span>', why=why, e=e,
+                  k=len(e.seeds))
+
+def faith_marks(ex, path: str, direction: str) -> Markup:
+    "HTML after an effect: a significance star, the effect adjusted for side effects, and the side effects in words."
+    a = ex.assessed.get(path, {}).get(direction)
+    if a is None: return Markup('')
+    return render(_FAITH, a=a, adjusted=a.adjusted_for and a.side_effects and math.isfinite(a.adjusted[0]))
+
+_FAITH = """\
+{% if a.significant %} <b class="dx-sig" title="significant at the false-discovery rate">*</b>{% endif %}\
+{% if adjusted %} <span class="dx-adjusted">adjusted for side effects: {{ '%+.3f'|format(a.adjusted[0]) }}</span>\
+{% endif %}{% if a.side_effects %} <span class="dx-side">{{ a.also_changed() }}</span>{% endif %}"""
+
+# %% ../nbs/04g_report.ipynb #e03bb5cd
+def _node_body(ex, path: str, thumb: int) -> Markup:
+    "The edits of one scored node, per direction: null edit and edits across seeds, with scores."
+    dirs = []
+    for d, e in ex.effects[path].items():
+        seeds = [dict(s=s, b=b, x=x, v=v, null=ex.null_images.get(s), im=ex.images.get((path, d, s)), also=_also(e, i))
+                 for i, (s, b, x, v) in enumerate(zip(e.seeds, e.base, e.edited, e.verified))]
+        dirs.append(dict(d=d, e=e, seeds=seeds, weak=weak_mark(e, ex.n_seeds), faith=faith_marks(ex, path, d)))
+    return render(_BODY, dirs=dirs, ex=ex, uri=lambda im: data_uri(im, thumb), plural=plural,
+                  verdict={True: '✓ edit verified', False: '✗ edit not verified', None: ''})
+
+def _also(e, i: int) -> str:
+    "What else seed `i`'s edit changed, in words ('' when nothing or not read)."
+    if not e.changes or not e.changes[i]: return ''
+    return ', '.join(k.rsplit('/', 1)[-1] for k, v in e.changes[i].items() if v and k not in e.own[i])
+
+_BODY = """\
+{% for r in dirs %}<div class="dx-dir"><div class="dx-stats">{{ r.d }} "{{ r.e.prompt }}": \
+<b class="dx-effect">{{ r.e.format(3, ex.n_seeds) }}</b>{{ r.weak }}{{ r.faith }} \
+(n = {{ r.e.n }} of {{ plural(r.e.seeds|length, 'seed') }}\
+{% if r.e.success_rate is not none %}, {{ '%.0f'|format(r.e.success_rate * 100) }}% of checked edits verified\
+{% endif %})</div><div class="dx-figs">{% for s in r.seeds %}\
+{% if s.null is not none %}<figure class="dx-null"><img src="{{ uri(s.null) }}"/>\
+<figcaption>null, seed {{ s.s }}<br/>score {{ '%+.3f'|format(s.b) }}</figcaption></figure>{% endif %}\
+{% if s.im is not none %}<figure class="dx-edit{{ ' dx-rejected' if s.v is false }}"><img src="{{ uri(s.im) }}"/>\
+<figcaption>{{ r.d }}, seed {{ s.s }}<br/>score {{ '%+.3f'|format(s.x) }} (Δ {{ '%+.3f'|format(s.x - s.b) }})<br/>\
+{{ verdict[s.v] }}{% if s.also %}<br/><span class="dx-side">also: {{ s.also }}</span>{% endif %}</figcaption></figure>\
+{% endif %}{% endfor %}</div></div>{% endfor %}"""
 
 # %% ../nbs/04g_report.ipynb #2f5f179b
 CSS = """
@@ -173,44 +192,49 @@ def report_html(ex, # an `Explanation`
                 thumb: int = 256, # image thumbnail size in pixels
                 figures: dict|None = None, # name -> PNG bytes; None draws the standard figures
                ) -> str:
-    "The report of `ex` as one self-contained HTML page."
+    "The report of `ex` as one self-contained HTML page (the template `PAGE`, every value escaped)."
     title = title or f'diffex explanation: {ex.target}'
     if figures is None: figures = report_figures(ex, k)
     top = ex.ranking()
     scale = max([abs(e.mean) for effs in ex.effects.values() for e in effs.values() if e.status == 'ok'] + [1e-9]) * 1.1
     opened = {a for p in top[:k] for a in _ancestors(p)[:-1]}
-    tree = ''.join(node_html(ex, c, scale, thumb, opened) for c in ex.tree.root.children)
-    esc, how = (lambda x: html.escape(str(x))), ex.config.search.describe(ex.n_seeds)
-    meta = ''.join(f'<tr><td>{esc(a)}</td><td>{esc(b)}</td></tr>' for a, b in [
-        ('target', ex.target), ('models', ', '.join(f'{k}: {v}' for k, v in ex.models.items() if v)),
-        ('corpus', f'{ex.tree.domain} ({len(ex.tree.editable_nodes())} editable semantics)'),
-        ('score', f'{ex.score_description}; effects in {ex.score_unit}, against the null edit of each seed'),
-        ('search', f"{plural(len(ex.effects), 'semantic')} scored in {plural(len(ex.levels), 'level')}; {how}; "
-                   f"directions {', '.join(ex.config.directions)}"),
-        ('faithfulness', ('ranked by effects adjusted for the side effects the verifier saw; ' if ex.adjusted else '')
-                         + f'* significant at a false-discovery rate of {ex.fdr:g} (Benjamini-Hochberg)'),
-        ('cost', f"{ex.cost.get('edits')} edits, {ex.cost.get('unet_evals')} UNet evaluations, "
-                 f"{ex.cost.get('seconds')} s"),
-        ('diffex', ex.version)])
-    effects = lambda q: '; '.join(f'{esc(d)} {e.format(3, ex.n_seeds)}{weak_mark(e, ex.n_seeds)}{faith_marks(ex, q, d)}'
-                                  for d, e in ex.effects[q].items())
-    ranked = ''.join(f'<li><b>{esc(q)}</b>: {effects(q)}</li>' for q in top[:k])
-    nulls = ''.join(f'<figure class="dx-null"><img src="{data_uri(im, thumb)}"/><figcaption>null edit, seed {s}<br/>'
-                    f'score {ex.base[s]:+.3f}</figcaption></figure>' for s, im in sorted(ex.null_images.items()))
-    note = (f'<p class="dx-note">The score under each image is the {esc(ex.score_description)}; under an edit, Δ is '
-            'its change against the null edit of the same seed, which is what an effect averages.</p>')
-    figs = ''.join(f'<h2>{esc(cap)}</h2><div class="dx-fig" id="dx-fig-{name}">'
-                   f'<img alt="{esc(cap)}" src="{data_uri(png)}"/></div>' + (levels_html(ex) if name == 'bars' else '')
-                   for name, cap, png in [(n, FIGURE_TITLES.get(n, n), b) for n, b in figures.items()])
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"/><title>{esc(title)}</title><style>{CSS}</style></head>
+    tree = Markup('').join(node_html(ex, c, scale, thumb, opened) for c in ex.tree.root.children)
+    c = ex.cost
+    meta = [('target', ex.target), ('models', ', '.join(f'{k}: {v}' for k, v in ex.models.items() if v)),
+            ('corpus', f'{ex.tree.domain} ({len(ex.tree.editable_nodes())} editable semantics)'),
+            ('score', f'{ex.score_description}; effects in {ex.score_unit}, against the null edit of each seed'),
+            ('search', f"{plural(len(ex.effects), 'semantic')} scored in {plural(len(ex.levels), 'level')}; "
+                       f"{ex.config.search.describe(ex.n_seeds)}; directions {', '.join(ex.config.directions)}"),
+            ('faithfulness', ('ranked by effects adjusted for the side effects the verifier saw; ' if ex.adjusted else '')
+                             + f'* significant at a false-discovery rate of {ex.fdr:g} (Benjamini-Hochberg)'),
+            ('cost', f"{c.get('edits')} edits, {c.get('unet_evals')} UNet evaluations, {c.get('seconds')} s"),
+            ('diffex', ex.version)]
+    ranked = [dict(p=q, effs=[dict(d=d, e=e, weak=weak_mark(e, ex.n_seeds), faith=faith_marks(ex, q, d))
+                              for d, e in ex.effects[q].items()]) for q in top[:k]]
+    figs = [dict(name=n, cap=FIGURE_TITLES.get(n, n), uri=data_uri(b), levels=levels_html(ex) if n == 'bars' else '')
+            for n, b in figures.items()]
+    return render(PAGE, ex=ex, title=title, meta=meta, ranked=ranked, tree=tree, figs=figs, css=Markup(CSS),
+                  js=Markup(JS), nulls=sorted(ex.null_images.items()), uri=lambda im: data_uri(im, thumb))
+
+FIGURE_TITLES = dict(grid='Edits of the top semantics', bars='Effects by level of the search',
+                     tree='The scored tree at a glance')
+
+# %% ../nbs/04g_report.ipynb #de4737fa
+PAGE = """\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"/><title>{{ title }}</title><style>{{ css }}</style></head>
 <body>
-<h1>{esc(title)}</h1>
-<table class="dx-meta">{meta}</table>
-<h2>The image</h2>{note}
-<figure class="dx-original"><img src="{data_uri(ex.image, thumb)}"/><figcaption>original<br/>score \
-{ex.original_score:+.3f}</figcaption></figure>{nulls}
-<h2>Most important semantics</h2><ol id="dx-top">{ranked}</ol>
+<h1>{{ title }}</h1>
+<table class="dx-meta">{% for a, b in meta %}<tr><td>{{ a }}</td><td>{{ b }}</td></tr>{% endfor %}</table>
+<h2>The image</h2><p class="dx-note">The score under each image is the {{ ex.score_description }}; under an edit, Δ is \
+its change against the null edit of the same seed, which is what an effect averages.</p>
+<figure class="dx-original"><img src="{{ uri(ex.image) }}"/><figcaption>original<br/>score \
+{{ '%+.3f'|format(ex.original_score) }}</figcaption></figure>{% for s, im in nulls %}<figure class="dx-null">\
+<img src="{{ uri(im) }}"/><figcaption>null edit, seed {{ s }}<br/>score {{ '%+.3f'|format(ex.base[s]) }}</figcaption>\
+</figure>{% endfor %}
+<h2>Most important semantics</h2><ol id="dx-top">{% for r in ranked %}<li><b>{{ r.p }}</b>: \
+{% for x in r.effs %}{{ '; ' if not loop.first }}{{ x.d }} {{ x.e.format(3, ex.n_seeds) }}{{ x.weak }}{{ x.faith }}\
+{% endfor %}</li>{% endfor %}</ol>
 <h2>The scored tree</h2>
 <div class="dx-controls"><label>sign <select id="dx-sign"><option value="all">all</option>\
 <option value="positive">positive</option>
@@ -218,13 +242,11 @@ def report_html(ex, # an `Explanation`
 <input id="dx-min" type="number" value="0" min="0" step="0.1" style="width:5em"/></label>
 <button id="dx-expand">expand all</button> <button id="dx-collapse">collapse all</button> \
 <span id="dx-count"></span></div>
-<div id="dx-tree">{tree}</div>
-{figs}
-<script>{JS}</script>
+<div id="dx-tree">{{ tree }}</div>
+{% for f in figs %}<h2>{{ f.cap }}</h2><div class="dx-fig" id="dx-fig-{{ f.name }}"><img alt="{{ f.cap }}" \
+src="{{ f.uri }}"/></div>{{ f.levels }}{% endfor %}
+<script>{{ js }}</script>
 </body></html>"""
-
-FIGURE_TITLES = dict(grid='Edits of the top semantics', bars='Effects by level of the search',
-                     tree='The scored tree at a glance')
 
 # %% ../nbs/04g_report.ipynb #5fa52d05
 def report_figures(ex, k: int = 4) -> dict:
@@ -238,18 +260,18 @@ def plain_figures():
     "A context in which matplotlib draws every text as it is: a `$` in a name is a dollar sign, not mathematics."
     return matplotlib.rc_context({'text.parse_math': False})
 
-def levels_html(ex) -> str:
+def levels_html(ex) -> Markup:
     "The search level by level: how many semantics each level scored, which it kept (and expanded), re-scored, retried."
-    esc = lambda ps: ', '.join(html.escape(p) for p in ps) or '–'
-    rows = ''.join(f'<tr><td class="dx-n">{v.depth}</td><td class="dx-n">{len(v.scored)}</td><td>{esc(v.kept)}</td>'
-                   f'<td>{esc(v.rescored)}</td><td>{esc(v.retried)}</td><td class="dx-n">{v.edits}</td></tr>'
-                   for v in ex.levels)
-    return ('<h2>The search, level by level</h2><p class="dx-note">Kept: the semantics the beam kept at that level '
-            '(bold in the figure above; those with sub-types are expanded at the next level). Re-scored: given every '
-            'seed after screening. Retried: given new seeds because the verifier rejected edits (every screening '
-            'edit, or some edits of a top semantic).</p>'
-            '<table class="dx-table" id="dx-levels"><tr><th>level</th><th>scored</th><th>kept</th><th>re-scored</th>'
-            f'<th>retried</th><th>edits</th></tr>{rows}</table>')
+    return render(_LEVELS, levels=ex.levels, names=lambda ps: ', '.join(ps) or '–')
+
+_LEVELS = """\
+<h2>The search, level by level</h2><p class="dx-note">Kept: the semantics the beam kept at that level (bold in the \
+figure above; those with sub-types are expanded at the next level). Re-scored: given every seed after screening. \
+Retried: given new seeds because the verifier rejected edits (every screening edit, or some edits of a top semantic).\
+</p><table class="dx-table" id="dx-levels"><tr><th>level</th><th>scored</th><th>kept</th><th>re-scored</th>\
+<th>retried</th><th>edits</th></tr>{% for v in levels %}<tr><td class="dx-n">{{ v.depth }}</td><td class="dx-n">\
+{{ v.scored|length }}</td><td>{{ names(v.kept) }}</td><td>{{ names(v.rescored) }}</td><td>{{ names(v.retried) }}</td>\
+<td class="dx-n">{{ v.edits }}</td></tr>{% endfor %}</table>"""
 
 # %% ../nbs/04g_report.ipynb #d6078049
 def write_page(ex,                      # the `Explanation`
@@ -267,34 +289,34 @@ def write_page(ex,                      # the `Explanation`
     return out
 
 # %% ../nbs/04g_report.ipynb #eb6f1452
-def _num(v, digits: int = 3) -> str:
-    "A number as '+1.234', a missing one (None, NaN) as a dash."
-    return '–' if v is None or (isinstance(v, float) and math.isnan(v)) else f'{v:+.{digits}f}'
-
 def dataset_table(dataset, # a `DatasetExplanation`
                   k: int = 15, # rows shown, strongest mean effect first
-                 ) -> str:
+                 ) -> Markup:
     "The strongest semantics across images as an HTML table: effect with its interval and bar, agreement, verification."
     df = dataset.to_frame().head(k)
-    if not len(df): return '<p class="dx-note">No semantic has an estimate on any image.</p>'
+    if not len(df): return Markup('<p class="dx-note">No semantic has an estimate on any image.</p>')
     scale = max(df['mean'].abs().max(), 1e-9) * 1.1
     rows = []
     for r in df.to_dict('records'):
         lo, hi, n = r['ci_low'], r['ci_high'], r['n_images']
-        iv = (f' [{_num(lo)}, {_num(hi)}]' if lo is not None and not math.isnan(lo)
-              else f' (no interval: {plural(n, "image")})')
-        sa, sr = r.get('sign_agreement'), r.get('success_rate')
-        sa = '–' if sa is None or math.isnan(sa) else f'{sa:.0%}'
-        sr = '–' if sr is None or math.isnan(sr) else f'{sr:.0%}'
-        grp = '' if r.get('specific', True) else ' <i class="dx-group">(mostly expanded into sub-types)</i>'
-        bar = effect_bar(r['mean'], lo if lo is not None else math.nan, hi if hi is not None else math.nan, scale,
-                         width=120, height=12, color=sign_color(r['mean']), cls='dx-bar')
-        rows.append(f'<tr><td>{html.escape(r["path"])}{grp}</td><td>{html.escape(r["direction"])}</td>'
-                    f'<td class="dx-n">{n}</td><td class="dx-n">{_num(r["mean"])}{iv}</td><td>{bar}</td>'
-                    f'<td class="dx-n">{sa}</td><td class="dx-n">{sr}</td></tr>')
-    return ('<table class="dx-table" id="dx-dataset"><tr><th>semantic</th><th>direction</th><th>images</th>'
-            '<th>mean effect [95% CI across images]</th><th></th><th>sign agreement</th><th>edits verified</th></tr>'
-            + ''.join(rows) + '</table>')
+        has = lambda v: v is not None and not math.isnan(v)
+        pct = lambda v: f'{v:.0%}' if has(v) else '–'
+        rows.append(dict(r=r, n=n, iv=f' [{_num(lo)}, {_num(hi)}]' if has(lo) else f' (no interval: {plural(n, "image")})',
+                         sa=pct(r.get('sign_agreement')), sr=pct(r.get('success_rate')), grp=not r.get('specific', True),
+                         mean=_num(r['mean']), bar=Markup(effect_bar(r['mean'], lo if has(lo) else math.nan,
+                         hi if has(hi) else math.nan, scale, width=120, height=12, color=sign_color(r['mean']), cls='dx-bar'))))
+    return render(_DATASET, rows=rows)
+
+_DATASET = """\
+<table class="dx-table" id="dx-dataset"><tr><th>semantic</th><th>direction</th><th>images</th><th>mean effect \
+[95% CI across images]</th><th></th><th>sign agreement</th><th>edits verified</th></tr>{% for x in rows %}<tr><td>\
+{{ x.r.path }}{% if x.grp %} <i class="dx-group">(mostly expanded into sub-types)</i>{% endif %}</td><td>\
+{{ x.r.direction }}</td><td class="dx-n">{{ x.n }}</td><td class="dx-n">{{ x.mean }}{{ x.iv }}</td><td>{{ x.bar }}</td>\
+<td class="dx-n">{{ x.sa }}</td><td class="dx-n">{{ x.sr }}</td></tr>{% endfor %}</table>"""
+
+def _num(v, digits: int = 3) -> str:
+    "A number as '+1.234', a missing one (None, NaN) as a dash."
+    return '–' if v is None or (isinstance(v, float) and math.isnan(v)) else f'{v:+.{digits}f}'
 
 def _folder(name: str) -> str:
     "A folder name for an image's report: `name` when it is a plain file name, else its `file_stem`."
@@ -327,36 +349,36 @@ def write_report(explanations: list, # `Explanation`s, one per image
     if dataset is None:
         raise TypeError('write_report needs the dataset summary: pass dataset=aggregate(explanations, names) '
                         '(diffex.explanation.aggregate), or call DatasetExplanation.write_report')
-    esc = lambda x: html.escape(str(x))
     cards = []
     for n, f, ex in zip(names, folders, explanations):
         page = ex.to_html(out/f/'report', title=f'diffex explanation: {ex.target} ({n})')
-        tops = ''.join(f'<li>{esc(p)}: ' + '; '.join(e.format(3, ex.n_seeds) + weak_mark(e, ex.n_seeds)
-                                                      for e in effs.values()) + '</li>' for p, effs in ex.top(k))
-        cards.append(f'<div class="dx-card" data-name="{esc(n)}"><figure class="dx-original">'
-                     f'<img src="{data_uri(ex.image)}"/>'
-                     f'<figcaption>{esc(n)}<br/>score {ex.original_score:+.3f}</figcaption></figure>'
-                     f'<ol>{tops}</ol><a href="{esc(page.relative_to(out).as_posix())}">full report</a></div>')
+        tops = [(p, [(e.format(3, ex.n_seeds), weak_mark(e, ex.n_seeds)) for e in effs.values()]) for p, effs in ex.top(k)]
+        cards.append(dict(n=n, ex=ex, uri=data_uri(ex.image), tops=tops, href=page.relative_to(out).as_posix()))
     (out/'figures').mkdir(exist_ok=True)
-    fig = ''
+    png = None
     try:
         with plain_figures(): png = fig_png(dataset_summary(dataset))
         (out/'figures'/'dataset.png').write_bytes(png)
-        fig = (f'<h2>Effects across images</h2><div class="dx-fig" id="dx-fig-dataset"><img src="{data_uri(png)}"/>'
-               '</div>')
     except ValueError: pass                                                 # no semantic has an estimate
-    ex0 = explanations[0]
-    note = (f'<p class="dx-note">Effects are changes of the {esc(ex0.score_description)} against the null edit, in '
-            f'{esc(ex0.score_unit)}: per semantic, the mean over the images that scored it, with its 95% interval '
-            'across images; sign agreement is the share of those images whose effect has the sign of the mean; '
-            'edits verified, the share of checked edits the verifier passed (– : none checked). The score under each '
-            'image is the classifier\'s score of the original.</p>')
     title = title or f'diffex: {dataset.target} over {plural(len(explanations), "image")}'
-    doc = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"/><title>{esc(title)}</title><style>{CSS}
-.dx-card{{display:flex;align-items:center;gap:12px;border-bottom:1px solid #eee;padding:6px 0}}
-.dx-card ol{{margin:0;font-size:.9em}}</style></head>
-<body><h1>{esc(title)}</h1>{note}{fig}<h2>Strongest semantics</h2>{dataset_table(dataset)}<h2>Images</h2>\
-{''.join(cards)}</body></html>"""
+    doc = render(FRONT, title=title, ex0=explanations[0], fig=data_uri(png) if png else '', cards=cards,
+                 css=Markup(CSS), table=dataset_table(dataset))
     page = out/'index.html'; page.write_text(doc, encoding='utf-8')
     return page
+
+# %% ../nbs/04g_report.ipynb #66e9b707
+FRONT = """\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"/><title>{{ title }}</title><style>{{ css }}
+.dx-card{display:flex;align-items:center;gap:12px;border-bottom:1px solid #eee;padding:6px 0}
+.dx-card ol{margin:0;font-size:.9em}</style></head>
+<body><h1>{{ title }}</h1><p class="dx-note">Effects are changes of the {{ ex0.score_description }} against the null \
+edit, in {{ ex0.score_unit }}: per semantic, the mean over the images that scored it, with its 95% interval across \
+images; sign agreement is the share of those images whose effect has the sign of the mean; edits verified, the share \
+of checked edits the verifier passed (– : none checked). The score under each image is the classifier's score of the \
+original.</p>{% if fig %}<h2>Effects across images</h2><div class="dx-fig" id="dx-fig-dataset"><img src="{{ fig }}"/>\
+</div>{% endif %}<h2>Strongest semantics</h2>{{ table }}<h2>Images</h2>{% for c in cards %}<div class="dx-card" \
+data-name="{{ c.n }}"><figure class="dx-original"><img src="{{ c.uri }}"/><figcaption>{{ c.n }}<br/>score \
+{{ '%+.3f'|format(c.ex.original_score) }}</figcaption></figure><ol>{% for p, effs in c.tops %}<li>{{ p }}: \
+{% for f, w in effs %}{{ '; ' if not loop.first }}{{ f }}{{ w }}{% endfor %}</li>{% endfor %}</ol><a \
+href="{{ c.href }}">full report</a></div>{% endfor %}</body></html>"""
