@@ -8,15 +8,16 @@ import argparse, contextlib, json, os, platform, random, shutil, statistics, sub
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from typing import Sequence
+from fastcore.basics import patch_to
 
 # %% auto #0
-__all__ = ['EDITORS', 'SECTIONS', 'DEFAULT_SECTIONS', 'BENCH_CORPORA', 'SCALE_METHODS', 'DIFFEX_CASE', 'REFERENCE_CASE',
-           'COLUMNS', 'CPU_OPTIONS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES', 'IMPORT_CASES', 'HEAVY_MODULES',
-           'ROW_SECTIONS', 'Meter', 'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier',
-           'toy_editor', 'BenchConfig', 'compare', 'oracle_precision', 'corpus_scaling', 'seed_scaling',
-           'batch_scaling', 'bench_corpus', 'scale_comparison', 'scaling_frame', 'accelerate_scaling', 'cpu_options',
-           'demo_rows', 'sd15_random_pipeline', 'gpu_rows', 'sd15_explanation_rows', 'import_times', 'import_rows',
-           'machine_info', 'BenchResult', 'run', 'main']
+__all__ = ['ROW_SECTIONS', 'SECTIONS', 'DEFAULT_SECTIONS', 'BENCH_CORPORA', 'SCALE_METHODS', 'EDITORS', 'DIFFEX_CASE',
+           'REFERENCE_CASE', 'COLUMNS', 'CPU_OPTIONS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES',
+           'IMPORT_CASES', 'HEAVY_MODULES', 'run', 'BenchResult', 'machine_info', 'BenchConfig', 'Meter',
+           'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier', 'toy_editor', 'compare',
+           'oracle_precision', 'corpus_scaling', 'seed_scaling', 'batch_scaling', 'bench_corpus', 'scale_comparison',
+           'scaling_frame', 'accelerate_scaling', 'cpu_options', 'demo_rows', 'sd15_random_pipeline', 'gpu_rows',
+           'sd15_explanation_rows', 'import_times', 'import_rows', 'main']
 
 # %% ../nbs/11_bench.ipynb #b06ed1d0
 import numpy as np
@@ -29,6 +30,179 @@ from .editing import LeditsEditor
 from .explain import explain
 from .search import SearchConfig, plural
 from .baselines import diffex_reference, flat_search
+
+# %% ../nbs/11_bench.ipynb #ff374d69
+def run(cfg: BenchConfig|None = None, log=print) -> BenchResult:
+    "Run the benchmark sections of `cfg` and return the table's rows with the raw figures."
+    cfg = cfg or BenchConfig()
+    bad = set(cfg.sections) - set(SECTIONS)
+    if bad: raise ValueError(f'unknown sections {sorted(bad)}; known: {SECTIONS}')
+    started, t0, rows, raw = time.strftime('%Y-%m-%d %H:%M:%S %Z'), time.perf_counter(), [], {}
+    machine = machine_info()
+    with _threads(cfg.threads):
+        for name, fn in [('compare', compare), ('oracle', oracle_precision), ('corpus', corpus_scaling),
+                         ('seeds', seed_scaling), ('batch', batch_scaling), ('cpu', cpu_options),
+                         ('accelerate', accelerate_scaling), ('demo', demo_rows),
+                         ('gpu', gpu_rows), ('imports', import_rows),
+                         ('scale', scale_comparison)]:
+            if name not in cfg.sections: continue
+            log(f'[{time.perf_counter() - t0:6.0f}s] {name}')
+            out = fn(cfg, log)
+            if isinstance(out, tuple): out, raw[name] = out
+            rows += out
+    machine['load_average_end'] = list(os.getloadavg()) if hasattr(os, 'getloadavg') else None
+    return BenchResult(rows, raw, asdict(cfg), machine, started, round(time.perf_counter() - t0, 1))
+
+@contextlib.contextmanager
+def _threads(n):
+    old = torch.get_num_threads(); torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(old)
+
+# %% ../nbs/11_bench.ipynb #54983ad6
+@dataclass
+class BenchResult:
+    "What `run` returns: the rows of the table, the raw per-image figures by section, the configuration, the machine, "
+    "when the run started and how many seconds it took."
+    rows: list
+    raw: dict
+    config: dict
+    machine: dict
+    started: str
+    seconds: float
+    merged: dict = field(default_factory=dict)   # section -> when its rows were measured, if kept from an earlier run
+    def frame(self):
+        "The rows as a pandas DataFrame with the columns `COLUMNS`."
+        import pandas as pd
+        return pd.DataFrame(self.rows, columns=COLUMNS)
+    def table(self) -> str:
+        "The table as text."
+        df = self.frame().copy()
+        fmt = dict(unet_evals='{:,.0f}', edits='{:,.0f}', seconds='{:.1f}', s_per_edit='{:.3f}', peak_mib='{:.0f}',
+                   p_at_k='{:.2f}', images_per_min='{:.2f}')
+        for c, f in fmt.items():
+            df[c] = [('' if v is None or (isinstance(v, float) and np.isnan(v)) else
+                      (f'{v:.2f}x' if str(r).startswith('ratio ') and c != 'p_at_k' else
+                       f'{v:+.2f}' if str(r).startswith('ratio ') else f.format(v)))
+                     for v, r in zip(df[c], df['case'])]
+        return df.fillna('').to_string(index=False, max_colwidth=70)
+
+# %% ../nbs/11_bench.ipynb #5799b92f
+@patch_to(BenchResult)
+def targets(self: BenchResult) -> list[str]:
+    "The issue's targets, met or not, from the comparison rows."
+    met = lambda ok: 'met' if ok else 'NOT met'
+    out = []
+    sc = [x for x in self.rows if x['section'] == 'scale' and x['case'].startswith('ratio ')]
+    if sc:
+        q = sc[-1]; name = q['case'].rsplit(', ', 1)[1]
+        if q['unet_evals'] is not None:
+            out.append(f"{name}: UNet evaluations reference / diffex = {q['unet_evals']:.2f}x (target >= 10x): "
+                       f"{met(q['unet_evals'] >= 10)}")
+        else: out.append(f'{name}: UNet evaluations not measured (the oracle editor has no UNet)')
+        if q['p_at_k'] is not None:
+            out.append(f"{name}: precision@k diffex minus reference = {q['p_at_k']:+.2f} (target >= 0): "
+                       f"{met(q['p_at_k'] >= 0)}")
+    r = {x['case']: x for x in self.rows if x['section'] == 'compare'}
+    q = r.get('ratio reference / diffex')
+    if not q: return out
+    out += [f"UNet evaluations: reference / diffex = {q['unet_evals']:.2f}x (target >= 5x): "
+           f"{met(q['unet_evals'] >= 5)}",
+           f"seconds per explanation: reference / diffex = {q['seconds']:.2f}x (target >= 3x): "
+           f"{met(q['seconds'] >= 3)}"]
+    pd_, pr = r[DIFFEX_CASE]['p_at_k'], r[REFERENCE_CASE]['p_at_k']
+    if q['p_at_k'] is None: out.append('precision@k: not measured (toy classifiers not trained)')
+    else: out.append(f"precision@k: diffex {pd_:.2f}, reference {pr:.2f} (target: diffex >= reference): "
+                     f"{met(q['p_at_k'] >= 0)}"
+                     + (' only trivially: neither found a true cause with these edits' if pd_ == pr == 0 else ''))
+    return out
+
+# %% ../nbs/11_bench.ipynb #b6bb21c8
+@patch_to(BenchResult)
+def save(self: BenchResult, folder, merge: bool = True) -> Path:
+    """Write results.json, results.csv (and scaling.csv after a 'scale' run) to `folder`. With `merge`, the rows
+    and raw figures of sections this run did not measure are kept from the results already there (a run of some
+    sections loses nothing of the others); `merged` records when each kept section was measured."""
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    old = folder/'results.json'
+    if merge and old.exists():
+        prev, ran = json.loads(old.read_text()), set(self.config.get('sections', ()))
+        kept = [r for r in prev.get('rows', []) if ROW_SECTIONS.get(r['section'], r['section']) not in ran]
+        self.rows = kept + self.rows
+        self.raw = {**{k: v for k, v in prev.get('raw', {}).items() if k not in ran}, **self.raw}
+        when = {ROW_SECTIONS.get(r['section'], r['section']) for r in kept}
+        self.merged = {**{k: v for k, v in prev.get('merged', {}).items() if k in when},
+                       **{k: prev.get('started') for k in when if k not in prev.get('merged', {})}}
+    old.write_text(json.dumps(asdict(self), indent=1, default=str))
+    self.frame().to_csv(folder/'results.csv', index=False)
+    if self.raw.get('scale'): scaling_frame(self.raw['scale']).to_csv(folder/'scaling.csv', index=False)
+    return folder
+
+ROW_SECTIONS = {'corpus size': 'corpus', 'batch size': 'batch'}   # row section -> `SECTIONS` name
+
+# %% ../nbs/11_bench.ipynb #57fd0ec0
+def machine_info() -> dict:
+    "What the figures were measured on."
+    info = Path('/proc/cpuinfo')
+    names = [ln.split(':', 1)[1].strip() for ln in info.read_text().splitlines() if ln.startswith('model name')] \
+        if info.exists() else []
+    cpu = names[0] if names else platform.processor()
+    sd = toyworld._data_dir()/'sd'/'training.json'
+    return dict(cpu=cpu, cores=os.cpu_count(), gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+                python=platform.python_version(), torch=torch.__version__, diffex=diffex.__version__,
+                platform=platform.platform(),
+                load_average=list(os.getloadavg()) if hasattr(os, 'getloadavg') else None,
+                toy_model_step=json.loads(sd.read_text()).get('step') if sd.exists() else None)
+
+# %% ../nbs/11_bench.ipynb #d2eb8161
+SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'cpu', 'accelerate', 'demo', 'gpu', 'imports', 'scale')
+DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != 'scale')   # 'scale' takes most of an hour on a CPU: asked for
+BENCH_CORPORA = ('toy', 'toy-100', 'toy-260')          # the corpora of the 'scale' section (see `bench_corpus`)
+SCALE_METHODS = ('diffex', 'reference', 'exhaustive')
+
+@dataclass
+class BenchConfig:
+    "What the benchmark runs."
+    editor: str = 'toy'            # 'toy', 'tiny' or 'oracle' (see `toy_editor`)
+    target: str = 'older'          # the toy classifier explained
+    steps: int = 20                # inversion steps of the comparison and batch rows (the toy world's own setting)
+    scale_steps: int = 1           # inversion steps of the corpus, seeds and accelerate rows
+    images: int = 2                # images of the diffex-vs-reference comparison (medians over them)
+    oracle_images: int = 20        # images per toy classifier for precision@k with exact edits
+    sizes: tuple = (10, 100, 1000) # corpus sizes (leaves)
+    seed_counts: tuple = (1, 2, 4) # seeds
+    batch_sizes: tuple = (1, 2, 4, 8, 16) # editor batch sizes K
+    batch_prompts: int = 16        # prompts edited in the batch rows
+    processes: tuple = (1, 2)      # accelerate processes
+    cpu_repeats: int = 3           # repeats of the cpu rows (options interleaved in each; medians)
+    cpu_compile: bool = True       # also time torch.compile in the cpu rows (its first call compiles: minutes)
+    demo_processes: tuple = (1, None) # `diffex demo --processes` of the demo rows (None: its default)
+    dataset_images: int = 4        # images of the accelerate rows
+    threads: int = 1               # torch intra-op threads (per process)
+    sections: tuple = DEFAULT_SECTIONS # which sections run (see `SECTIONS`)
+    seed: int = 0                  # picks the faces
+    gpu_steps: int = 20            # inversion steps of the GPU rows
+    gpu_batch_sizes: tuple = (1, 4, 16)  # K of the GPU rows
+    gpu_dtypes: tuple = ('float16', 'bfloat16', 'float32')
+    gpu_compile: tuple = (False, True)
+    gpu_compile_dtypes: tuple = ('float16',)  # dtypes also measured under torch.compile (each batch shape compiles)
+    gpu_corpus: int = 100          # leaves of the toy model's GPU explanation
+    world: str|None = None         # toy world folder of the trained classifiers (None: the package's)
+    corpus_leaves: int|None = None # corpus of the comparison and seeds rows: None = the toy corpus, else scaled_corpus
+    import_runs: int = 3           # fresh processes per statement of the import rows (the median is reported)
+    search: SearchConfig = SearchConfig() # diffex's search settings (the row names describe the defaults)
+    scale_corpora: tuple = BENCH_CORPORA  # corpora of the 'scale' section (names of `bench_corpus`)
+    scale_methods: tuple = SCALE_METHODS  # methods of the 'scale' section
+
+    def corpus(self) -> SemanticTree:
+        return SemanticTree.builtin('toy') if self.corpus_leaves is None else scaled_corpus(self.corpus_leaves)
+
+    @classmethod
+    def quick(cls, **kw) -> BenchConfig:
+        "A smoke run: every section, tiny sizes."
+        return cls(**{**dict(steps=1, images=1, oracle_images=3, sizes=(10, 40), seed_counts=(1, 2), batch_sizes=(1, 4),
+                             batch_prompts=4, dataset_images=2, corpus_leaves=10, import_runs=1, cpu_repeats=1, cpu_compile=False,
+                             scale_corpora=('toy',)), **kw})
 
 # %% ../nbs/11_bench.ipynb #03d07c28
 def _reset_peak_rss() -> bool:
@@ -155,56 +329,6 @@ def _release(ed):
     "Drop an editor's UNet hook (editors share one pipeline)."
     c = getattr(ed, 'counter', None)
     if c is not None: c.remove()
-
-# %% ../nbs/11_bench.ipynb #d2eb8161
-SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'cpu', 'accelerate', 'demo', 'gpu', 'imports', 'scale')
-DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != 'scale')   # 'scale' takes most of an hour on a CPU: asked for
-BENCH_CORPORA = ('toy', 'toy-100', 'toy-260')          # the corpora of the 'scale' section (see `bench_corpus`)
-SCALE_METHODS = ('diffex', 'reference', 'exhaustive')
-
-@dataclass
-class BenchConfig:
-    "What the benchmark runs."
-    editor: str = 'toy'            # 'toy', 'tiny' or 'oracle' (see `toy_editor`)
-    target: str = 'older'          # the toy classifier explained
-    steps: int = 20                # inversion steps of the comparison and batch rows (the toy world's own setting)
-    scale_steps: int = 1           # inversion steps of the corpus, seeds and accelerate rows
-    images: int = 2                # images of the diffex-vs-reference comparison (medians over them)
-    oracle_images: int = 20        # images per toy classifier for precision@k with exact edits
-    sizes: tuple = (10, 100, 1000) # corpus sizes (leaves)
-    seed_counts: tuple = (1, 2, 4) # seeds
-    batch_sizes: tuple = (1, 2, 4, 8, 16) # editor batch sizes K
-    batch_prompts: int = 16        # prompts edited in the batch rows
-    processes: tuple = (1, 2)      # accelerate processes
-    cpu_repeats: int = 3           # repeats of the cpu rows (options interleaved in each; medians)
-    cpu_compile: bool = True       # also time torch.compile in the cpu rows (its first call compiles: minutes)
-    demo_processes: tuple = (1, None) # `diffex demo --processes` of the demo rows (None: its default)
-    dataset_images: int = 4        # images of the accelerate rows
-    threads: int = 1               # torch intra-op threads (per process)
-    sections: tuple = DEFAULT_SECTIONS # which sections run (see `SECTIONS`)
-    seed: int = 0                  # picks the faces
-    gpu_steps: int = 20            # inversion steps of the GPU rows
-    gpu_batch_sizes: tuple = (1, 4, 16)  # K of the GPU rows
-    gpu_dtypes: tuple = ('float16', 'bfloat16', 'float32')
-    gpu_compile: tuple = (False, True)
-    gpu_compile_dtypes: tuple = ('float16',)  # dtypes also measured under torch.compile (each batch shape compiles)
-    gpu_corpus: int = 100          # leaves of the toy model's GPU explanation
-    world: str|None = None         # toy world folder of the trained classifiers (None: the package's)
-    corpus_leaves: int|None = None # corpus of the comparison and seeds rows: None = the toy corpus, else scaled_corpus
-    import_runs: int = 3           # fresh processes per statement of the import rows (the median is reported)
-    search: SearchConfig = SearchConfig() # diffex's search settings (the row names describe the defaults)
-    scale_corpora: tuple = BENCH_CORPORA  # corpora of the 'scale' section (names of `bench_corpus`)
-    scale_methods: tuple = SCALE_METHODS  # methods of the 'scale' section
-
-    def corpus(self) -> SemanticTree:
-        return SemanticTree.builtin('toy') if self.corpus_leaves is None else scaled_corpus(self.corpus_leaves)
-
-    @classmethod
-    def quick(cls, **kw) -> BenchConfig:
-        "A smoke run: every section, tiny sizes."
-        return cls(**{**dict(steps=1, images=1, oracle_images=3, sizes=(10, 40), seed_counts=(1, 2), batch_sizes=(1, 4),
-                             batch_prompts=4, dataset_images=2, corpus_leaves=10, import_runs=1, cpu_repeats=1, cpu_compile=False,
-                             scale_corpora=('toy',)), **kw})
 
 # %% ../nbs/11_bench.ipynb #45b41e73
 # the comparison's row names
@@ -345,7 +469,6 @@ def bench_corpus(name: str, # 'toy' (the built-in toy corpus) or a file of `diff
         raise ValueError(f'no benchmark corpus {name!r}; the benchmark corpora are {", ".join(have)}')
     return SemanticTree.load(f)
 
-
 # %% ../nbs/11_bench.ipynb #187fc5d4
 def _scale_run(method, im, clf, ed, tree, cfg):
     "One explanation by `method`: (ranking, cost dict with edits, unet_evals, inversions)."
@@ -405,7 +528,6 @@ def scaling_frame(raw: list, # `scale_comparison`'s raw figures (or `BenchResult
     out = g[['unet_evals', 'edits', 'inversions', 'seconds', 'peak_mib']].median()
     out['p_at_k'], out['images'] = g.p_at_k.mean(), g.image.nunique()
     return out.reset_index().sort_values(['leaves', 'method'], kind='stable').reset_index(drop=True)
-
 
 # %% ../nbs/11_bench.ipynb #7d498262
 def _worker(spec_path: str):
@@ -540,18 +662,7 @@ def demo_rows(cfg: BenchConfig, log=print) -> list:
         log(f"  {case}: {wall:.1f}s, {evals:,} UNet evaluations, causes found {found.group(1) if found else '?'}")
     return rows
 
-# %% ../nbs/11_bench.ipynb #ff50e494
-SD15_UNET = dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2,
-                 block_out_channels=(320, 640, 1280, 1280),
-                 down_block_types=('CrossAttnDownBlock2D',) * 3 + ('DownBlock2D',),
-                 up_block_types=('UpBlock2D',) + ('CrossAttnUpBlock2D',) * 3,
-                 cross_attention_dim=768, attention_head_dim=8)
-SD15_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(128, 256, 512, 512),
-                layers_per_block=2, down_block_types=('DownEncoderBlock2D',) * 4,
-                up_block_types=('UpDecoderBlock2D',) * 4, sample_size=512)
-SD15_TEXT = dict(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
-                 num_attention_heads=12, max_position_embeddings=77, projection_dim=768)
-
+# %% ../nbs/11_bench.ipynb #e19fe8ec
 def sd15_random_pipeline(dtype: torch.dtype = torch.float16, device: str = 'cuda',
                          small: bool = False, # a scaled-down copy of the architecture (for tests on a CPU)
                         ):
@@ -578,9 +689,18 @@ def sd15_random_pipeline(dtype: torch.dtype = torch.float16, device: str = 'cuda
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
-def _sync(device):
-    if str(device).startswith('cuda'): torch.cuda.synchronize()
+SD15_UNET = dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2,
+                 block_out_channels=(320, 640, 1280, 1280),
+                 down_block_types=('CrossAttnDownBlock2D',) * 3 + ('DownBlock2D',),
+                 up_block_types=('UpBlock2D',) + ('CrossAttnUpBlock2D',) * 3,
+                 cross_attention_dim=768, attention_head_dim=8)
+SD15_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(128, 256, 512, 512),
+                layers_per_block=2, down_block_types=('DownEncoderBlock2D',) * 4,
+                up_block_types=('UpDecoderBlock2D',) * 4, sample_size=512)
+SD15_TEXT = dict(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                 num_attention_heads=12, max_position_embeddings=77, projection_dim=768)
 
+# %% ../nbs/11_bench.ipynb #f9118c91
 def gpu_rows(cfg: BenchConfig, log=print,
              device: str|None = None, # default: 'cuda' when there is one, else nothing is measured
              small: bool = False,     # the scaled-down architecture (tests)
@@ -592,64 +712,13 @@ def gpu_rows(cfg: BenchConfig, log=print,
     res = 64 if small else 512
     im = toy_faces(cfg.target, 1, cfg.seed)[0].resize((res, res))
     prompts = [n.prompt for n in SemanticTree.builtin('toy').editable_nodes()]
-    cuda = str(device).startswith('cuda')
-    def sd_case(dt, comp):
-        case = f'SD 1.5 architecture, {res} px, {dt}{", torch.compile" if comp else ""}'
-        try:
-            pipe = sd15_random_pipeline(getattr(torch, dt), device, small)
-            if comp: pipe.unet.compile()
-            ed = LeditsEditor(pipe, batch_size=max(cfg.gpu_batch_sizes), num_inversion_steps=cfg.gpu_steps, skip=0.1,
-                              use_masks=False, resolution=res)
-            inv = ed.invert(im, seed=0)
-            out = []
-            for k in cfg.gpu_batch_sizes:
-                _sync(device); t0 = time.perf_counter()
-                ed.edit(inv, prompts[:k])                       # warm-up (and compilation) for this batch shape
-                _sync(device); first = time.perf_counter() - t0
-                if cuda: torch.cuda.reset_peak_memory_stats()
-                u = ed.unet_evals; t0 = time.perf_counter()
-                ed.edit(inv, prompts[k:2 * k])
-                _sync(device); dt_s = time.perf_counter() - t0
-                mem = torch.cuda.max_memory_allocated() / 2**20 if cuda else None
-                out.append(_row('gpu', f'{case}, K={k}', unet_evals=ed.unet_evals - u, edits=k, seconds=dt_s,
-                                peak_mib=mem,
-                                note=f'{card}; {k / dt_s:.2f} edits/s; {cfg.gpu_steps} inversion steps; '
-                                     f'first call {first:.1f}s; peak = GPU memory'))
-                log(f"  {out[-1]['case']}: {k / dt_s:.2f} edits/s (first call {first:.1f}s)")
-            ed.counter.remove(); del pipe, ed
-            if cuda: torch.cuda.empty_cache()
-            return out
-        except Exception as e:
-            log(f'  {case}: failed: {type(e).__name__}: {e}')
-            return [_row('gpu', case, note=f'failed on {card}: {type(e).__name__}: {str(e)[:200]}')]
-    def toy_case():
-        try:
-            pipe = toyworld.toy_pipeline(device=device)
-            clf, _ = toy_classifier(cfg.target, cfg.world)
-            ed = LeditsEditor(pipe, batch_size=16, **{**toyworld.TOY_EDIT, 'num_inversion_steps': cfg.gpu_steps})
-            face = toy_faces(cfg.target, 1, cfg.seed)[0]
-            with Meter() as m:
-                ex = explain(face, clf, ed, scaled_corpus(cfg.gpu_corpus), cfg.target, search=cfg.search,
-                             progress=False)
-            ed.counter.remove()
-            r = _row('gpu', f'toy model, {ex.tree.n_leaves}-leaf corpus, 3 seeds, beam 3',
-                     unet_evals=ex.cost['unet_evals'], edits=ex.cost['edits'], seconds=m.seconds,
-                     peak_mib=m.gpu_peak_mib,
-                     note=f"{card}; {ex.cost['edits'] / m.seconds:.1f} edits/s; toy edit settings, "
-                          f"{cfg.gpu_steps} steps; "
-                          'peak = GPU memory')
-            log(f"  {r['case']}: {m.seconds:.1f}s, {ex.cost['edits']} edits")
-            return [r]
-        except Exception as e:
-            log(f'  toy model: failed: {type(e).__name__}: {e}')
-            return [_row('gpu', f'toy model, {cfg.gpu_corpus}-leaf corpus',
-                         note=f'failed on {card}: {type(e).__name__}: {str(e)[:200]}')]
+    sd = lambda dt, comp: _sd_edit_rows(cfg, dt, comp, im, prompts, device, small, card, log)
     # plain dtypes first, then the toy model and whole explanations, then compilation (slowest to start), so that a
     # cut-off run keeps the most rows
-    rows = [r for dt in cfg.gpu_dtypes if False in cfg.gpu_compile for r in sd_case(dt, False)] + toy_case()
+    rows = [r for dt in cfg.gpu_dtypes if False in cfg.gpu_compile for r in sd(dt, False)]
+    rows += _toy_explanation_rows(cfg, device, card, log)
     rows += sd15_explanation_rows(cfg, log, device, small)
-    rows += [r for dt in cfg.gpu_dtypes if True in cfg.gpu_compile and dt in cfg.gpu_compile_dtypes
-             for r in sd_case(dt, True)]
+    rows += [r for dt in cfg.gpu_dtypes if True in cfg.gpu_compile and dt in cfg.gpu_compile_dtypes for r in sd(dt, True)]
     return rows
 
 GPU_CASES = ['SD 1.5 architecture (random weights), 512 px: edits/s and peak memory by K; fp16 / bf16 / fp32; '
@@ -658,6 +727,69 @@ GPU_CASES = ['SD 1.5 architecture (random weights), 512 px: edits/s and peak mem
              'SD 1.5 architecture, 512 px: a whole explanation over the faces corpus (random ViT classifier), fp16 / '
              'bf16, K=16, and the DiffEx reference on a few keywords']
 
+def _sync(device):
+    if str(device).startswith('cuda'): torch.cuda.synchronize()
+
+# %% ../nbs/11_bench.ipynb #3496a563
+def _sd_edit_rows(cfg: BenchConfig, dt: str, comp: bool, # the dtype's name and whether the UNet is compiled
+                  im, prompts: list, device: str, small: bool, card: str, log) -> list:
+    "One row per K of `cfg.gpu_batch_sizes`: edits/s of the SD 1.5 architecture in `dt` (one failure row if it fails)."
+    res, cuda = im.size[0], str(device).startswith('cuda')
+    case = f'SD 1.5 architecture, {res} px, {dt}{", torch.compile" if comp else ""}'
+    try:
+        pipe = sd15_random_pipeline(getattr(torch, dt), device, small)
+        if comp: pipe.unet.compile()
+        ed = LeditsEditor(pipe, batch_size=max(cfg.gpu_batch_sizes), num_inversion_steps=cfg.gpu_steps, skip=0.1,
+                          use_masks=False, resolution=res)
+        inv = ed.invert(im, seed=0)
+        out = []
+        for k in cfg.gpu_batch_sizes:
+            _sync(device); t0 = time.perf_counter()
+            ed.edit(inv, prompts[:k])                       # warm-up (and compilation) for this batch shape
+            _sync(device); first = time.perf_counter() - t0
+            if cuda: torch.cuda.reset_peak_memory_stats()
+            u = ed.unet_evals; t0 = time.perf_counter()
+            ed.edit(inv, prompts[k:2 * k])
+            _sync(device); dt_s = time.perf_counter() - t0
+            mem = torch.cuda.max_memory_allocated() / 2**20 if cuda else None
+            out.append(_row('gpu', f'{case}, K={k}', unet_evals=ed.unet_evals - u, edits=k, seconds=dt_s,
+                            peak_mib=mem,
+                            note=f'{card}; {k / dt_s:.2f} edits/s; {cfg.gpu_steps} inversion steps; '
+                                 f'first call {first:.1f}s; peak = GPU memory'))
+            log(f"  {out[-1]['case']}: {k / dt_s:.2f} edits/s (first call {first:.1f}s)")
+        ed.counter.remove(); del pipe, ed
+        if cuda: torch.cuda.empty_cache()
+        return out
+    except Exception as e:
+        log(f'  {case}: failed: {type(e).__name__}: {e}')
+        return [_row('gpu', case, note=f'failed on {card}: {type(e).__name__}: {str(e)[:200]}')]
+
+# %% ../nbs/11_bench.ipynb #e3eb02ac
+def _toy_explanation_rows(cfg: BenchConfig, device: str, card: str, log) -> list:
+    "One row: seconds of one explanation by the toy model on `device` over a `cfg.gpu_corpus`-leaf corpus."
+    try:
+        pipe = toyworld.toy_pipeline(device=device)
+        clf, _ = toy_classifier(cfg.target, cfg.world)
+        ed = LeditsEditor(pipe, batch_size=16, **{**toyworld.TOY_EDIT, 'num_inversion_steps': cfg.gpu_steps})
+        face = toy_faces(cfg.target, 1, cfg.seed)[0]
+        with Meter() as m:
+            ex = explain(face, clf, ed, scaled_corpus(cfg.gpu_corpus), cfg.target, search=cfg.search,
+                         progress=False)
+        ed.counter.remove()
+        r = _row('gpu', f'toy model, {ex.tree.n_leaves}-leaf corpus, 3 seeds, beam 3',
+                 unet_evals=ex.cost['unet_evals'], edits=ex.cost['edits'], seconds=m.seconds,
+                 peak_mib=m.gpu_peak_mib,
+                 note=f"{card}; {ex.cost['edits'] / m.seconds:.1f} edits/s; toy edit settings, "
+                      f"{cfg.gpu_steps} steps; "
+                      'peak = GPU memory')
+        log(f"  {r['case']}: {m.seconds:.1f}s, {ex.cost['edits']} edits")
+        return [r]
+    except Exception as e:
+        log(f'  toy model: failed: {type(e).__name__}: {e}')
+        return [_row('gpu', f'toy model, {cfg.gpu_corpus}-leaf corpus',
+                     note=f'failed on {card}: {type(e).__name__}: {str(e)[:200]}')]
+
+# %% ../nbs/11_bench.ipynb #7b58c173
 def sd15_explanation_rows(cfg: BenchConfig, log=print,
                           device: str|None = None, # default: 'cuda' when there is one, else nothing is measured
                           small: bool = False,     # scaled-down models and corpus (tests on a CPU)
@@ -759,118 +891,6 @@ def import_rows(cfg: BenchConfig, log=print) -> tuple:
                  note=f"median of {plural(len(d['runs']), 'fresh process', 'fresh processes')}, 1 torch thread; "
                       f"loads {', '.join(d['modules']) or 'none'}") for d in res]
     return rows, res
-
-# %% ../nbs/11_bench.ipynb #78f51264
-def machine_info() -> dict:
-    "What the figures were measured on."
-    info = Path('/proc/cpuinfo')
-    names = [ln.split(':', 1)[1].strip() for ln in info.read_text().splitlines() if ln.startswith('model name')] \
-        if info.exists() else []
-    cpu = names[0] if names else platform.processor()
-    sd = toyworld._data_dir()/'sd'/'training.json'
-    return dict(cpu=cpu, cores=os.cpu_count(), gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-                python=platform.python_version(), torch=torch.__version__, diffex=diffex.__version__,
-                platform=platform.platform(),
-                load_average=list(os.getloadavg()) if hasattr(os, 'getloadavg') else None,
-                toy_model_step=json.loads(sd.read_text()).get('step') if sd.exists() else None)
-
-ROW_SECTIONS = {'corpus size': 'corpus', 'batch size': 'batch'}   # row section -> `SECTIONS` name
-
-@dataclass
-class BenchResult:
-    rows: list
-    raw: dict
-    config: dict
-    machine: dict
-    started: str
-    seconds: float
-    merged: dict = field(default_factory=dict)   # section -> when its rows were measured, if kept from an earlier run
-    def frame(self):
-        import pandas as pd
-        return pd.DataFrame(self.rows, columns=COLUMNS)
-    def table(self) -> str:
-        "The table as text."
-        df = self.frame().copy()
-        fmt = dict(unet_evals='{:,.0f}', edits='{:,.0f}', seconds='{:.1f}', s_per_edit='{:.3f}', peak_mib='{:.0f}',
-                   p_at_k='{:.2f}', images_per_min='{:.2f}')
-        for c, f in fmt.items():
-            df[c] = [('' if v is None or (isinstance(v, float) and np.isnan(v)) else
-                      (f'{v:.2f}x' if str(r).startswith('ratio ') and c != 'p_at_k' else
-                       f'{v:+.2f}' if str(r).startswith('ratio ') else f.format(v)))
-                     for v, r in zip(df[c], df['case'])]
-        return df.fillna('').to_string(index=False, max_colwidth=70)
-    def targets(self) -> list[str]:
-        "The issue's targets, met or not, from the comparison rows."
-        met = lambda ok: 'met' if ok else 'NOT met'
-        out = []
-        sc = [x for x in self.rows if x['section'] == 'scale' and x['case'].startswith('ratio ')]
-        if sc:
-            q = sc[-1]; name = q['case'].rsplit(', ', 1)[1]
-            if q['unet_evals'] is not None:
-                out.append(f"{name}: UNet evaluations reference / diffex = {q['unet_evals']:.2f}x (target >= 10x): "
-                           f"{met(q['unet_evals'] >= 10)}")
-            else: out.append(f'{name}: UNet evaluations not measured (the oracle editor has no UNet)')
-            if q['p_at_k'] is not None:
-                out.append(f"{name}: precision@k diffex minus reference = {q['p_at_k']:+.2f} (target >= 0): "
-                           f"{met(q['p_at_k'] >= 0)}")
-        r = {x['case']: x for x in self.rows if x['section'] == 'compare'}
-        q = r.get('ratio reference / diffex')
-        if not q: return out
-        out += [f"UNet evaluations: reference / diffex = {q['unet_evals']:.2f}x (target >= 5x): "
-               f"{met(q['unet_evals'] >= 5)}",
-               f"seconds per explanation: reference / diffex = {q['seconds']:.2f}x (target >= 3x): "
-               f"{met(q['seconds'] >= 3)}"]
-        pd_, pr = r[DIFFEX_CASE]['p_at_k'], r[REFERENCE_CASE]['p_at_k']
-        if q['p_at_k'] is None: out.append('precision@k: not measured (toy classifiers not trained)')
-        else: out.append(f"precision@k: diffex {pd_:.2f}, reference {pr:.2f} (target: diffex >= reference): "
-                         f"{met(q['p_at_k'] >= 0)}"
-                         + (' only trivially: neither found a true cause with these edits' if pd_ == pr == 0 else ''))
-        return out
-    def save(self, folder, merge: bool = True) -> Path:
-        """Write results.json, results.csv (and scaling.csv after a 'scale' run) to `folder`. With `merge`, the rows
-        and raw figures of sections this run did not measure are kept from the results already there (a run of some
-        sections loses nothing of the others); `merged` records when each kept section was measured."""
-        folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-        old = folder/'results.json'
-        if merge and old.exists():
-            prev, ran = json.loads(old.read_text()), set(self.config.get('sections', ()))
-            kept = [r for r in prev.get('rows', []) if ROW_SECTIONS.get(r['section'], r['section']) not in ran]
-            self.rows = kept + self.rows
-            self.raw = {**{k: v for k, v in prev.get('raw', {}).items() if k not in ran}, **self.raw}
-            when = {ROW_SECTIONS.get(r['section'], r['section']) for r in kept}
-            self.merged = {**{k: v for k, v in prev.get('merged', {}).items() if k in when},
-                           **{k: prev.get('started') for k in when if k not in prev.get('merged', {})}}
-        old.write_text(json.dumps(asdict(self), indent=1, default=str))
-        self.frame().to_csv(folder/'results.csv', index=False)
-        if self.raw.get('scale'): scaling_frame(self.raw['scale']).to_csv(folder/'scaling.csv', index=False)
-        return folder
-
-@contextlib.contextmanager
-def _threads(n):
-    old = torch.get_num_threads(); torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
-def run(cfg: BenchConfig|None = None, log=print) -> BenchResult:
-    "Run the benchmark sections of `cfg` and return the table's rows with the raw figures."
-    cfg = cfg or BenchConfig()
-    bad = set(cfg.sections) - set(SECTIONS)
-    if bad: raise ValueError(f'unknown sections {sorted(bad)}; known: {SECTIONS}')
-    started, t0, rows, raw = time.strftime('%Y-%m-%d %H:%M:%S %Z'), time.perf_counter(), [], {}
-    machine = machine_info()
-    with _threads(cfg.threads):
-        for name, fn in [('compare', compare), ('oracle', oracle_precision), ('corpus', corpus_scaling),
-                         ('seeds', seed_scaling), ('batch', batch_scaling), ('cpu', cpu_options),
-                         ('accelerate', accelerate_scaling), ('demo', demo_rows),
-                         ('gpu', gpu_rows), ('imports', import_rows),
-                         ('scale', scale_comparison)]:
-            if name not in cfg.sections: continue
-            log(f'[{time.perf_counter() - t0:6.0f}s] {name}')
-            out = fn(cfg, log)
-            if isinstance(out, tuple): out, raw[name] = out
-            rows += out
-    machine['load_average_end'] = list(os.getloadavg()) if hasattr(os, 'getloadavg') else None
-    return BenchResult(rows, raw, asdict(cfg), machine, started, round(time.perf_counter() - t0, 1))
 
 # %% ../nbs/11_bench.ipynb #21eba937
 def main(argv: list|None = None):

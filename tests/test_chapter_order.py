@@ -24,7 +24,7 @@ HIDDEN = {'hide', 'include: false', 'echo: false'}
 
 # chapters with an export cell over MAX_EXPORT_LINES lines, being split by their owners (issue 30)
 LONG_CELLS_ALLOWED = {'04b_search', '07_widgets', '08a_toytrain', '08b_groundtruth',
-                      '08c_toylatent', '10_cli', '11_bench'}
+                      '08c_toylatent'}
 # chapters whose page shows test scaffolding before the first public definition, being reordered by their owners (issue 33)
 TESTS_FIRST_ALLOWED = {'02_classifiers', '03_editing'}
 
