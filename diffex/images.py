@@ -8,12 +8,66 @@ import os, warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['MIN_SIDE', 'MAX_ASPECT', 'BACKGROUND', 'FLOAT_TOLERANCE', 'IMAGE_SUFFIXES', 'ImageError', 'describe', 'check_size',
-           'open_image', 'load_image', 'load_images']
+__all__ = ['MIN_SIDE', 'MAX_ASPECT', 'BACKGROUND', 'FLOAT_TOLERANCE', 'IMAGE_SUFFIXES', 'load_image', 'load_images', 'ImageError',
+           'describe', 'check_size', 'open_image']
 
 # %% ../nbs/00b_images.ipynb #8b586978
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+# %% ../nbs/00b_images.ipynb #4ddd8610
+def load_image(image, # a path, a PIL image, a numpy array (H, W[, C]) or a torch tensor (C, H, W); see the contract
+               min_side: int|None = None,    # px; default `MIN_SIDE` (4)
+               max_aspect: float|None = None, # long side / short side, at most; default `MAX_ASPECT` (4)
+               background: tuple[int, int, int]|None = None, # RGB under transparent areas; default `BACKGROUND` (white)
+              ) -> Image.Image:
+    "`image` as an 8-bit RGB PIL image, upright, by the contract above; `ImageError` (a `ValueError`) if unusable, `TypeError` for other objects."
+    what = describe(image)
+    if isinstance(image, (str, os.PathLike)): im = open_image(image, min_side, max_aspect)
+    elif isinstance(image, Image.Image): im = ImageOps.exif_transpose(image)
+    elif isinstance(image, np.ndarray): im = _from_array(image, what)
+    elif _is_tensor(image):
+        t = image.detach().cpu()
+        a = (t.float() if t.is_floating_point() else t).numpy()
+        if a.ndim == 3 and a.shape[0] in (1, 3, 4): a = a.transpose(1, 2, 0)
+        elif a.ndim != 2: raise ImageError(f'{what}: an image tensor must be (C, H, W) with C in 1, 3, 4, or (H, W)')
+        im = _from_array(a, what)
+    else: raise TypeError(f'expected a PIL image, a path, a numpy array or a torch tensor, not {type(image).__name__}')
+    if im.mode in ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I', 'F'): im = _from_array(np.asarray(im), what)
+    if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')
+    if im.mode in _ALPHA:
+        im = im.convert('RGBA') if im.mode != 'La' else im.convert('LA').convert('RGBA')
+        im = Image.alpha_composite(Image.new('RGBA', im.size, (*(background or BACKGROUND), 255)), im)
+    try: im = im.convert('RGB') if im.mode != 'RGB' else im.copy()
+    except ValueError as e: raise ImageError(f'{what}: Pillow cannot convert mode {im.mode} to RGB ({e}); save it as RGB') from None
+    check_size(im.size, what, min_side, max_aspect)
+    return im
+
+_ALPHA = ('RGBA', 'RGBa', 'LA', 'La', 'PA')
+
+# %% ../nbs/00b_images.ipynb #34b2451b
+def load_images(images, # a folder, a path, a PIL image, an array, a tensor, or a list of these; None gives []
+                max_images: int|None = None, # keep the first `max_images` (None: all)
+                **kwargs, # passed to `load_image` (min_side, max_aspect, background)
+               ) -> list[tuple[str, Image.Image]]:
+    "(name, RGB image) pairs from `images`, each read by `load_image`; `ImageError` for a missing path, an empty folder or an unusable image."
+    if images is None: return []
+    out = []
+    for name, src in _sources(images):
+        if max_images is not None and len(out) >= max_images: break
+        out.append((name, load_image(src, **kwargs)))
+    return out
+
+def _sources(images):
+    for i, s in enumerate(images if isinstance(images, (list, tuple)) else [images]):
+        if not isinstance(s, (str, os.PathLike)): yield f'image{i}', s; continue
+        p = Path(s)
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith('.'))
+            if not files: raise ImageError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in folder {str(p)!r}')
+            yield from ((f.name, f) for f in files)
+        elif p.exists(): yield p.name, p
+        else: raise ImageError(f'no such image or folder: {str(p)!r}; check the path')
 
 # %% ../nbs/00b_images.ipynb #0ae1bf56
 MIN_SIDE = 4           # px: the shortest side an image may have
@@ -26,8 +80,6 @@ class ImageError(ValueError):
     "An image diffex cannot use; the message names the image and says how to fix it."
 
 # %% ../nbs/00b_images.ipynb #4fec7daa
-def _is_tensor(x) -> bool: return type(x).__module__.startswith('torch') and hasattr(x, 'detach')
-
 def describe(image) -> str:
     "How messages name `image`: its path, or its kind, dtype and shape."
     if isinstance(image, (str, os.PathLike)): return f'image {str(image)!r}'
@@ -35,6 +87,8 @@ def describe(image) -> str:
     if _is_tensor(image): return f'the {str(image.dtype).replace("torch.", "")} tensor of shape {tuple(image.shape)}'
     if isinstance(image, Image.Image): return f'the {image.mode} PIL image of {image.width}x{image.height} px'
     return f'the {type(image).__name__}'
+
+def _is_tensor(x) -> bool: return type(x).__module__.startswith('torch') and hasattr(x, 'detach')
 
 # %% ../nbs/00b_images.ipynb #71d1ecf7
 def check_size(size: tuple[int, int], # (width, height) in px
@@ -125,57 +179,3 @@ def open_image(path: str|os.PathLike, # an image file
     except Exception as e:
         raise ImageError(f'cannot read image {str(p)!r}: the file is truncated or corrupt ({type(e).__name__}: {e}); '
                          're-download or re-export it') from None
-
-# %% ../nbs/00b_images.ipynb #4ddd8610
-_ALPHA = ('RGBA', 'RGBa', 'LA', 'La', 'PA')
-
-def load_image(image, # a path, a PIL image, a numpy array (H, W[, C]) or a torch tensor (C, H, W); see the contract
-               min_side: int|None = None,    # px; default `MIN_SIDE` (4)
-               max_aspect: float|None = None, # long side / short side, at most; default `MAX_ASPECT` (4)
-               background: tuple[int, int, int]|None = None, # RGB under transparent areas; default `BACKGROUND` (white)
-              ) -> Image.Image:
-    "`image` as an 8-bit RGB PIL image, upright, by the contract above; `ImageError` (a `ValueError`) if unusable, `TypeError` for other objects."
-    what = describe(image)
-    if isinstance(image, (str, os.PathLike)): im = open_image(image, min_side, max_aspect)
-    elif isinstance(image, Image.Image): im = ImageOps.exif_transpose(image)
-    elif isinstance(image, np.ndarray): im = _from_array(image, what)
-    elif _is_tensor(image):
-        t = image.detach().cpu()
-        a = (t.float() if t.is_floating_point() else t).numpy()
-        if a.ndim == 3 and a.shape[0] in (1, 3, 4): a = a.transpose(1, 2, 0)
-        elif a.ndim != 2: raise ImageError(f'{what}: an image tensor must be (C, H, W) with C in 1, 3, 4, or (H, W)')
-        im = _from_array(a, what)
-    else: raise TypeError(f'expected a PIL image, a path, a numpy array or a torch tensor, not {type(image).__name__}')
-    if im.mode in ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I', 'F'): im = _from_array(np.asarray(im), what)
-    if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')
-    if im.mode in _ALPHA:
-        im = im.convert('RGBA') if im.mode != 'La' else im.convert('LA').convert('RGBA')
-        im = Image.alpha_composite(Image.new('RGBA', im.size, (*(background or BACKGROUND), 255)), im)
-    try: im = im.convert('RGB') if im.mode != 'RGB' else im.copy()
-    except ValueError as e: raise ImageError(f'{what}: Pillow cannot convert mode {im.mode} to RGB ({e}); save it as RGB') from None
-    check_size(im.size, what, min_side, max_aspect)
-    return im
-
-# %% ../nbs/00b_images.ipynb #34b2451b
-def _sources(images):
-    for i, s in enumerate(images if isinstance(images, (list, tuple)) else [images]):
-        if not isinstance(s, (str, os.PathLike)): yield f'image{i}', s; continue
-        p = Path(s)
-        if p.is_dir():
-            files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith('.'))
-            if not files: raise ImageError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in folder {str(p)!r}')
-            yield from ((f.name, f) for f in files)
-        elif p.exists(): yield p.name, p
-        else: raise ImageError(f'no such image or folder: {str(p)!r}; check the path')
-
-def load_images(images, # a folder, a path, a PIL image, an array, a tensor, or a list of these; None gives []
-                max_images: int|None = None, # keep the first `max_images` (None: all)
-                **kwargs, # passed to `load_image` (min_side, max_aspect, background)
-               ) -> list[tuple[str, Image.Image]]:
-    "(name, RGB image) pairs from `images`, each read by `load_image`; `ImageError` for a missing path, an empty folder or an unusable image."
-    if images is None: return []
-    out = []
-    for name, src in _sources(images):
-        if max_images is not None and len(out) >= max_images: break
-        out.append((name, load_image(src, **kwargs)))
-    return out
