@@ -14,8 +14,8 @@ __all__ = ['FAMILIES', 'HAIR_RGB', 'SKIN_RGB', 'BG_RGB', 'FACIAL_HAIR_RGB', 'SIZ
            'sample_face', 'render', 'image_grid', 'phrases', 'caption', 'toy_words', 'toy_tokenizer', 'toy_unet',
            'toy_text_encoder', 'toy_schedulers', 'to_tensor', 'to_pil', 'latents', 'toy_pipeline', 'ToyCNN', 'label',
            'causes', 'has', 'counterfactual', 'prompt_words', 'attribute_phrases', 'attribute_of', 'attribute_map',
-           'draw', 'face_of', 'toy_prompt_paths', 'OracleEditor', 'NoisyOracleEditor', 'probe_read', 'read_changes',
-           'own_paths', 'ProbeVerifier', 'ToyWorld', 'load', 'RuleClassifier']
+           'draw', 'face_of', 'toy_prompt_paths', 'OracleEditor', 'NoisyOracleEditor', 'ProbeVerifier', 'probe_read',
+           'read_changes', 'own_paths', 'ToyWorld', 'load', 'probe_verifier', 'RuleClassifier']
 
 # %% ../nbs/08_toyworld.ipynb #125a1f85
 import numpy as np
@@ -410,7 +410,8 @@ def attribute_map(tree) -> dict:
 
 # %% ../nbs/08_toyworld.ipynb #49902286
 from .editing import Editor, image_digest
-from .classifiers import TorchClassifier, Verifier, Observation, load_image
+from .classifiers import TorchClassifier, load_image
+from .verifiers import Verifier, Observation
 
 # %% ../nbs/08_toyworld.ipynb #ca08e339
 _DRAWN: dict = {}
@@ -443,10 +444,12 @@ class OracleEditor(Editor):
     defaults = dict(cf_seed=0)        # seed of the counterfactual's choices (which beard for 'beard', ...)
     min_size = SIZE
 
-    def __init__(self, cache_dir=None, batch_size=None,
+    def __init__(self, *positional,        # none: the settings are keywords (a TypeError says so)
+                 cache_dir=None, batch_size=None, # as for every `Editor`
                  refinements: bool = True, # read prompts with `attribute_of` ('neat full beard' draws a full beard);
                                            # False: only the toy corpus's own prompts draw anything
                  **params):
+        _keywords_only(type(self).__name__, positional)
         super().__init__(cache_dir, batch_size, **params)
         self.prompts, self.refinements = toy_prompt_paths(), refinements
 
@@ -469,6 +472,16 @@ class OracleEditor(Editor):
             return [draw(face)]
         return [draw(apply(face, p, d)) if p else render(face) for p, d in zip(prompts, directions)]
 
+# %% ../nbs/08_toyworld.ipynb #fcd88192
+def _keywords_only(what: str,    # the function or class, for the message
+                   positional: tuple, # what the caller gave by position
+                  ):
+    "TypeError naming `what` when settings that are keywords came by position."
+    if positional:
+        got = ', '.join(repr(a)[:40] for a in positional)
+        raise TypeError(f'{what} takes its settings by keyword, such as {what}(cache_dir=...); got {len(positional)} '
+                        f'by position ({got})')
+
 # %% ../nbs/08_toyworld.ipynb #a5ebf589
 class NoisyOracleEditor(OracleEditor):
     "The oracle editor with seeded failed edits and side effects (for images made by `draw`)."
@@ -478,8 +491,9 @@ class NoisyOracleEditor(OracleEditor):
                     side_effect=0.34,   # probability that an edit also changes one other family (1 - measured locality)
                     noise_seed=0)       # seed of which edits fail or leak
 
-    def __init__(self, cache_dir=None, batch_size=None, refinements: bool = True, **params):
-        super().__init__(cache_dir, batch_size, refinements, **params)
+    def __init__(self, *positional, cache_dir=None, batch_size=None, refinements: bool = True, **params):
+        _keywords_only(type(self).__name__, positional)
+        super().__init__(cache_dir=cache_dir, batch_size=batch_size, refinements=refinements, **params)
         for k in ('fail', 'side_effect'):
             if not 0 <= self.params[k] <= 1: raise ValueError(f'{k} must be a probability in [0, 1], got {self.params[k]!r}')
 
@@ -500,6 +514,35 @@ class NoisyOracleEditor(OracleEditor):
                 for o, p, d in zip(out, prompts, directions)]
 
 # %% ../nbs/08_toyworld.ipynb #ff468019
+class ProbeVerifier(Verifier):
+    """Verifies toy edits with the attribute probe: whether the attribute an edit asks for is there (after adding) or
+    gone (after removing), and every family the probe reads differently than on the null edit, as corpus-path changes.
+    A node's own attribute (by its prompt, so 'neat full beard' owns the full beard) is not a side effect. Registered
+    as 'toy-probes' (`diffex.verifiers.make_verifier`); it reads only faces of the toy world."""
+    name = 'toy-probes'
+    def __init__(self, probe: ToyCNN): self.probe = probe.eval()
+
+    def observe(self, edited, null, paths, prompts, directions, others=None):
+        "One `Observation` per edit (`others` is not needed: the probe reads every family)."
+        base, reads = probe_read(self.probe, [null])[0], probe_read(self.probe, list(edited))
+        attrs = [self.attribute(p, q) for p, q in zip(paths, prompts or [None] * len(paths))]
+        return [Observation(None if a is None else _has(r, a) == (d == 'add'), read_changes(base, r),
+                            own_paths(a) if a else ()) for r, a, d in zip(reads, attrs, directions)]
+
+    @staticmethod
+    def attribute(path: str, prompt: str|None) -> str|None:
+        "The toy path an edit of `path` with `prompt` asks for: what `attribute_of(prompt)` names, else `path` if drawable."
+        a = attribute_of(prompt) if prompt else None
+        return a if a is not None else (path if path in EDITS else None)
+
+    def changed(self, edited, null, path: str|None = None) -> list[list[str]]:
+        "Per edited image, the families read differently than on `null` (excluding `path`'s own family)."
+        base = probe_read(self.probe, [null])[0]
+        own = EDITS[path][0] if path in EDITS else None
+        return [[k for k in FAMILIES if r[k] != base[k] and k != own and not (own == 'hair_style' and k == 'hair_color')]
+                for r in probe_read(self.probe, list(edited))]
+
+# %% ../nbs/08_toyworld.ipynb #03bd779a
 def probe_read(probe: ToyCNN, images: list) -> list[dict]:
     "The attribute values the probe reads on each image (hair colour None when it reads bald)."
     with torch.no_grad():
@@ -536,46 +579,10 @@ def _has(attrs: dict, path: str) -> bool:
     fam, v = EDITS[path]
     return attrs[fam] != 'none' if v is None else attrs[fam] == v
 
-class ProbeVerifier(Verifier):
-    "Verifies toy edits with the attribute probe."
-    name = 'toy-probes'
-    def __init__(self, probe: ToyCNN): self.probe = probe.eval()
-    @staticmethod
-    def attribute(path: str, prompt: str|None) -> str|None:
-        "The toy path an edit of `path` with `prompt` asks for: what `attribute_of(prompt)` names, else `path` if drawable."
-        a = attribute_of(prompt) if prompt else None
-        return a if a is not None else (path if path in EDITS else None)
-    def verify(self, edited, null, paths, prompts, directions):
-        reads = probe_read(self.probe, list(edited))
-        attrs = [self.attribute(p, q) for p, q in zip(paths, prompts or [None] * len(paths))]
-        return [None if a is None else (_has(r, a) if d == 'add' else not _has(r, a))
-                for r, a, d in zip(reads, attrs, directions)]
-    def observe(self, edited, null, paths, prompts, directions, others=None):
-        """Whether each edit happened, and every family the probe reads differently than on `null`, as path changes; a
-        node's own attribute (by its prompt, so 'neat full beard' owns the full beard) is not a side effect."""
-        base, reads = probe_read(self.probe, [null])[0], probe_read(self.probe, list(edited))
-        happened = self.verify(edited, null, paths, prompts, directions)
-        attrs = [self.attribute(p, q) for p, q in zip(paths, prompts or [None] * len(paths))]
-        return [Observation(h, read_changes(base, r), own_paths(a) if a else ()) for h, r, a in zip(happened, reads, attrs)]
-    def changed(self, edited, null, path: str|None = None) -> list[list[str]]:
-        "Per edited image, the families read differently than on `null` (excluding `path`'s own family)."
-        base = probe_read(self.probe, [null])[0]
-        own = EDITS[path][0] if path in EDITS else None
-        return [[k for k in FAMILIES if r[k] != base[k] and k != own and not (own == 'hair_style' and k == 'hair_color')]
-                for r in probe_read(self.probe, list(edited))]
-
-# %% ../nbs/08_toyworld.ipynb #d597c8f5
+# %% ../nbs/08_toyworld.ipynb #49da9274
 TOY_EDIT = dict(num_inversion_steps=20, skip=0.1, edit_guidance_scale=8.0, edit_threshold=0.9, use_masks=False, resolution=SIZE)
 
-def _load_cnn(path: Path, prefix: str, heads: dict, width: int) -> ToyCNN:
-    from safetensors.torch import load_file
-    sd = load_file(path)
-    m = ToyCNN(heads, width=width)
-    m.load_state_dict({k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)})
-    return m.eval()
-
-def _preprocess(images): return to_tensor(images)
-
+# %% ../nbs/08_toyworld.ipynb #d597c8f5
 @dataclass
 class ToyWorld:
     "The toy world: generator, model, probe, classifiers and corpus. Make it with `load()`."
@@ -606,13 +613,17 @@ class ToyWorld:
 
     def verifier(self) -> ProbeVerifier: return ProbeVerifier(self.probe)
 
-    def editor(self, cache_dir=None, batch_size: int|None = 16, **params):
-        "A `LeditsEditor` on the toy model with the tuned `TOY_EDIT` settings (overridable)."
+    def editor(self, *positional, cache_dir=None, batch_size: int|None = 16, **params):
+        "A `LeditsEditor` on the toy model with the tuned `TOY_EDIT` settings (overridable); settings by keyword only."
         from diffex.editing import LeditsEditor
+        _keywords_only('ToyWorld.editor', positional)
         if self.pipe is None: raise RuntimeError('this world was loaded with diffusion=False')
         return LeditsEditor(self.pipe, cache_dir=cache_dir, batch_size=batch_size, **{**TOY_EDIT, **params})
 
-    def oracle(self, **kw) -> OracleEditor: return OracleEditor(**kw)
+    def oracle(self, *positional, **kw) -> OracleEditor:
+        "The exact editor, `OracleEditor(**kw)`; settings by keyword only."
+        _keywords_only('ToyWorld.oracle', positional)
+        return OracleEditor(**kw)
 
     def sample(self, n: int, seed: int = 0, where=None) -> list:
         "`n` faces (drawn with `draw`) as `(face, image)` pairs; `where(face)` filters."
@@ -631,6 +642,7 @@ class ToyWorld:
                 f'classifiers={list(self.nets)}, corpus={self.corpus.n_leaves} leaves, '
                 f'classifier accuracy={ {k: round(v, 3) for k, v in acc.items() if k != "probe"} })')
 
+# %% ../nbs/08_toyworld.ipynb #c2340f4e
 def load(folder: str|Path|None = None, # a toy world folder; default: the one shipped in the package
          diffusion: bool = True,        # also load the miniature Stable Diffusion
         ) -> ToyWorld:
@@ -647,6 +659,20 @@ def load(folder: str|Path|None = None, # a toy world folder; default: the one sh
         raise FileNotFoundError(f'{folder/"sd"} holds no toy diffusion model (no model_index.json): reinstall diffex, '
                                 'or load with diffusion=False')
     return ToyWorld(folder, probe, nets, SemanticTree.builtin('toy'), info, diffusion)
+
+def _load_cnn(path: Path, prefix: str, heads: dict, width: int) -> ToyCNN:
+    from safetensors.torch import load_file
+    sd = load_file(path)
+    m = ToyCNN(heads, width=width)
+    m.load_state_dict({k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)})
+    return m.eval()
+
+def _preprocess(images): return to_tensor(images)
+
+def probe_verifier(model: str|Path|None = None, # a toy world folder; None: the one shipped in the package
+                  ) -> ProbeVerifier:
+    "The toy world's probe verifier, as `make_verifier('toy-probes')` builds it: reads only faces of the toy world."
+    return load(model, diffusion=False).verifier()
 
 # %% ../nbs/08_toyworld.ipynb #c14ce68b
 from PIL import ImageOps
