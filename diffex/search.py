@@ -9,10 +9,12 @@ from dataclasses import dataclass, field, fields
 from typing import Callable, Sequence
 
 # %% auto #0
-__all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel', 'SearchResult', 'n_descendants', 'SearchState',
-           'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'unedited', 'complete_seeds',
-           'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width', 'unsettled',
-           'settle_ranking', 'isolate_side_effects', 'complete_top', 'search_level', 'beam_search']
+__all__ = ['RESCORE', 'EXPAND', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel', 'SearchResult', 'lower_bound',
+           'n_descendants', 'SearchState', 'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam',
+           'unedited', 'complete_seeds', 'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd',
+           'half_width', 'unsettled', 'settle_ranking', 'isolate_side_effects', 'complete_top', 'informative',
+           'optimistic_value', 'child_value', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top',
+           'search_level', 'beam_search']
 
 # %% ../nbs/04b_search.ipynb #ad1db152
 import numpy as np
@@ -40,7 +42,7 @@ def edit_prompts(node, joint: bool = False) -> list[str]:
     return chain[::-1]
 
 # %% ../nbs/04b_search.ipynb #529cee8c
-RESCORE = ('top', 'kept')
+RESCORE, EXPAND = ('top', 'kept'), ('beam', 'optimistic')
 
 def _count(name: str, v, unit: str, none: str):
     "`v` as a whole number of at least 1, or None; a ValueError that names `name` otherwise."
@@ -65,6 +67,11 @@ class SearchConfig:
     retries: int|None = 2         # new seeds a top semantic may use when the verifier rejected some of its edits; None: 0
     adapt: int|None = 4           # extra edits for the final ranking where neighbours' intervals overlap (adaptive
                                   # seeds, see settle_ranking); None: 0
+    expand: str = 'beam'          # which parents a level expands: 'beam', the strongest `beam` by their own edits;
+                                  # 'optimistic', by an optimistic estimate of their best descendant (see optimistic_level)
+    prune: float = 0.1            # optimistic: a parent is expanded only if its optimistic value is above this share of
+                                  # the strongest effect found so far (0: every parent with any effect)
+    confirm: int|None = None      # optimistic: distinct candidates of the final top given every seed; None: `beam`
 
     def __post_init__(self):
         put = lambda k, v: object.__setattr__(self, k, v)
@@ -93,6 +100,13 @@ class SearchConfig:
             raise ValueError(f'min_effect must be a finite number (an effect size; 0: expand every kept semantic), '
                              f'not {m!r}')
         put('min_effect', float(m))
+        if self.expand not in EXPAND: raise ValueError(f'expand must be one of {EXPAND}, not {self.expand!r}')
+        p = self.prune
+        if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)):
+            raise TypeError(f'prune must be a number (a share of the strongest effect, in [0, 1)), not {p!r}')
+        if not 0 <= p < 1: raise ValueError(f'prune must be in [0, 1) (a share of the strongest effect), not {p!r}')
+        put('prune', float(p))
+        put('confirm', _count('confirm', self.confirm, ' candidate', 'as beam'))
         if self.rescore not in RESCORE: raise ValueError(f'rescore must be one of {RESCORE}, not {self.rescore!r}')
         if self.rank not in RANKS: raise ValueError(f'rank must be one of {RANKS}, not {self.rank!r}')
 
@@ -150,7 +164,8 @@ def field_help(cls: SearchConfig) -> dict:
 def describe(self: SearchConfig, seeds: int|None = None) -> str:
     "The settings in words, for headers of reports: 'beam 3, 3 seeds screened with 1'."
     leaves = ' (leaves in the beam)' if self.beam_leaves else ''
-    out = ['exhaustive search' if self.beam is None else f'beam {self.beam}{leaves}']
+    out = ['exhaustive search' if self.beam is None and self.expand == 'beam' else
+           f'beam {self.beam}{leaves}' if self.beam is not None else 'every parent of value']
     if seeds is not None:
         if self.screen is None or self.screen >= seeds: out.append(f'{plural(seeds, "seed")} each')
         else:
@@ -164,6 +179,10 @@ def describe(self: SearchConfig, seeds: int|None = None) -> str:
     if self.rank != 'abs': out.append(f'ranked {self.rank}')
     if self.retries != 2: out.append(f'{plural(self.retries, "retry", "retries")} for rejected edits')
     if self.adapt != 4: out.append(f'{plural(self.adapt, "adaptive edit")} for an unsettled ranking')
+    if self.expand == 'optimistic':
+        out.append(f'parents valued by their best descendant (pruned below {self.prune:.0%} of the strongest effect), '
+                   f'{plural(self.confirm or self.beam or 0, "distinct candidate")} confirmed'
+                   if self.beam or self.confirm else 'parents valued by their best descendant')
     return ', '.join(out)
 
 # %% ../nbs/04b_search.ipynb #9bc1c24e
@@ -177,7 +196,8 @@ class SearchLevel:
     seconds: float    # time spent on it
     rescored: list = field(default_factory=list) # paths re-scored with the seeds after screening
     retried: list = field(default_factory=list)  # paths screened again with the next seed: every screening edit failed
-    unedited: list = field(default_factory=list) # parents whose every edit failed, expanded in free beam places
+    unedited: list = field(default_factory=list) # parents searched through their children although their own edit
+                                                 # drew nothing (every edit failed; optimistic: none verified)
     adapted: list = field(default_factory=list)  # paths given adaptive seeds where the final ranking was unsettled
     isolated: list = field(default_factory=list) # paths edited on purpose to isolate the top's side effects
     completed: list = field(default_factory=list) # paths given every seed after isolation changed the top
@@ -193,18 +213,43 @@ class SearchResult:
 
     @property
     def expanded(self) -> set:
-        "Paths whose children were scored."
-        scored = set(self.effects)
-        return {p for p in scored if any(q.startswith(p + '/') for q in scored)}
+        "Paths with scored nodes below them."
+        return set(_best_below(self.effects, self.rank))
 
     def ranking(self, specific: bool = True) -> list:
-        "Scored paths, most important first; with `specific`, a node whose children were scored gives way to them."
-        ex = self.expanded if specific else set()
-        paths = [p for p in self.effects if p not in ex]
+        """Scored paths, most important first. With `specific`, a node with scored nodes below it gives way to them only
+        when one of them is at least as strong as its lower 95% bound (`lower_bound`): a parent is never replaced by
+        children with worse estimates."""
+        below = _best_below(self.effects, self.rank) if specific else {}
+        gone = {p for p, v in below.items() if v >= lower_bound(self.effects[p], self.rank)}
+        paths = [p for p in self.effects if p not in gone]
         return sorted(paths, key=lambda p: -importance(self.effects[p], self.rank))
 
     @property
     def edits(self) -> int: return sum(lv.edits for lv in self.levels)
+
+# %% ../nbs/04b_search.ipynb #0b3c1a01
+def lower_bound(effects: dict, # direction -> Effect of one node
+                rank: str = 'abs', # what to rank by (see `importance`)
+               ) -> float:     # -inf without an interval (one counted seed, or none)
+    "The lower end of the node's importance: its lead direction's importance less the half-width of its 95% interval."
+    best = -math.inf
+    for d, e in effects.items():
+        if e.status != 'ok' or e.n < 2: continue
+        lo, hi = e.ci
+        h = (hi - lo) / 2 if math.isfinite(hi - lo) else math.inf
+        best = max(best, importance({d: e}, rank) - h)
+    return best
+
+def _best_below(effects: dict, rank: str) -> dict:
+    "path -> the largest importance among the scored paths below it, for every path with scored paths below it."
+    out = {}
+    for q, effs in effects.items():
+        v, parts = importance(effs, rank), q.split('/')
+        for i in range(1, len(parts)):
+            p = '/'.join(parts[:i])
+            if p in effects: out[p] = max(out.get(p, -math.inf), v)
+    return out
 
 # %% ../nbs/04b_search.ipynb #718b739b
 def n_descendants(node) -> int:
@@ -226,6 +271,7 @@ class SearchState:
     added: dict = field(default_factory=dict)   # path -> edits of its last scoring
     reorder: Callable|None = None # reorder(effects, paths) -> paths: the final ranking's order (e.g. by effects adjusted
                                   # for side effects); None: by `importance`
+    prio: dict = field(default_factory=dict)    # optimistic search: path -> the value it was screened for
 
     def __post_init__(self):
         self.seeds = list(self.seeds)
@@ -421,12 +467,13 @@ def unsettled(rows: Sequence[tuple], # (path, importance, half-width) in ranking
 def settle_ranking(st: SearchState, tree, # the finished search's state and its tree
                   ) -> list:              # the paths given seeds, in the order of their first seed
     """Adaptive seeds: up to `adapt` more edits, one seed at a time, to the semantic `unsettled` names in the final top
-    `beam` + 1 (recorded at its level as `adapted`), until the order there is settled or the edits are spent. A run of
+    `beam` + 1 (optimistic: the first `confirm` + 1 distinct candidates) (recorded at its level as `adapted`), until the order there is settled or the edits are spent. A run of
     one seed (no intervals asked for) gets none. After a cheaper `screen_score`, only re-scored semantics get seeds (a
     screening estimate comes from another editor setting)."""
     cfg = st.config
     if not cfg.adapt or len(st.seeds) < 2 or st.stopped == 'budget': return []   # one seed asked for: no intervals
-    k = cfg.beam or max(1, len(st.effects) - 1)
+    opt = cfg.expand == 'optimistic'
+    k = ((cfg.confirm or cfg.beam) if opt else cfg.beam) or max(1, len(st.effects) - 1)
     pool = list(st.seeds) + [max(st.seeds) + 1 + i for i in range(cfg.retries + len(st.seeds))]
     t0, start, done = time.time(), st.spent, []
     level_of = {p: lv for lv in st.levels for p in lv.scored}
@@ -435,7 +482,7 @@ def settle_ranking(st: SearchState, tree, # the finished search's state and its 
                             key=lambda e: importance({e.direction: e}, cfg.rank))
     while st.spent - start + st.edits_per_seed <= cfg.adapt:
         sd, rows = pooled_sd(st.effects), []
-        for p in st.ranking()[:k + 1]:
+        for p in (distinct_top(st, k + 1) if opt else st.ranking()[:k + 1]):
             left = [s for s in pool if s not in st.seeds_of(tree[p])] if p in full or not cheap else []
             rows.append((p, st.importance(tree[p]), half_width(lead(st.effects[p]), sd) if left else 0.0))
         p = unsettled(rows, k)
@@ -486,6 +533,127 @@ def complete_top(st: SearchState, tree, # the search's state (after `isolate_sid
     if st.levels and done: st.levels[-1].seconds += time.time() - t0
     return done
 
+# %% ../nbs/04b_search.ipynb #0b3c1a11
+def informative(effects: dict, # direction -> Effect of one node
+               ) -> bool:
+    """Whether some edit of the node drew what it asked for: the verifier passed it (`verified` True) and, where the
+    verifier reports changes, the node's own attribute (`own`) changed against the null edit. False for edits that
+    drew nothing, were not checked (no verifier), or failed."""
+    for e in effects.values():
+        ch, own = e.changes or [None] * len(e.seeds), e.own or [()] * len(e.seeds)
+        for v, c, o in zip(e.verified, ch, own):
+            if v is True and (c is None or not o or any(k in c for k in o)): return True
+    return False
+
+def optimistic_value(effects: dict, # direction -> Effect of one node
+                     rank: str = 'abs', # what to rank by (see `importance`)
+                    ) -> float:    # -inf when no seed counts
+    "The node's best counted seed, as `importance` ranks it: what its strongest sub-type may be worth."
+    best = -math.inf
+    for d, e in effects.items():
+        for x in e.deltas[e.counted]:
+            if not math.isfinite(x): continue
+            s = x if d == 'add' else -x
+            best = max(best, abs(x) if rank == 'abs' else (s if rank == 'up' else -s))
+    return best
+
+# %% ../nbs/04b_search.ipynb #0b3c1a13
+def _editable_parent(node):
+    "The nearest editable node above `node` (looking through groups), or None below the root's groups."
+    n = node.parent
+    while n is not None and not n.editable: n = n.parent
+    return n if n is not None and n.parent is not None else None
+
+def child_value(st: SearchState, node, # the search state and a scored node with children
+               ) -> tuple[float, bool]: # (the value its children are screened for, whether it is inherited)
+    """What `node`'s children may be worth: its `optimistic_value` when its edit is `informative`; else the value it
+    was screened for (`st.prio`; the first level: inf) when the parent above it was informative or it has none; else the
+    best value of its informative siblings (its own, when none is)."""
+    rank, effs = st.config.rank, st.effects[node.path_str]
+    if informative(effs): return optimistic_value(effs, rank), False
+    up = _editable_parent(node)
+    if up is None or informative(st.effects.get(up.path_str, {})): return st.prio.get(node.path_str, math.inf), True
+    sib = [optimistic_value(st.effects[s.path_str], rank) for s in frontier(up)
+           if s.path_str in st.effects and informative(st.effects[s.path_str])]
+    return (max(sib), False) if sib else (optimistic_value(effs, rank), False)
+
+# %% ../nbs/04b_search.ipynb #0b3c1a16
+def optimistic_level(st: SearchState, cands: list, # the search state and the level's candidates, most promising first
+                    ) -> list|None:
+    """One level of the optimistic search: screen with the first seed(s), retry failed edits, give the parents whose edit
+    drew something but nothing strong the other `screen_parents` seeds (other sub-types), and expand the parents whose
+    `child_value` is above `prune` times the strongest effect so far (and `min_effect`): those that inherit it all, the
+    others the strongest `beam`. Sets `st.prio` of the children of the expanded parents; appends a `SearchLevel` (the inherited
+    ones as `unedited`); returns the parents to expand, or None when the budget left nothing to score."""
+    t0, before, cfg = time.time(), st.spent, st.config
+    fn = st.screen_score or st.score
+    cands = score_nodes(st, cands, st.first, fn)
+    if not cands: return None
+    retried = retry_failed(st, cands)
+    best = max((importance(e, cfg.rank) for e in st.effects.values()), default=-math.inf)
+    bar = max(cfg.min_effect, cfg.prune * best) if math.isfinite(best) else cfg.min_effect
+    more = [s for s in st.parent_seeds if s not in st.first]         # a cold parent that drew: more of its sub-types
+    cold = [c for c in cands if frontier(c) and informative(st.effects[c.path_str])
+            and optimistic_value(st.effects[c.path_str], cfg.rank) <= bar]
+    if more and cold and st.stopped != 'budget': score_nodes(st, cold, more, fn)
+    vals = {c.path_str: child_value(st, c) for c in cands if frontier(c)}
+    up = [c for c in cands if c.path_str in vals and vals[c.path_str][0] > bar]
+    blind = [c for c in up if vals[c.path_str][1]]
+    kept = sorted((c for c in up if not vals[c.path_str][1]), key=lambda c: -vals[c.path_str][0])[:cfg.beam]
+    for c in kept + blind:
+        for g in frontier(c): st.prio[g.path_str] = vals[c.path_str][0]
+    paths = lambda ns: [c.path_str for c in ns]
+    st.levels.append(SearchLevel(len(st.levels) + 1, paths(cands), paths(kept + blind), st.spent - before,
+                                 time.time() - t0, retried=paths(retried), unedited=paths(blind)))
+    return kept + blind
+
+# %% ../nbs/04b_search.ipynb #0b3c1a1a
+def _bounds(effects: dict, rank: str) -> tuple:
+    "(low, high) of the lead direction's importance: its 95% interval, (-inf, inf) below two counted seeds."
+    lead = max(((d, e) for d, e in effects.items() if e.status == 'ok'), key=lambda de: importance({de[0]: de[1]}, rank),
+               default=None)
+    if lead is None or lead[1].n < 2: return -math.inf, math.inf
+    lo, hi = lead[1].ci
+    h = (hi - lo) / 2 if math.isfinite(hi - lo) else math.inf
+    v = importance({lead[0]: lead[1]}, rank)
+    return v - h, v + h
+
+def one_candidate(p: str, q: str, effects: dict, rank: str = 'abs') -> bool:
+    "Whether paths `p` and `q` are one candidate: one lies below the other and their intervals overlap."
+    if not (p.startswith(q + '/') or q.startswith(p + '/')): return False
+    (a, b), (c, d) = _bounds(effects[p], rank), _bounds(effects[q], rank)
+    return not (a > d or c > b)
+
+def distinct_top(st: SearchState, n: int, # the search state and how many candidates
+                ) -> list:             # paths, strongest first
+    "The first `n` distinct candidates of the ranking so far (`one_candidate` merges a node with those below it)."
+    out = []
+    for p in st.ranking():
+        if any(one_candidate(p, q, st.effects, st.config.rank) for q in out): continue
+        out.append(p)
+        if len(out) >= n: break
+    return out
+
+# %% ../nbs/04b_search.ipynb #0b3c1a1c
+def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
+               ) -> list:              # the nodes confirmed, in order
+    """Every seed for the first `confirm` (else `beam`) distinct candidates, repeated while that changes which they are,
+    within the budget; recorded at their levels as `rescored`. After a cheaper `screen_score`, every seed is redone at
+    full fidelity."""
+    cfg = st.config
+    if not st.rest or st.stopped == 'budget': return []
+    m = cfg.confirm or cfg.beam or len(st.effects)
+    t0, level_of, done = time.time(), {p: lv for lv in st.levels for p in lv.scored}, []
+    full = lambda c: c.path_str in done if st.screen_score is not None else not set(st.seeds) - st.seeds_of(c)
+    for _ in range(4 * m):                            # each round confirms one candidate at least, or stops
+        need = [c for c in (tree[p] for p in distinct_top(st, m)) if not full(c)]
+        got = complete_seeds(st, need) if need else []
+        for c in got:
+            p = c.path_str; done.append(p); level_of[p].rescored.append(p); level_of[p].edits += st.added[p]
+        if not got or st.stopped == 'budget': break
+    if st.levels: st.levels[-1].seconds += time.time() - t0
+    return [tree[p] for p in done]
+
 # %% ../nbs/04b_search.ipynb #3aebd09e
 def search_level(st: SearchState, cands: list, # the search state and the level's candidates
                 ) -> list|None:
@@ -532,19 +700,43 @@ def beam_search(tree,                              # a `SemanticTree`
         raise TypeError(f'isolate must be a whole number of semantics (0: none), not {isolate!r}')
     if isolate < 0: raise ValueError(f'isolate must be at least 0 (0: none), not {isolate}')
     st = SearchState(SearchConfig.of(search, **settings), score, seeds, screen_score, edits_per_seed, reorder=reorder)
-    cands = frontier(tree.root)
+    opt, cands = st.config.expand == 'optimistic', frontier(tree.root)
+    st.prio.update({c.path_str: math.inf for c in cands} if opt else {})
     while cands:
         if st.config.depth is not None and len(st.levels) >= st.config.depth: st.stopped = 'depth'; break
         if on_stage: on_stage(f'level {len(st.levels) + 1}')
-        kept = search_level(st, cands)
+        kept = (optimistic_level if opt else search_level)(st, cands)
         if kept is None: break
         if on_level: on_level(st.levels[-1])
         if st.stopped == 'budget': break
         cands = [g for c in kept for g in frontier(c)]
+        if opt: cands.sort(key=lambda g: -st.prio[g.path_str])          # a budget cuts the least promising
     if on_stage: on_stage('top')
-    top = rescore_top(st, tree)
-    retry_rejected(st, top or [tree[p] for p in st.ranking()[:st.config.beam or None]])
+    if opt:
+        confirm_top(st, tree)
+        retry_rejected(st, [tree[p] for p in distinct_top(st, st.config.confirm or st.config.beam or len(st.effects))])
+    else:
+        top = rescore_top(st, tree)
+        retry_rejected(st, top or [tree[p] for p in st.ranking()[:st.config.beam or None]])
     settle_ranking(st, tree)
     before = st.spent
     if isolate_side_effects(st, tree, isolate): complete_top(st, tree)
     return SearchResult(st.effects, st.levels, st.config.rank, st.stopped, st.spent - before)
+
+# %% ../nbs/04b_search.ipynb #0b3c1a25
+@patch
+def unsearched(self: SearchResult, tree, # the tree searched
+               seeds: int = 3,           # the run's seeds per semantic
+               directions: int = 1,      # the run's directions
+               depth: int = 1,           # report subtrees rooted down to this many levels below the root
+              ) -> dict:                 # path -> (editable nodes never edited, edits to score them with every seed)
+    "The subtrees holding editable nodes the search never edited, in tree order: how many, and what they would cost."
+    out = {}
+    def walk(node, d) -> int:
+        if 1 <= d <= depth: out[node.path_str] = None                  # a subtree before the subtrees below it
+        n = int(node.editable and node.parent is not None and node.path_str not in self.effects)
+        n += sum(walk(c, d + 1) for c in node.children)
+        if 1 <= d <= depth: out[node.path_str] = (n, n * seeds * directions)
+        return n
+    walk(tree.root, 0)
+    return {p: v for p, v in out.items() if v[0]}

@@ -30,6 +30,15 @@ leaves_only=False)`), the same directions, verifier and editor. Measures (issue 
 Jobs run face by face (every corpus, classifier and direction for face 0, then face 1, ...), so a run stopped early
 covers every corpus with fewer faces. One thread; every record is one line of `results.jsonl`.
 
+A search other than today's defaults is measured on its own, beside the exhaustive and default records already made
+(exhaustive search is not run again: the trained classifiers' targets come from its recorded exact-arm records):
+
+    OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --set expand=optimistic \
+        --corpora faces mined-350-s0 deep-350-s0 --arms exact --faces 2
+    python benchmarks/search/run.py table --search optimistic           # old default, this search, exhaustive
+
+Its records carry `search` = the label (`--search`) and `settings` (the `--set` settings, applied to `explain`).
+
 The code measured is whatever `import diffex` finds. To measure one commit while the working tree changes, run from a
 snapshot of it (from a folder other than the repository root, so that the checkout is not imported instead):
 
@@ -121,8 +130,10 @@ def faces_for(name: str, clf, direction: str, n: int) -> list:
     return out
 
 
-def run_job(corpus: str, tree, attrs: dict, name: str, clf, direction: str, face, face_i: int, verifier) -> list:
-    "The four records (arm x search) of one face, classifier, direction and corpus."
+def run_job(corpus: str, tree, attrs: dict, name: str, clf, direction: str, face, face_i: int, verifier,
+            label: str|None = None, settings: dict|None = None, arms=ARMS, wants: dict|None = None) -> list:
+    """The four records (arm x search) of one face, classifier, direction and corpus; with `label`, only the records of
+    `explain(**settings)` under that label (one per arm), the trained classifiers' targets taken from `wants`."""
     from diffex import groundtruth, toyworld
     from diffex.explain import explain
     from diffex.baselines import flat_search
@@ -131,25 +142,32 @@ def run_job(corpus: str, tree, attrs: dict, name: str, clf, direction: str, face
     if name in SHIPPED:
         causes = toyworld.causes(name) if direction == 'add' else groundtruth.remove_causes(name, face)
         causes = [c for c in causes if c in drawable]
-        if not causes: return [dict(corpus=corpus, classifier=name, direction=direction, face=face_i, skipped='no cause drawable')]
+        if not causes: return [dict(corpus=corpus, classifier=name, direction=direction, face=face_i,
+                                    skipped='no cause drawable', **({'search': label} if label else {}))]
     shape, size, seed = (corpus.split('-') + [None, None])[:3] if corpus != 'faces' else ('faces', '123', None)
     base = dict(corpus=corpus, shape=shape, size=int(''.join(ch for ch in size if ch.isdigit())) if size else None,
                 seed=int(seed[1:]) if seed else None, classifier=name, kind='shipped' if name in SHIPPED else 'trained',
                 direction=direction, face=face_i, nodes=len(attrs), code=os.environ.get('BENCH_CODE', 'working tree'))
     recs, want = [], None
-    for arm in ARMS:
+    if label is not None:
+        base['settings'] = settings or {}
+        want = (wants or {}).get((corpus, name, direction, face_i))
+        if name not in SHIPPED and want is None:
+            return [dict(base, search=label, skipped='no exhaustive record for the target')]
+    for arm in arms:
         editor = toyworld.OracleEditor() if arm == 'exact' else toyworld.NoisyOracleEditor()
         t0 = time.time()
-        exh = flat_search(im, clf, editor, tree, name, seeds=3, directions=(direction,), verifier=verifier,
-                          leaves_only=False, keep_images=False)
+        exh = None if label is not None else flat_search(im, clf, editor, tree, name, seeds=3, directions=(direction,),
+                                                         verifier=verifier, leaves_only=False, keep_images=False)
         t1 = time.time()
         ex = explain(im, clf, editor, tree, name, directions=(direction,), verifier=verifier, progress=False,
-                     keep_images=False)
+                     keep_images=False, **(settings or {}))
         t2 = time.time()
-        if arm == 'exact' and name not in SHIPPED:
+        if arm == 'exact' and name not in SHIPPED and exh is not None:
             want = groundtruth.exact_top({p: e[direction].mean for p, e in exh.effects.items()
                                           if direction in e and e[direction].n}, attrs)
-        for search, e, secs in (('exhaustive', exh, t1 - t0), ('default', ex, t2 - t1)):
+        runs = (('exhaustive', exh, t1 - t0), ('default', ex, t2 - t1)) if label is None else ((label, ex, t2 - t1),)
+        for search, e, secs in runs:
             rk = e.ranking()
             r = dict(base, arm=arm, search=search, edits=int(e.cost['edits']), seconds=round(secs, 2),
                      top=groundtruth.findings(rk, attrs)[:6])
@@ -163,14 +181,34 @@ def run_job(corpus: str, tree, attrs: dict, name: str, clf, direction: str, face
     return recs
 
 
-def done_keys(path: Path) -> set:
+def done_keys(path: Path, label: str|None = None) -> set:
+    "The jobs recorded in `path`: of the exhaustive/default runs, or (with `label`) of that search, with their arms."
     if not path.exists(): return set()
     keys = set()
     for line in path.read_text().splitlines():
         if line.strip():
             r = json.loads(line)
-            keys.add((r['corpus'], r['classifier'], r['direction'], r['face']))
+            if (label is None) != (r.get('search', 'default') in ('default', 'exhaustive')): continue
+            if label is not None and r.get('search') != label: continue
+            keys.add((r['corpus'], r['classifier'], r['direction'], r['face'], r.get('arm')))
     return keys
+
+
+def recorded_wants(path: Path) -> dict:
+    "(corpus, classifier, direction, face) -> the trained classifier's target findings, from exhaustive exact records."
+    return {(r['corpus'], r['classifier'], r['direction'], r['face']): r['want'] for r in load(path)
+            if r.get('search') == 'exhaustive' and r.get('arm') == 'exact' and r.get('want') is not None}
+
+
+def parse_settings(items) -> dict:
+    "KEY=VALUE strings as `explain` keywords (values read as Python literals where they are one)."
+    import ast
+    out = {}
+    for it in items or []:
+        k, _, v = it.partition('=')
+        try: out[k] = ast.literal_eval(v)
+        except (ValueError, SyntaxError): out[k] = v
+    return out
 
 
 def run(args):
@@ -190,7 +228,10 @@ def run(args):
     faces = {(n, d): faces_for(n, c, d, args.faces) for n, c in clfs.items() for d in DIRECTIONS}
     names = args.corpora or corpus_names()
     trees = {}
-    done = done_keys(args.out)
+    label, settings, arms = args.search, parse_settings(args.set), tuple(args.arms or ARMS)
+    done = done_keys(args.out, label)
+    jobs = {k[:4] for k in done}
+    wants = recorded_wants(RESULTS) if label is not None else None
     t_start = time.time()
     for i in range(args.faces):
         for corpus in names:
@@ -200,9 +241,12 @@ def run(args):
             tree, attrs = trees[corpus]
             for n, c in clfs.items():
                 for d in DIRECTIONS:
-                    if (corpus, n, d, i) in done: continue
+                    if label is None and (corpus, n, d, i) in jobs: continue
+                    todo = tuple(a for a in arms if (corpus, n, d, i, a) not in done)
+                    if not todo or (corpus, n, d, i, None) in done: continue
                     t0 = time.time()
-                    recs = run_job(corpus, tree, attrs, n, c, d, faces[n, d][i], i, verifier)
+                    recs = run_job(corpus, tree, attrs, n, c, d, faces[n, d][i], i, verifier, label, settings,
+                                   todo if label is not None else ARMS, wants)
                     with open(args.out, 'a') as fh:
                         for r in recs: fh.write(json.dumps(r) + '\n')
                     print(f'[{time.time() - t_start:6.0f} s] face {i} {corpus:14s} {n:9s} {d:6s} '
@@ -214,49 +258,54 @@ def load(path: Path) -> list:
 
 
 def table(args):
-    "Print precision@k / agreement@k (pooled) and edits of the default search and exhaustive search per corpus and arm."
+    """Print precision@k / agreement@k (pooled) and edits per corpus and arm: today's default search and exhaustive
+    search, and with `--search LABEL` that search beside them (its records from `--from`, default `--out`)."""
     from diffex.corpus_shapes import HELD_OUT
-    recs = [r for r in load(args.out) if 'skipped' not in r]
+    recs = [r for r in load(args.out) if 'skipped' not in r and r.get('search') in ('default', 'exhaustive')]
+    label = args.search
+    if label:
+        recs += [r for r in load(args.source or args.out) if 'skipped' not in r and r.get('search') == label]
     if not recs: print(f'no records in {args.out}'); return
+    searches = ('default', label, 'exhaustive') if label else ('default', 'exhaustive')
     def pooled(rs, kind):
         rs = [r for r in rs if r['kind'] == kind and r['hits'] is not None]
         k = sum(r['k'] for r in rs)
         return (sum(r['hits'] for r in rs) / k if k else None), len(rs)
     def f2(v): return '–' if v is None else f'{v:.2f}'
+    def row(name, nodes, arm, rs):
+        if label:     # only the jobs the labelled search ran, so that every column covers the same jobs
+            ran = {(r['corpus'], r['classifier'], r['direction'], r['face']) for r in rs if r['search'] == label}
+            rs = [r for r in rs if (r['corpus'], r['classifier'], r['direction'], r['face']) in ran]
+        by = {s: [r for r in rs if r['search'] == s] for s in searches}
+        ps = [pooled(by[s], 'shipped') for s in searches]
+        ag = [pooled(by[s], 'trained') for s in searches]
+        ed = [sum(r['edits'] for r in by[s]) / len(by[s]) if by[s] else None for s in searches]
+        share = [f'{e / ed[-1]:.3f}' if e is not None and ed[-1] else '–' for e in ed[:-1]]
+        return [name, nodes, arm, f'{ps[-1][1]}+{ag[-1][1]}', *(f2(p) for p, _ in ps), *(f2(a) for a, _ in ag),
+                *('–' if e is None else f'{e:,.0f}' for e in ed), *share]
     groups = {}
     for r in recs: groups.setdefault((r['corpus'], r['arm']), []).append(r)
+    if label: groups = {k: v for k, v in groups.items() if any(r['search'] == label for r in v)}
     order = lambda key: (key[0] != 'faces', str(key[0].split('-')[-1]), key[0], key[1])
-    head = ['corpus', 'nodes', 'arm', 'faces', 'p@k default', 'p@k exhaustive', 'agree@k default', 'agree@k exhaustive',
-            'edits default', 'edits exhaustive', 'cost share']
+    short = {'default': 'default', 'exhaustive': 'exhaustive', label: label}
+    head = ['corpus', 'nodes', 'arm', 'faces', *(f'p@k {short[s]}' for s in searches),
+            *(f'agree@k {short[s]}' for s in searches), *(f'edits {short[s]}' for s in searches),
+            *(f'cost share {short[s]}' for s in searches[:-1])]
     rows = []
     for key in sorted(groups, key=order):
         rs = groups[key]
-        by = {s: [r for r in rs if r['search'] == s] for s in ('default', 'exhaustive')}
-        pd, n = pooled(by['default'], 'shipped'); pe, _ = pooled(by['exhaustive'], 'shipped')
-        ad, m = pooled(by['default'], 'trained'); ae, _ = pooled(by['exhaustive'], 'trained')
-        ed = sum(r['edits'] for r in by['default']) / max(1, len(by['default']))
-        ee = sum(r['edits'] for r in by['exhaustive']) / max(1, len(by['exhaustive']))
-        seed = by['default'][0]['seed'] if by['default'] else None
-        mark = ' (held out)' if seed in HELD_OUT else ''
-        rows.append([key[0] + mark, str(rs[0]['nodes']), key[1], f'{n}+{m}', f2(pd), f2(pe), f2(ad), f2(ae),
-                     f'{ed:,.0f}', f'{ee:,.0f}', f'{ed / ee:.3f}' if ee else '–'])
-    # the shapes over the tuning seeds, pooled
+        seed = rs[0]['seed']
+        rows.append(row(key[0] + (' (held out)' if seed in HELD_OUT else ''), str(rs[0]['nodes']), key[1], rs))
     for shape_size in sorted({r['corpus'].rsplit('-', 1)[0] for r in recs if r['corpus'] != 'faces'}):
         for arm in ARMS:
-            rs = [r for r in recs if r['corpus'].rsplit('-', 1)[0] == shape_size and r['arm'] == arm
-                  and r['seed'] not in HELD_OUT]
-            if not rs: continue
-            by = {s: [r for r in rs if r['search'] == s] for s in ('default', 'exhaustive')}
-            pd, n = pooled(by['default'], 'shipped'); pe, _ = pooled(by['exhaustive'], 'shipped')
-            ad, m = pooled(by['default'], 'trained'); ae, _ = pooled(by['exhaustive'], 'trained')
-            ed = sum(r['edits'] for r in by['default']) / max(1, len(by['default']))
-            ee = sum(r['edits'] for r in by['exhaustive']) / max(1, len(by['exhaustive']))
-            rows.append([f'{shape_size} (seeds 0, 1)', '', arm, f'{n}+{m}', f2(pd), f2(pe), f2(ad), f2(ae),
-                         f'{ed:,.0f}', f'{ee:,.0f}', f'{ed / ee:.3f}' if ee else '–'])
-    faces = sorted({r['face'] for r in recs})
+            rs = [r for c, a in groups if c.rsplit('-', 1)[0] == shape_size and a == arm for r in groups[c, a]
+                  if r['seed'] not in HELD_OUT]
+            if rs: rows.append(row(f'{shape_size} (seeds 0, 1)', '', arm, rs))
+    faces = sorted({r['face'] for r in recs if not label or r['search'] == label})
     note = (f"faces per classifier and direction: {len(faces)} (indices {faces}); 'faces' column: jobs with shipped "
             "classifiers + jobs with trained ones, each job one face, one classifier, one direction; p@k and agree@k "
-            "pooled (found / asked); edits: mean per job; cost share: default / exhaustive edits")
+            "pooled (found / asked); edits: mean per job; cost share: edits / exhaustive edits"
+            + (f"; every column over the jobs '{label}' ran" if label else ''))
     if args.markdown:
         print('| ' + ' | '.join(head) + ' |'); print('|' + '---|' * len(head))
         for r in rows: print('| ' + ' | '.join(r) + ' |')
@@ -276,10 +325,17 @@ def main(argv=None):
     r.add_argument('--corpora', nargs='*', default=None, help="corpus names (default: all; e.g. faces mined-350-s0)")
     r.add_argument('--classifiers', nargs='*', default=None, help=f'classifiers (default: all: {SHIPPED + TRAINED})')
     r.add_argument('--out', type=Path, default=RESULTS)
+    r.add_argument('--search', default=None, help="run only explain with --set settings, recorded under this label "
+                   "(exhaustive search is not run again)")
+    r.add_argument('--set', nargs='*', default=None, metavar='KEY=VALUE', help='explain settings for --search, '
+                   "e.g. expand='optimistic' beam=4")
+    r.add_argument('--arms', nargs='*', default=None, choices=ARMS, help='arms (default: both)')
     sub.add_parser('train', help='train and keep the three rule classifiers (run does it when they are missing)')
     t = sub.add_parser('table', help='print the table of the recorded results')
     t.add_argument('--out', type=Path, default=RESULTS)
     t.add_argument('--markdown', action='store_true', help='a markdown table')
+    t.add_argument('--search', default=None, help='also this labelled search, beside the default and exhaustive ones')
+    t.add_argument('--from', dest='source', type=Path, default=None, help="the labelled search's records (default: --out)")
     a = p.parse_args(argv)
     if a.cmd == 'train': torch.set_num_threads(1); trained_classifiers()
     else: run(a) if a.cmd == 'run' else table(a)
