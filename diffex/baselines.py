@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['last_conv', 'gradcam', 'overlay', 'flat_search', 'reference_items', 'reference_keywords', 'reference_word',
-           'ReferenceEditor', 'StockLedits', 'PerCallEditor', 'as_reference_editor', 'Candidate', 'ReferenceResult',
-           'diffex_reference']
+__all__ = ['gradcam', 'last_conv', 'overlay', 'flat_search', 'diffex_reference', 'Candidate', 'ReferenceResult',
+           'reference_items', 'reference_keywords', 'reference_word', 'ReferenceEditor', 'StockLedits', 'PerCallEditor',
+           'as_reference_editor']
 
 # %% ../nbs/09_baselines.ipynb #fd093815
 import numpy as np
@@ -26,6 +26,29 @@ from .search import SearchConfig, SearchLevel
 from .scoring import ImageScorer, SearchProgress
 from .explanation import Explanation
 from .config import ExplainConfig, RunInfo
+
+# %% ../nbs/09_baselines.ipynb #75ade2fd
+def gradcam(classifier: Classifier,    # a `TorchClassifier` or `HFClassifier`
+            image,                     # a PIL image, a path or an array
+            target: int|str,           # the class whose logit is explained (name or index)
+            layer: nn.Module|None = None, # the convolutional layer; default: the model's last Conv2d
+           ) -> np.ndarray:            # (H, W) in [0, 1] at the image's size; all zeros when nothing supports the class
+    "The Grad-CAM heat map of `target` on `image`, computed with `captum`."
+    from captum.attr import LayerGradCam, LayerAttribution
+    model, pre, fwd = _tensor_model(classifier)
+    im = load_image(image)
+    t = classifier.target_index(target)
+    layer = layer or last_conv(model)
+    x = pre([im])
+    with torch.enable_grad():
+        a = LayerGradCam(fwd, layer).attribute(x, target=t, relu_attributions=True)
+    a = LayerAttribution.interpolate(a.detach().float(), tuple(x.shape[-2:]), interpolate_mode='bilinear')
+    a = a[0, 0].clamp(min=0)
+    a = a / a.max() if a.max() > 0 else a
+    heat = a.cpu().numpy()
+    if heat.shape != (im.height, im.width):
+        heat = np.asarray(Image.fromarray(heat.astype(np.float32), mode='F').resize(im.size, Image.BILINEAR)).clip(0, 1)
+    return heat
 
 # %% ../nbs/09_baselines.ipynb #f31ff650
 def last_conv(model: nn.Module) -> nn.Module:
@@ -54,29 +77,6 @@ def _tensor_model(classifier) -> tuple:
     raise TypeError('Grad-CAM needs the gradients of a torch model: a TorchClassifier or HFClassifier, '
                     f'not {type(classifier).__name__}')
 
-# %% ../nbs/09_baselines.ipynb #75ade2fd
-def gradcam(classifier: Classifier,    # a `TorchClassifier` or `HFClassifier`
-            image,                     # a PIL image, a path or an array
-            target: int|str,           # the class whose logit is explained (name or index)
-            layer: nn.Module|None = None, # the convolutional layer; default: the model's last Conv2d
-           ) -> np.ndarray:            # (H, W) in [0, 1] at the image's size; all zeros when nothing supports the class
-    "The Grad-CAM heat map of `target` on `image`, computed with `captum`."
-    from captum.attr import LayerGradCam, LayerAttribution
-    model, pre, fwd = _tensor_model(classifier)
-    im = load_image(image)
-    t = classifier.target_index(target)
-    layer = layer or last_conv(model)
-    x = pre([im])
-    with torch.enable_grad():
-        a = LayerGradCam(fwd, layer).attribute(x, target=t, relu_attributions=True)
-    a = LayerAttribution.interpolate(a.detach().float(), tuple(x.shape[-2:]), interpolate_mode='bilinear')
-    a = a[0, 0].clamp(min=0)
-    a = a / a.max() if a.max() > 0 else a
-    heat = a.cpu().numpy()
-    if heat.shape != (im.height, im.width):
-        heat = np.asarray(Image.fromarray(heat.astype(np.float32), mode='F').resize(im.size, Image.BILINEAR)).clip(0, 1)
-    return heat
-
 # %% ../nbs/09_baselines.ipynb #e1641dea
 def overlay(image,             # the image the map was computed on
             heat: np.ndarray,  # (H, W) in [0, 1], from `gradcam`
@@ -91,10 +91,6 @@ def overlay(image,             # the image the map was computed on
     return out.resize((out.width * scale, out.height * scale), Image.NEAREST) if scale > 1 else out
 
 # %% ../nbs/09_baselines.ipynb #e8783aa0
-def _as_tree(corpus) -> SemanticTree:
-    if isinstance(corpus, SemanticTree): return corpus
-    return SemanticTree.load(corpus) if Path(str(corpus)).suffix == '.json' else SemanticTree.builtin(str(corpus))
-
 def flat_search(image,                          # a PIL image, a path or an array
                 classifier: Classifier,         # the model being explained
                 editor: Editor,                 # the diffusion editor (or any `Editor`)
@@ -133,6 +129,101 @@ def flat_search(image,                          # a PIL image, a path or an arra
                 stopped='exhausted')
     return Explanation(sc.image, tname, effects, [level], tree, sc.base, sc.original_score, sc.null, sc.images, cfg,
                        models, cost, info=info, method='flat (leaves only)' if leaves_only else 'flat')
+
+def _as_tree(corpus) -> SemanticTree:
+    if isinstance(corpus, SemanticTree): return corpus
+    return SemanticTree.load(corpus) if Path(str(corpus)).suffix == '.json' else SemanticTree.builtin(str(corpus))
+
+# %% ../nbs/09_baselines.ipynb #fe8c01ca
+def diffex_reference(image,                      # a PIL image, a path or an array
+                     classifier: Classifier,     # the model being explained
+                     editor,                     # a diffex `Editor` (via `as_reference_editor`) or a `ReferenceEditor`
+                     corpus,                     # a tree, a built-in corpus name or a corpus JSON file
+                     target: int|str,            # the class whose probability is tracked
+                     beam_size: int = 8,         # items kept after level 1
+                     top_k: int = 25,            # leaves reported
+                     samples: int = 4,           # edits per keyword (seeds seed, seed+1, ...)
+                     seed: int = 0,              # the first seed
+                     min_delta: float = 0.0,     # candidates with |delta| below this are dropped
+                     progress: bool = False,     # show progress: a stage per level (a bar, or a line off a terminal)
+                    ) -> ReferenceResult:
+    "The DiffEx reference procedure (`diffex_run` of the paper's code) on a diffex corpus, with its costs counted."
+    t0 = time.time()
+    tree, ed = _as_tree(corpus), as_reference_editor(editor)
+    im = load_image(image)
+    t = classifier.target_index(target)
+    u0, i0 = ed.unet_evals, ed.inversions
+    calls, edits = [0], [0]
+    def prob(x):
+        calls[0] += 1
+        return float(classifier.score([x], t, 'prob')[0])
+    def estimate(node) -> Candidate:
+        base = prob(im)                                   # the reference re-reads the original for every candidate
+        kw = reference_word(node)
+        scores = []
+        for i in range(samples):
+            scores.append(prob(ed.edit(im, kw, seed=seed + i))); edits[0] += 1
+        return Candidate(node.path_str, kw, scores, base)
+    items, pr = reference_items(tree), SearchProgress(progress)
+    pr.start('level 1: items'); pr.add(len(items) * samples)
+    level1 = []
+    for n in items:
+        c = estimate(n); pr.update(samples)
+        if abs(c.delta) >= min_delta: level1.append(c)
+    pr.finish(scored=len(items))
+    level1.sort(key=lambda c: abs(c.delta), reverse=True)
+    kept = level1[:beam_size]
+    leaves = []
+    pr.start('level 2: keywords'); pr.add(sum(len(reference_keywords(tree[c.path])) for c in kept) * samples)
+    for c in kept:
+        kws = reference_keywords(tree[c.path])
+        if not kws: leaves.append(c); continue           # an item without keywords stands for itself (see above)
+        for n in kws:
+            k = estimate(n); pr.update(samples)
+            if abs(k.delta) >= min_delta: leaves.append(k)
+    pr.finish()
+    leaves.sort(key=lambda c: abs(c.delta), reverse=True)
+    tname = classifier.class_names[t] if classifier.class_names else str(t)
+    base = prob(im)                                       # the reference's reported base score
+    cost = dict(edits=edits[0], inversions=ed.inversions - i0, unet_evals=ed.unet_evals - u0, classifier_calls=calls[0],
+                seconds=round(time.time() - t0, 3))
+    params = dict(method='diffex-reference', beam_size=beam_size, top_k=top_k, samples=samples, seed=seed,
+                  min_delta=min_delta, score='prob', editor=ed.name, corpus=tree.domain)
+    if ed is not editor and hasattr(ed, 'close'): ed.close()   # a wrapper made here: drop its UNet counter
+    return ReferenceResult(tname, base, level1, kept, leaves[:top_k], params, cost)
+
+# %% ../nbs/09_baselines.ipynb #953b00e3
+@dataclass
+class Candidate:
+    "One scored item or keyword, as the reference code reports it."
+    path: str          # corpus path
+    keyword: str       # the string that was edited with
+    scores: list       # target probability of each sample's edit
+    base_score: float  # target probability of the original image
+    @property
+    def mean_score(self) -> float: return float(np.mean(self.scores))
+    @property
+    def delta(self) -> float: return self.mean_score - self.base_score
+
+@dataclass
+class ReferenceResult:
+    "The outcome of `diffex_reference`: the scored items, the beam, the top leaves, and what it cost."
+    target: str
+    base_score: float            # target probability of the original image
+    level1: list                 # every scored item, strongest first
+    beam: list                   # the items kept
+    leaves: list                 # the top-k leaves, strongest first
+    params: dict
+    cost: dict                   # edits, inversions, unet_evals, classifier_calls, seconds
+    def ranking(self) -> list[str]: return [c.path for c in self.leaves]
+    def top(self, k: int = 5) -> list[Candidate]: return self.leaves[:k]
+    def to_frame(self):
+        import pandas as pd
+        return pd.DataFrame([dict(path=c.path, keyword=c.keyword, delta=c.delta, mean_score=c.mean_score,
+                                  base_score=c.base_score) for c in self.leaves])
+    def __repr__(self):
+        return (f'ReferenceResult(target={self.target!r}, {len(self.level1)} items, beam {len(self.beam)}, '
+                f'top: {", ".join(f"{c.path} ({c.delta:+.3f})" for c in self.leaves[:3])}; {self.cost})')
 
 # %% ../nbs/09_baselines.ipynb #62f3fea0
 def reference_items(tree: SemanticTree) -> list[SemanticNode]:
@@ -217,94 +308,3 @@ def as_reference_editor(editor) -> ReferenceEditor:
     if isinstance(editor, LeditsEditor): return StockLedits(editor.pipe, **editor.params)
     if isinstance(editor, Editor): return PerCallEditor(editor)
     raise TypeError(f'expected a diffex Editor or a ReferenceEditor, not {type(editor).__name__}')
-
-# %% ../nbs/09_baselines.ipynb #953b00e3
-@dataclass
-class Candidate:
-    "One scored item or keyword, as the reference code reports it."
-    path: str          # corpus path
-    keyword: str       # the string that was edited with
-    scores: list       # target probability of each sample's edit
-    base_score: float  # target probability of the original image
-    @property
-    def mean_score(self) -> float: return float(np.mean(self.scores))
-    @property
-    def delta(self) -> float: return self.mean_score - self.base_score
-
-@dataclass
-class ReferenceResult:
-    "The outcome of `diffex_reference`: the scored items, the beam, the top leaves, and what it cost."
-    target: str
-    base_score: float            # target probability of the original image
-    level1: list                 # every scored item, strongest first
-    beam: list                   # the items kept
-    leaves: list                 # the top-k leaves, strongest first
-    params: dict
-    cost: dict                   # edits, inversions, unet_evals, classifier_calls, seconds
-    def ranking(self) -> list[str]: return [c.path for c in self.leaves]
-    def top(self, k: int = 5) -> list[Candidate]: return self.leaves[:k]
-    def to_frame(self):
-        import pandas as pd
-        return pd.DataFrame([dict(path=c.path, keyword=c.keyword, delta=c.delta, mean_score=c.mean_score,
-                                  base_score=c.base_score) for c in self.leaves])
-    def __repr__(self):
-        return (f'ReferenceResult(target={self.target!r}, {len(self.level1)} items, beam {len(self.beam)}, '
-                f'top: {", ".join(f"{c.path} ({c.delta:+.3f})" for c in self.leaves[:3])}; {self.cost})')
-
-# %% ../nbs/09_baselines.ipynb #fe8c01ca
-def diffex_reference(image,                      # a PIL image, a path or an array
-                     classifier: Classifier,     # the model being explained
-                     editor,                     # a diffex `Editor` (via `as_reference_editor`) or a `ReferenceEditor`
-                     corpus,                     # a tree, a built-in corpus name or a corpus JSON file
-                     target: int|str,            # the class whose probability is tracked
-                     beam_size: int = 8,         # items kept after level 1
-                     top_k: int = 25,            # leaves reported
-                     samples: int = 4,           # edits per keyword (seeds seed, seed+1, ...)
-                     seed: int = 0,              # the first seed
-                     min_delta: float = 0.0,     # candidates with |delta| below this are dropped
-                     progress: bool = False,     # show progress: a stage per level (a bar, or a line off a terminal)
-                    ) -> ReferenceResult:
-    "The DiffEx reference procedure (`diffex_run` of the paper's code) on a diffex corpus, with its costs counted."
-    t0 = time.time()
-    tree, ed = _as_tree(corpus), as_reference_editor(editor)
-    im = load_image(image)
-    t = classifier.target_index(target)
-    u0, i0 = ed.unet_evals, ed.inversions
-    calls, edits = [0], [0]
-    def prob(x):
-        calls[0] += 1
-        return float(classifier.score([x], t, 'prob')[0])
-    def estimate(node) -> Candidate:
-        base = prob(im)                                   # the reference re-reads the original for every candidate
-        kw = reference_word(node)
-        scores = []
-        for i in range(samples):
-            scores.append(prob(ed.edit(im, kw, seed=seed + i))); edits[0] += 1
-        return Candidate(node.path_str, kw, scores, base)
-    items, pr = reference_items(tree), SearchProgress(progress)
-    pr.start('level 1: items'); pr.add(len(items) * samples)
-    level1 = []
-    for n in items:
-        c = estimate(n); pr.update(samples)
-        if abs(c.delta) >= min_delta: level1.append(c)
-    pr.finish(scored=len(items))
-    level1.sort(key=lambda c: abs(c.delta), reverse=True)
-    kept = level1[:beam_size]
-    leaves = []
-    pr.start('level 2: keywords'); pr.add(sum(len(reference_keywords(tree[c.path])) for c in kept) * samples)
-    for c in kept:
-        kws = reference_keywords(tree[c.path])
-        if not kws: leaves.append(c); continue           # an item without keywords stands for itself (see above)
-        for n in kws:
-            k = estimate(n); pr.update(samples)
-            if abs(k.delta) >= min_delta: leaves.append(k)
-    pr.finish()
-    leaves.sort(key=lambda c: abs(c.delta), reverse=True)
-    tname = classifier.class_names[t] if classifier.class_names else str(t)
-    base = prob(im)                                       # the reference's reported base score
-    cost = dict(edits=edits[0], inversions=ed.inversions - i0, unet_evals=ed.unet_evals - u0, classifier_calls=calls[0],
-                seconds=round(time.time() - t0, 3))
-    params = dict(method='diffex-reference', beam_size=beam_size, top_k=top_k, samples=samples, seed=seed,
-                  min_delta=min_delta, score='prob', editor=ed.name, corpus=tree.domain)
-    if ed is not editor and hasattr(ed, 'close'): ed.close()   # a wrapper made here: drop its UNet counter
-    return ReferenceResult(tname, base, level1, kept, leaves[:top_k], params, cost)
