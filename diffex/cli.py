@@ -11,8 +11,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['HANDLERS', 'CACHE_HELP', 'SUBCOMMANDS', 'UsageError', 'handler', 'terminal_text', 'say', 'corpus_arg',
            'add_search_args', 'search_config', 'cache_root', 'default_cache_dir', 'default_edit_cache', 'add_mine_args',
-           'make_backend', 'run_mine', 'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking',
-           'demo_processes', 'run_demo', 'add_explain_args', 'onnx_settings', 'load_classifier', 'load_editor',
+           'make_backend', 'run_mine', 'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'run_demo',
+           'demo_processes', 'add_explain_args', 'onnx_settings', 'load_classifier', 'load_editor', 'load_verifier',
            'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
@@ -34,8 +34,6 @@ def handler(name: str):
     return deco
 
 # %% ../nbs/10_cli.ipynb #b1056700
-_CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f-\x9f]')   # control characters but newline and tab
-
 def terminal_text(s,                  # what to print (made a str)
                   encoding: str|None = None, # the stream's encoding; None: do not check
                  ) -> str:
@@ -52,6 +50,8 @@ def say(*parts, file=None, flush: bool = False):
     f = sys.stdout if file is None else file
     print(terminal_text(' '.join(map(str, parts)), getattr(f, 'encoding', None)), file=f, flush=flush)
 
+_CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f-\x9f]')   # control characters but newline and tab
+
 # %% ../nbs/10_cli.ipynb #c3a7f175
 def corpus_arg(value: str) -> SemanticTree:
     "The corpus named by a command-line value: a corpus file, or the name of a built-in corpus."
@@ -62,17 +62,6 @@ def corpus_arg(value: str) -> SemanticTree:
                      f'(built-ins: {", ".join(SemanticTree.builtins())})')
 
 # %% ../nbs/10_cli.ipynb #41851c52
-_OLD_ZERO = ('beam', 'screen')   # settings whose 'none' was spelt 0 before
-
-def _count_or_none(name: str):
-    "The argparse type of an optional count: a whole number, or 'none' (the API's None)."
-    def parse(s: str) -> int|None:
-        w = s.strip().lower()
-        if w == 'none' or (w == '0' and name in _OLD_ZERO): return None
-        try: return int(w)
-        except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number or 'none', got {s!r}") from None
-    return parse
-
 def add_search_args(g, # an argparse parser or argument group
                    ):
     "One option per `SearchConfig` field, its help text from the field's documentation; 'none' where the API says None."
@@ -94,6 +83,17 @@ def search_config(args) -> SearchConfig:
         name, _, rest = str(e).partition(' ')
         raise UsageError(f'--{name.replace("_", "-")} {rest.replace("None", "none")}') from None
 
+_OLD_ZERO = ('beam', 'screen')   # settings whose 'none' was spelt 0 before
+
+def _count_or_none(name: str):
+    "The argparse type of an optional count: a whole number, or 'none' (the API's None)."
+    def parse(s: str) -> int|None:
+        w = s.strip().lower()
+        if w == 'none' or (w == '0' and name in _OLD_ZERO): return None
+        try: return int(w)
+        except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number or 'none', got {s!r}") from None
+    return parse
+
 # %% ../nbs/10_cli.ipynb #bd562cc8
 def cache_root() -> Path:
     "The folder of diffex's caches: $DIFFEX_CACHE, else $XDG_CACHE_HOME/diffex, else ~/.cache/diffex."
@@ -109,12 +109,6 @@ def default_edit_cache() -> Path:
     return cache_root()/'edits'
 
 CACHE_HELP = '(default: {}, that is $DIFFEX_CACHE/{}, else ~/.cache/diffex/{}; "none" to disable)'
-
-def _pair(s: str) -> tuple[int, int]:
-    try: a, b = (int(x) for x in s.split(','))
-    except ValueError: raise argparse.ArgumentTypeError(f'expected MIN,MAX such as 3,8, got {s!r}') from None
-    if not 1 <= a <= b: raise argparse.ArgumentTypeError(f'expected 1 <= MIN <= MAX, got {s!r}')
-    return a, b
 
 def add_mine_args(p: argparse.ArgumentParser):
     "The options of `diffex mine`."
@@ -153,6 +147,12 @@ def add_mine_args(p: argparse.ArgumentParser):
                    help='merge the mined tree into this corpus (a file or a built-in name) before writing')
     m.add_argument('--author', help='recorded in the provenance')
     p.add_argument('-v', '--verbose', action='store_true', help='log every request')
+
+def _pair(s: str) -> tuple[int, int]:
+    try: a, b = (int(x) for x in s.split(','))
+    except ValueError: raise argparse.ArgumentTypeError(f'expected MIN,MAX such as 3,8, got {s!r}') from None
+    if not 1 <= a <= b: raise argparse.ArgumentTypeError(f'expected 1 <= MIN <= MAX, got {s!r}')
+    return a, b
 
 # %% ../nbs/10_cli.ipynb #af2ac1df
 def make_backend(args):
@@ -232,6 +232,7 @@ def set_threads(n: int|None, log=say) -> int:
                 'If this is slow, pass --threads 1.')
     return torch.get_num_threads()
 
+# %% ../nbs/10_cli.ipynb #534d2558
 def print_ranking(ex,            # an `Explanation`
                   k: int = 8,    # how many of its top semantics
                   causes=(),     # paths to mark as true causes (the toy demo)
@@ -257,61 +258,6 @@ def print_ranking(ex,            # an `Explanation`
             if a.side_effects: say(f'        {a.also_changed()}', file=file)
     rest = [p for p in ex.significant() if p not in {q for q, _ in ex.top(k)}]
     if rest: say(f'  also significant, below the top {k}: {", ".join(rest)}', file=file)
-
-def _edit_cache(arg) -> Path|None:
-    if arg is not None and str(arg).lower() == 'none': return None
-    return Path(arg).expanduser() if arg is not None else default_edit_cache()
-
-# %% ../nbs/10_cli.ipynb #38e5ddff
-def demo_processes(n: int|None, # --processes, None: the default
-                   faces: int,    # faces to explain
-                  ) -> int:
-    """How many worker processes `diffex demo` explains its faces in: `n` (at most one per face), or by default one
-    per CPU core this process may use (`os.sched_getaffinity`), and 1 where a GPU is present. Raises `UsageError`
-    for `n < 1`."""
-    import torch
-    if n is not None:
-        if n < 1: raise UsageError(f'--processes must be at least 1, not {n}')
-        return min(n, faces)
-    if torch.cuda.is_available(): return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
-    return max(1, min(cores, faces))
-
-_DEMO: dict = {}   # the loaded world, classifier and editor of `run_demo`; a forked worker inherits them
-
-def _demo_face(job: tuple) -> tuple:
-    "Explain one demo face (in the demo's process or a worker) and save it; returns `(index, folder, seconds)`."
-    import time
-    from diffex.explain import explain
-    i, image, folder, opts = job
-    if not _DEMO: _demo_setup(opts)                   # a spawned (not forked) worker loads the world itself
-    t0 = time.time()
-    ex = explain(image, _DEMO['clf'], _DEMO['editor'], _DEMO['world'].corpus, opts['name'], seeds=opts['seeds'],
-                 search=opts['search'], verifier=_DEMO['world'].verifier(), progress=opts['progress'])
-    ex.save(folder)
-    return i, folder, time.time() - t0
-
-def _demo_setup(opts: dict):
-    "Load the toy world, the classifier and the editor of a demo into `_DEMO`."
-    import torch
-    from diffex import toyworld
-    if opts['threads']: torch.set_num_threads(opts['threads'])
-    world = toyworld.load(diffusion=not opts['oracle'])
-    editor = world.oracle() if opts['oracle'] else world.editor(cache_dir=opts['cache_dir'])
-    if not opts['oracle']: world.pipe                 # read the model now, so that forked workers share it
-    _DEMO.update(world=world, clf=world.classifier(opts['name']), editor=editor)
-
-def _demo_pool(n: int):
-    """A pool of `n` worker processes, forked where the platform allows (Linux: the loaded model is shared, nothing
-    is read again), spawned elsewhere (each worker loads the toy world)."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-    method = 'fork' if sys.platform.startswith('linux') else 'spawn'
-    return ProcessPoolExecutor(n, mp_context=mp.get_context(method), initializer=_quiet_worker)
-
-def _quiet_worker():
-    "A demo worker leaves at Ctrl-C without a traceback of its own: the demo's process says the one line."
-    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
 
 # %% ../nbs/10_cli.ipynb #98421f5b
 @handler('demo')
@@ -373,6 +319,61 @@ def _write_report(exs, ds, out: Path):
     from diffex.report import write_report
     write_report(exs, out, dataset=ds)
 
+# %% ../nbs/10_cli.ipynb #38e5ddff
+def demo_processes(n: int|None, # --processes, None: the default
+                   faces: int,    # faces to explain
+                  ) -> int:
+    """How many worker processes `diffex demo` explains its faces in: `n` (at most one per face), or by default one
+    per CPU core this process may use (`os.sched_getaffinity`), and 1 where a GPU is present. Raises `UsageError`
+    for `n < 1`."""
+    import torch
+    if n is not None:
+        if n < 1: raise UsageError(f'--processes must be at least 1, not {n}')
+        return min(n, faces)
+    if torch.cuda.is_available(): return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return max(1, min(cores, faces))
+
+_DEMO: dict = {}   # the loaded world, classifier and editor of `run_demo`; a forked worker inherits them
+
+def _demo_face(job: tuple) -> tuple:
+    "Explain one demo face (in the demo's process or a worker) and save it; returns `(index, folder, seconds)`."
+    import time
+    from diffex.explain import explain
+    i, image, folder, opts = job
+    if not _DEMO: _demo_setup(opts)                   # a spawned (not forked) worker loads the world itself
+    t0 = time.time()
+    ex = explain(image, _DEMO['clf'], _DEMO['editor'], _DEMO['world'].corpus, opts['name'], seeds=opts['seeds'],
+                 search=opts['search'], verifier=_DEMO['world'].verifier(), progress=opts['progress'])
+    ex.save(folder)
+    return i, folder, time.time() - t0
+
+def _demo_setup(opts: dict):
+    "Load the toy world, the classifier and the editor of a demo into `_DEMO`."
+    import torch
+    from diffex import toyworld
+    if opts['threads']: torch.set_num_threads(opts['threads'])
+    world = toyworld.load(diffusion=not opts['oracle'])
+    editor = world.oracle() if opts['oracle'] else world.editor(cache_dir=opts['cache_dir'])
+    if not opts['oracle']: world.pipe                 # read the model now, so that forked workers share it
+    _DEMO.update(world=world, clf=world.classifier(opts['name']), editor=editor)
+
+def _demo_pool(n: int):
+    """A pool of `n` worker processes, forked where the platform allows (Linux: the loaded model is shared, nothing
+    is read again), spawned elsewhere (each worker loads the toy world)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    method = 'fork' if sys.platform.startswith('linux') else 'spawn'
+    return ProcessPoolExecutor(n, mp_context=mp.get_context(method), initializer=_quiet_worker)
+
+def _quiet_worker():
+    "A demo worker leaves at Ctrl-C without a traceback of its own: the demo's process says the one line."
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+
+def _edit_cache(arg) -> Path|None:
+    if arg is not None and str(arg).lower() == 'none': return None
+    return Path(arg).expanduser() if arg is not None else default_edit_cache()
+
 # %% ../nbs/10_cli.ipynb #8bb88143
 def add_explain_args(p: argparse.ArgumentParser):
     "The options of `diffex explain`."
@@ -384,29 +385,10 @@ def add_explain_args(p: argparse.ArgumentParser):
                         'clip:PATH_OR_ID (with --labels); or toy:NAME')
     g.add_argument('--labels', default=None,
                    help='comma-separated class labels: for clip: classifiers, and the class names of an ONNX model')
-    o = p.add_argument_group('ONNX classifiers', 'how images become the model input: resized to --onnx-size, pixels '
-                             'in [0, 1], then (x - mean) / std per channel; e.g. ImageNet: --onnx-mean 0.485,0.456,0.406 '
-                             '--onnx-std 0.229,0.224,0.225')
-    o.add_argument('--onnx-size', default=None, help="HEIGHT,WIDTH or one side (default: the model's fixed input size)")
-    o.add_argument('--onnx-mean', default='0', help='one number, or one per channel, comma-separated (default: 0)')
-    o.add_argument('--onnx-std', default='1', help='one number, or one per channel, comma-separated (default: 1)')
-    o.add_argument('--onnx-channels', default='RGB', choices=['RGB', 'BGR', 'L'], help='channel order (default: RGB)')
-    o.add_argument('--onnx-layout', default='NCHW', choices=['NCHW', 'NHWC'], help='input layout (default: NCHW)')
-    o.add_argument('--onnx-output', default=None, metavar='NAME|INDEX',
-                   help='the output that holds the class scores, by name or index (default: the only output)')
-    o.add_argument('--onnx-score-kind', default='logits',
-                   choices=['logits', 'probabilities', 'multi_label', 'multi_label_probabilities', 'regression'],
-                   help='what the outputs are (default: logits)')
     g.add_argument('--target', required=True, help='target class: a name the classifier knows, or an index')
-    from diffex.editing import editors
-    g.add_argument('--editor', required=True, metavar='NAME|PATH',
-                   help=f'an editor by name ({", ".join(n for n in editors() if n not in _ORACLES)}; its checkpoint in --editor-model), or a Stable '
-                        'Diffusion / SDXL diffusers folder or hub id for LEDITS++ on it. The toy oracles exist only in '
-                        'the toy world (they know only faces drawn in their own process): use `diffex demo --oracle`')
-    g.add_argument('--editor-model', default=None, metavar='PATH',
-                   help="the named editor's checkpoint: a diffusers folder or hub id (ledits, instruct: required; toy: "
-                        'a toy world folder, default the shipped one)')
     g.add_argument('--corpus', required=True, help='corpus JSON file or built-in corpus name (e.g. faces, birds, toy)')
+    _add_onnx_args(p)
+    _add_model_args(p.add_argument_group('editing and verifying'))
     s = p.add_argument_group('search')
     s.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
     add_search_args(s)
@@ -428,11 +410,40 @@ def add_explain_args(p: argparse.ArgumentParser):
     r.add_argument('--quiet', action='store_true', help='no progress bars')
     add_threads_arg(r)
 
-def _numbers(opt: str, s: str) -> float|tuple:
-    "A number or a comma-separated list of numbers, for an --onnx-* option."
-    try: v = tuple(float(x) for x in s.split(','))
-    except ValueError: raise UsageError(f'{opt} must be a number or comma-separated numbers, not {s!r}') from None
-    return v[0] if len(v) == 1 else v
+# %% ../nbs/10_cli.ipynb #2df307d2
+def _add_onnx_args(p):
+    "The --onnx-* options of `diffex explain`: how images become an ONNX model's input."
+    o = p.add_argument_group('ONNX classifiers', 'how images become the model input: resized to --onnx-size, pixels '
+                             'in [0, 1], then (x - mean) / std per channel; e.g. ImageNet: --onnx-mean 0.485,0.456,0.406 '
+                             '--onnx-std 0.229,0.224,0.225')
+    o.add_argument('--onnx-size', default=None, help="HEIGHT,WIDTH or one side (default: the model's fixed input size)")
+    o.add_argument('--onnx-mean', default='0', help='one number, or one per channel, comma-separated (default: 0)')
+    o.add_argument('--onnx-std', default='1', help='one number, or one per channel, comma-separated (default: 1)')
+    o.add_argument('--onnx-channels', default='RGB', choices=['RGB', 'BGR', 'L'], help='channel order (default: RGB)')
+    o.add_argument('--onnx-layout', default='NCHW', choices=['NCHW', 'NHWC'], help='input layout (default: NCHW)')
+    o.add_argument('--onnx-output', default=None, metavar='NAME|INDEX',
+                   help='the output that holds the class scores, by name or index (default: the only output)')
+    o.add_argument('--onnx-score-kind', default='logits',
+                   choices=['logits', 'probabilities', 'multi_label', 'multi_label_probabilities', 'regression'],
+                   help='what the outputs are (default: logits)')
+
+def _add_model_args(g):
+    "The --editor and --verifier options of `diffex explain`."
+    from diffex.editing import editors
+    g.add_argument('--editor', required=True, metavar='NAME|PATH',
+                   help=f'an editor by name ({", ".join(n for n in editors() if n not in _ORACLES)}; its checkpoint in --editor-model), or a Stable '
+                        'Diffusion / SDXL diffusers folder or hub id for LEDITS++ on it. The toy oracles exist only in '
+                        'the toy world (they know only faces drawn in their own process): use `diffex demo --oracle`')
+    g.add_argument('--editor-model', default=None, metavar='PATH',
+                   help="the named editor's checkpoint: a diffusers folder or hub id (ledits, instruct: required; toy: "
+                        'a toy world folder, default the shipped one)')
+    from diffex.verifiers import verifiers
+    g.add_argument('--verifier', default=None, metavar='NAME',
+                   help=f'checks that each edit happened and what else it changed, by name ({", ".join(verifiers())} or '
+                        'none; its model in --verifier-model). Default: toy-probes with a toy world editor, else none. '
+                        'toy-probes reads only the toy world\'s faces')
+    g.add_argument('--verifier-model', default=None, metavar='PATH',
+                   help="the named verifier's model: for clip, a CLIP folder or hub id (required)")
 
 # %% ../nbs/10_cli.ipynb #cca571db
 def onnx_settings(args) -> dict:
@@ -467,12 +478,13 @@ def load_classifier(spec: str, labels: str|None = None, device: str|None = None,
         raise UsageError(f'--classifier {spec!r}: no such folder')
     return HFClassifier(spec, device=device)
 
-_ORACLES = ('oracle', 'toy-oracle', 'toy-oracle-noisy')   # editors of the toy world's own faces only
+def _numbers(opt: str, s: str) -> float|tuple:
+    "A number or a comma-separated list of numbers, for an --onnx-* option."
+    try: v = tuple(float(x) for x in s.split(','))
+    except ValueError: raise UsageError(f'{opt} must be a number or comma-separated numbers, not {s!r}') from None
+    return v[0] if len(v) == 1 else v
 
-def _checkpoint(spec: str) -> bool:
-    "Whether an `--editor` value that is no editor's name names a checkpoint: a folder, or a hub id such as org/name."
-    return Path(spec).expanduser().exists() or '/' in spec or spec.startswith(('.', '~'))
-
+# %% ../nbs/10_cli.ipynb #03880da8
 def load_editor(spec: str,    # --editor: a registered editor's name, or a LEDITS++ checkpoint (folder or hub id)
                 cache_dir,    # the inversion and edit cache; None: none
                 device=None,  # where its model runs; None: the editor's default
@@ -507,6 +519,53 @@ def load_editor(spec: str,    # --editor: a registered editor's name, or a LEDIT
         settings.update(device=device, torch_dtype=torch.float16 if fp16 else None)
     return editing.make_editor(spec, model, **settings)
 
+_ORACLES = ('oracle', 'toy-oracle', 'toy-oracle-noisy')   # editors of the toy world's own faces only
+
+def _checkpoint(spec: str) -> bool:
+    "Whether an `--editor` value that is no editor's name names a checkpoint: a folder, or a hub id such as org/name."
+    return Path(spec).expanduser().exists() or '/' in spec or spec.startswith(('.', '~'))
+
+# %% ../nbs/10_cli.ipynb #6e1d88a5
+def load_verifier(name: str|None,       # --verifier: a registered verifier's name, 'none', or None (not given)
+                  model: str|None = None, # --verifier-model: the named verifier's model (a folder or hub id)
+                  editor: str = '',       # --editor: the default verifier, and where the toy probes may go, follow it
+                  device: str|None = None, # where a verifier with a model runs; None: its default
+                 ):
+    """The verifier that `--verifier` names, built by `diffex.verifiers.make_verifier`; None for 'none'. Not given:
+    the toy probes with a toy world editor (--editor toy), else none. Raises `UsageError` for an unknown name (listing
+    the known ones), a missing or unneeded --verifier-model, a folder that does not exist, and the toy probes with an
+    editor outside the toy world (they read only the toy world's faces)."""
+    from diffex.verifiers import make_verifier, verifier_entry
+    name = _verifier_choice(name, model, editor)
+    if name is None: return None
+    settings = dict(device=device) if verifier_entry(name).model == 'required' else {}   # where a model runs
+    return make_verifier(name, model, **settings)
+
+def _verifier_choice(name, model, editor) -> str|None:
+    "The verifier to build for --verifier `name` (None: none), its arguments checked; `UsageError` otherwise."
+    from diffex.verifiers import verifiers, verifier_entry
+    if name is None or name == 'none':
+        if model is not None: raise UsageError('--verifier-model goes with --verifier NAME (such as --verifier clip)')
+        return 'toy-probes' if name is None and _toy_editor(editor) else None
+    if name not in verifiers():
+        raise UsageError(f'no verifier named {name!r}; known verifiers: {", ".join(verifiers())}, or none')
+    if name == 'toy-probes' and not _toy_editor(editor):
+        raise UsageError(f"--verifier toy-probes reads only the toy world's faces, edited by a toy world editor "
+                         f'(--editor toy), not --editor {editor}: use --verifier clip --verifier-model PATH, or none')
+    entry = verifier_entry(name)
+    if entry.model == 'required' and model is None:
+        raise UsageError(f'--verifier {name} needs --verifier-model PATH (a checkpoint folder or hub id)')
+    if entry.model == 'none' and model is not None: raise UsageError(f'--verifier {name} takes no --verifier-model')
+    if model is not None and not Path(model).expanduser().exists() and (
+            model.startswith(('.', '/', '~')) or model.count('/') > 1):
+        raise UsageError(f'--verifier-model {model!r}: no such folder')
+    return name
+
+def _toy_editor(spec: str) -> bool:
+    "Whether `--editor spec` edits in the toy world: a registered editor named toy or toy-*."
+    from diffex.editing import editors
+    return spec in editors() and (spec == 'toy' or spec.startswith('toy-'))
+
 # %% ../nbs/10_cli.ipynb #a985ab4e
 @handler('explain')
 def run_explain(args) -> int:
@@ -521,6 +580,7 @@ def run_explain(args) -> int:
     if not 0 < args.screen_fidelity <= 1:
         raise UsageError(f'--screen-fidelity must be more than 0 and at most 1, not {args.screen_fidelity}')
     search = search_config(args)
+    _verifier_choice(args.verifier, args.verifier_model, args.editor)   # its mistakes before any model loads
     set_threads(args.threads, log=lambda m: say(m, file=sys.stderr))
     tree = corpus_arg(args.corpus)
     clf = load_classifier(args.classifier, args.labels, args.device, onnx_settings(args))
@@ -528,25 +588,21 @@ def run_explain(args) -> int:
     try: clf.target_index(target)
     except ValueError as e: raise UsageError(f'--target: {e}') from None
     editor = load_editor(args.editor, _edit_cache(args.cache_dir), args.device, args.fp16, args.editor_model)
-    verifier = None
-    if args.editor == 'toy':
-        from diffex import toyworld
-        verifier = toyworld.load(diffusion=False).verifier()
+    verifier = load_verifier(args.verifier, args.verifier_model, args.editor, args.device)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    exs = []
-    for i, im in enumerate(args.image):
+    exs, names = [], [f'image_{i:02d}' for i in range(len(args.image))] if len(args.image) > 1 else ['explanation']
+    for im, name in zip(args.image, names):
         ex = explain(im, clf, editor, tree, target, seeds=args.seeds, search=search, directions=dirs, score=args.score,
                      verifier=verifier, joint=args.joint, screen_fidelity=args.screen_fidelity, progress=not args.quiet)
-        folder = out/(f'image_{i:02d}' if len(args.image) > 1 else 'explanation')
-        ex.save(folder); exs.append(ex)
+        ex.save(out/name); exs.append(ex)
         say(f'{im}: {ex.score_description}: original {ex.original_score:+.3f}, null edit '
               f'{np.mean(list(ex.base.values())):+.3f} (mean of {plural(len(ex.base), "seed")}); '
               f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, '
               f'{ex.cost["seconds"]:.0f} s')
         print_ranking(ex)
-    ds = None
+    ds = aggregate(exs, names)                    # the report's front page needs it, for one image too
     if len(exs) > 1:
-        ds = aggregate(exs, [f'image_{i:02d}' for i in range(len(exs))]); ds.save(out/'dataset.json')
+        ds.save(out/'dataset.json')
         say('across images: ' + ', '.join(ds.top(5)))
     _write_report(exs, ds, out)
     say(f'wrote {out}/; report: {(out/"index.html").absolute()}')

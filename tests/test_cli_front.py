@@ -79,6 +79,66 @@ def test_toy_editor_by_name_is_the_toy_worlds_ledits(tmp_path):
     assert type(ed).__name__ == 'LeditsEditor' and ed.strength.name == 'edit_guidance_scale'
 
 
+# --- verifiers by name (issue 30) ---
+
+def test_unknown_verifier_lists_the_known_ones(capsys, explain_args):
+    from diffex.verifiers import verifiers
+    code, out, err = run(capsys, *explain_args, '--editor', 'toy', '--verifier', 'clipp')
+    assert code == 2 and err.count('\n') == 1, err
+    assert "no verifier named 'clipp'; known verifiers: " in err and err.rstrip().endswith(', or none'), err
+    for name in verifiers(): assert name in err, (name, err)
+
+
+@pytest.mark.parametrize('editor', [['--editor', 'ledits', '--editor-model', 'org/sd15'], ['--editor', 'org/sd15']])
+def test_toy_probes_outside_the_toy_world_is_one_clear_line(capsys, explain_args, editor):
+    with patch('diffex.cli.load_editor', lambda *a, **k: pytest.fail('an editor was loaded before the check')):
+        code, out, err = run(capsys, *explain_args, *editor, '--verifier', 'toy-probes')
+    assert code == 2 and err.count('\n') == 1, err
+    assert "--verifier toy-probes reads only the toy world's faces" in err and '--verifier clip' in err, err
+
+
+def test_verifier_model_is_needed_or_refused(capsys, explain_args, tmp_path):
+    for args, want in [(['--verifier', 'clip'], '--verifier clip needs --verifier-model PATH'),
+                       (['--verifier-model', 'org/clip'], '--verifier-model goes with --verifier NAME'),
+                       (['--verifier', 'none', '--verifier-model', 'org/clip'], '--verifier-model goes with'),
+                       (['--verifier', 'clip', '--verifier-model', tmp_path/'nope'], f"'{tmp_path}/nope': no such folder")]:
+        with patch('diffex.cli.load_classifier', lambda *a, **k: pytest.fail('a model was loaded before the check')):
+            code, out, err = run(capsys, *explain_args, '--editor', 'toy', *args)
+        assert code == 2 and want in err and err.count('\n') == 1, (args, err)
+
+
+def test_default_verifier_follows_the_editor():
+    from diffex.cli import load_verifier
+    assert type(load_verifier(None, editor='toy')).__name__ == 'ProbeVerifier'     # as before: the toy editor's probes
+    assert load_verifier(None, editor='ledits') is None and load_verifier('none', editor='toy') is None
+    assert load_verifier('toy-probes', editor='toy').name == 'toy-probes'
+
+
+def test_explain_with_a_clip_verifier_by_name(capsys, tmp_path):
+    "A CLIP folder given by --verifier-model verifies every edit of a run; the saved explanation names it."
+    from diffex.explanation import Explanation
+    from diffex.corpus import SemanticNode as N, SemanticTree
+    from diffex.tiny import TinyTintEditor, tiny_clip
+    SemanticTree(N('colours', [N('warm', [N('red'), N('orange')]), N('cool', [N('blue')])], editable=False),
+                 'tiny').save(tmp_path/'tiny.json')
+    m, proc = tiny_clip(words=('red', 'orange', 'warm', 'blue', 'cool'))
+    m.save_pretrained(tmp_path/'clip'); proc.save_pretrained(tmp_path/'clip')
+    Image.new('RGB', (32, 32), (120, 110, 100)).save(tmp_path/'x.png')
+    editing.register_editor('h30-tint', TinyTintEditor, 'test editor', model='none')
+    try:
+        code, out, err = run(capsys, 'explain', '--image', tmp_path/'x.png', '--classifier', 'toy:older',
+                             '--target', 'older', '--corpus', tmp_path/'tiny.json', '--editor', 'h30-tint',
+                             '--verifier', 'clip', '--verifier-model', tmp_path/'clip', '--device', 'cpu',
+                             '--seeds', 1, '--depth', 1, '--quiet', '--cache-dir', 'none', '--out', tmp_path/'out')
+    finally: editing.EDITORS.pop('h30-tint', None)
+    assert code == 0, err
+    ex = Explanation.load(tmp_path/'out'/'explanation')
+    assert ex.models['verifier'] == f'clip-verifier:{tmp_path/"clip"}', ex.models
+    verified = [v for effs in ex.effects.values() for e in effs.values() for v in e.verified]
+    assert verified and all(v in (True, False) for v in verified), verified     # CLIP read every edit
+    assert (tmp_path/'out'/'index.html').is_file() and (tmp_path/'out'/'explanation'/'report'/'index.html').is_file()
+
+
 # --- what the ranking prints (issue 33) ---
 
 def _rows(out: str) -> list:
