@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['LOAD_MAX_PIXELS', 'Explanation', 'check_folder', 'explanation_schema', 'DatasetExplanation', 'aggregate']
+__all__ = ['REPR_HTML', 'LOAD_MAX_PIXELS', 'Explanation', 'check_folder', 'explanation_schema', 'DatasetExplanation', 'aggregate']
 
 # %% ../nbs/04h_explanation.ipynb #47c3c352
 import numpy as np
@@ -20,7 +20,7 @@ from .images import load_image
 from .corpus import SemanticTree, file_stem
 from .effects import Effect, importance, mean_ci, plural, effect_bar
 from .search import SearchConfig, SearchLevel, SearchResult
-from .faithful import assess, adjusted_importance
+from .faithful import assess, adjusted_importance, bh_qvalues, significant as bh_significant
 from .config import ExplainConfig, RunInfo, legacy_params
 
 # %% ../nbs/04h_explanation.ipynb #720a7808
@@ -91,9 +91,26 @@ class Explanation:
 @patch(as_prop=True)
 def assessed(self: Explanation) -> dict:
     """path -> {direction: `diffex.faithful.Assessment`}: each effect adjusted for the side effects the verifier saw,
-    its p-value against the null edit, its Benjamini-Hochberg q-value at `fdr` and its side effects (computed once)."""
-    if '_assessed' not in self.__dict__: self.__dict__['_assessed'] = assess(self.effects, self.fdr)
+    its p-value against the null edit, its side effects, and (in the directions the run asked for, `config.directions`)
+    its Benjamini-Hochberg q-value over the family `significant` defines; an edit in another direction, made only to
+    isolate a side effect, has q and `significant` None: it adjusts the others, it is no discovery (computed once)."""
+    if '_assessed' not in self.__dict__:
+        a = assess(self.effects, self.fdr)
+        asked = set(self.config.directions)
+        ps = {(p, d): x.p for p, by in a.items() for d, x in by.items() if d in asked}
+        q, sig = bh_qvalues(ps), bh_significant(ps, self.fdr)
+        for p, by in a.items():
+            for d, x in by.items(): x.q, x.significant = q.get((p, d)), sig.get((p, d))
+        self.__dict__['_assessed'] = a
     return self.__dict__['_assessed']
+
+@patch
+def significant(self: Explanation) -> list[str]:
+    """The ranked semantics with a discovery: an effect in a direction the run asked for (`config.directions`), tested
+    against the null edit (two or more counted seeds, adjusted for side effects where the verifier saw them), whose
+    Benjamini-Hochberg q-value, over all such tested effects of this image, is at most `fdr`; edits in another
+    direction, made only to isolate side effects, adjust effects and are never discoveries themselves."""
+    return [p for p in self.ranking() if any(a.significant for a in self.assessed[p].values())]
 
 @patch(as_prop=True)
 def adjusted(self: Explanation) -> bool:
@@ -108,11 +125,6 @@ def ranking(self: Explanation, specific: bool = True, # a node whose children we
     r = self.search.ranking(specific)
     if not (self.adjusted if adjusted is None else adjusted): return r
     return sorted(r, key=lambda p: -adjusted_importance(self.assessed[p], self.rank))
-
-@patch
-def significant(self: Explanation) -> list[str]:
-    "The ranked semantics with an effect that is a discovery at false-discovery rate `fdr` (Benjamini-Hochberg)."
-    return [p for p in self.ranking() if any(a.significant for a in self.assessed[p].values())]
 
 @patch
 def not_edited(self: Explanation) -> list[str]:
@@ -172,48 +184,90 @@ def __repr__(self: Explanation):
     top = ', '.join(f'{p} ({next(iter(e.values())).mean:+.2f})' for p, e in self.top(3))
     return f'Explanation(target={self.target!r}, {len(self.effects)} semantics scored, top: {top})'
 
+# %% ../nbs/04h_explanation.ipynb #86b1763f
+@patch
+def test_text(self: Explanation, path: str, direction: str) -> str:
+    """What the test of one effect found, in words, as every view writes it: 'p = 0.012, q = 0.033: significant at a
+    false-discovery rate of 0.1', '... not significant ...', 'one seed: not tested', or, for an edit in a direction the
+    run did not ask for, 'isolation edit: adjusts the other effects, not tested'. KeyError for an unscored pair."""
+    a = self.assessed[path][direction]
+    if direction not in self.config.directions: return 'isolation edit: adjusts the other effects, not tested'
+    if a.q is None: return f'{plural(self.effects[path][direction].n, "counted seed")}: not tested'
+    return (f'p = {a.p:.2g}, q = {a.q:.2g}: {"significant" if a.significant else "not significant"} at a '
+            f'false-discovery rate of {self.fdr:g}')
+
+@patch
+def adjusted_text(self: Explanation, path: str, direction: str) -> str:
+    "'adjusted for side effects: +1.232 [+1.158, +1.306]' ('' when no side effect was seen, so nothing was adjusted)."
+    a = self.assessed[path][direction]
+    return f'adjusted for side effects: {a.format(3)}' if a.adjusted_for and a.side_effects else ''
+
+@patch
+def edit_counts(self: Explanation, path: str, direction: str) -> dict:
+    """How the edits of one effect fared: `verified` of `checked` drew the asked-for attribute (the verifier said so);
+    `clean` of `observed` changed nothing else the verifier watches (no side effect). Counts over every edit made."""
+    e = self.effects[path][direction]
+    obs = [(c, o) for c, o in zip(e.changes or [], e.own or [()] * len(e.seeds)) if c is not None]
+    return dict(verified=sum(v is True for v in e.verified), checked=sum(v is not None for v in e.verified),
+                clean=sum(not any(v and a not in o for a, v in c.items()) for c, o in obs), observed=len(obs))
+
+@patch
+def edits_text(self: Explanation, path: str, direction: str) -> str:
+    "'6/6 verified, 0/6 clean' (see `edit_counts`); a part the verifier did not report is left out ('' for none)."
+    c = self.edit_counts(path, direction)
+    out = [f'{c["verified"]}/{c["checked"]} verified'] if c['checked'] else []
+    return ', '.join(out + ([f'{c["clean"]}/{c["observed"]} clean'] if c['observed'] else []))
+
 # %% ../nbs/04h_explanation.ipynb #e6dcafca
-def _esc(x) -> str: return html.escape(str(x))
-
 @patch
-def _not_edited_line(self: Explanation) -> str:
-    "'could not be edited: ...' under the header ('' when every semantic was edited at least once)."
-    ne = self.not_edited()
-    if not ne: return ''
-    return (f'<br/><span style="color:#a04000">could not be edited (every edit rejected by the verifier): '
-            f'{_esc(", ".join(ne))}</span>')
-
-@patch
-def _repr_html_(self: Explanation, k: int = 8):
-    scale = max([abs(e.mean) for _, effs in self.top(k) for e in effs.values() if e.status == 'ok'] + [1e-9]) * 1.1
-    up = lambda im: max(1, 96 // max(im.size))
+def _repr_html_(self: Explanation, k: int = 8, # semantics shown: the top `k`, then every other significant one
+               ) -> str:
+    """The notebook view: header, then one row per shown semantic and direction, left-aligned in any front end. Built
+    from the template `REPR_HTML` by `diffex.report.render`, which escapes every value (`<script>` is shown as text)."""
+    from markupsafe import Markup
+    from diffex.report import render
+    top = [p for p, _ in self.top(k)]
+    paths = top + [p for p in self.significant() if p not in top]
     s0 = min(self.null_images)
-    img = lambda im: (f'<img src="data:image/png;base64,{_png_b64(im, up(im))}" '
-                      'style="image-rendering:pixelated;max-width:96px"/>')
-    rows = []
-    for p, effs in self.top(k):
-        for d, e in effs.items():
-            im = self.images.get((p, d, s0))
-            lo, hi = e.ci
-            sr = '' if e.success_rate is None else f'{e.success_rate:.0%}'
-            bar = effect_bar(e.mean, lo, hi, scale) if e.status == 'ok' else ''
-            a = self.assessed[p][d]
-            star = ' <b title="significant at the false-discovery rate">*</b>' if a.significant else ''
-            adj = (f'<br/>adjusted for side effects: {a.adjusted[0]:+.3f}' if a.adjusted_for and a.side_effects else '')
-            also = f'<br/><small style="color:#a04000">{_esc(a.also_changed())}</small>' if a.side_effects else ''
-            rows.append(f'<tr><td>{img(im) if im else ""}</td><td><b>{_esc(p)}</b>{star}<br/><small>"{_esc(e.prompt)}" '
-                        f'({_esc(d)})</small>{also}</td><td style="font-family:monospace">'
-                        f'{_esc(e.format(3, self.n_seeds))}{adj}</td><td>{bar}</td><td>{sr}</td></tr>')
-    cfg = f'; {self.search_config.describe(self.n_seeds)}' if self.search_config else ''
-    c = self.cost
-    head = (f'<div><b>diffex explanation</b> of <b>{_esc(self.target)}</b>: {plural(len(self.effects), "semantic")} '
-            f'scored with {_esc(c.get("edits", "?"))} edits, {_esc(c.get("unet_evals", "?"))} UNet evaluations'
-            f'{_esc(cfg)}<br/>score: {_esc(self.score_description)}; effects in {_esc(self.score_unit)} against the '
-            f'null edit{"; ranked by effects adjusted for side effects" if self.adjusted else ""}; * significant at a '
-            f'false-discovery rate of {self.fdr:g} (Benjamini-Hochberg)<br/>{img(self.image)} original ({self.original_score:+.3f}) {img(self.null_images[s0])} '
-            f'null edit, seed {s0} ({self.base[s0]:+.3f}){self._not_edited_line()}</div>')
-    return (head + '<table><tr><th>edit</th><th>semantic</th><th>effect [95% CI]</th><th></th><th>verified</th></tr>'
-            + ''.join(rows) + '</table>')
+    up = lambda im: max(1, 96 // max(im.size))
+    scale = max([abs(e.mean) for p in paths for e in self.effects[p].values() if e.status == 'ok'] + [1e-9]) * 1.1
+    rows = [dict(path=p, d=d, e=e, a=self.assessed[p][d], im=self.images.get((p, d, s0)), test=self.test_text(p, d),
+                 adjusted=self.adjusted_text(p, d), edits=self.edits_text(p, d), extra=p not in top,
+                 bar=Markup(effect_bar(e.mean, *e.ci, scale)) if e.status == 'ok' else '')
+            for p in paths for d, e in self.effects[p].items()]
+    return str(render(REPR_HTML, ex=self, rows=rows, s0=s0, png=lambda im: _png_b64(im, up(im)),
+                      cfg=self.search_config.describe(self.n_seeds) if self.search_config else ''))
+
+# %% ../nbs/04h_explanation.ipynb #f2e0ab0a
+REPR_HTML = """\
+{% set L = 'text-align:left;vertical-align:middle;padding:2px 8px' %}
+{% macro img(im) %}<img src="data:image/png;base64,{{ png(im) }}" style="image-rendering:pixelated;max-width:96px"/>\
+{% endmacro %}
+<div style="text-align:left"><b>diffex explanation</b> of <b>{{ ex.target }}</b>: {{ ex.effects|length }} \
+semantic{{ '' if ex.effects|length == 1 else 's' }} scored with {{ ex.cost.get('edits', '?') }} edits, \
+{{ ex.cost.get('unet_evals', '?') }} UNet evaluations{% if cfg %}; {{ cfg }}{% endif %}<br/>
+score: {{ ex.score_description }}; effects in {{ ex.score_unit }} against the null edit\
+{% if ex.adjusted %}; ranked by effects adjusted for side effects{% endif %}; * significant at a false-discovery \
+rate of {{ '%g'|format(ex.fdr) }} (Benjamini-Hochberg, over the tested effects in the directions asked for: \
+{{ ex.config.directions|join(', ') }}); edits: verified = the asked-for attribute appeared, clean = nothing else the \
+verifier watches changed<br/>
+{{ img(ex.image) }} original ({{ '%+.3f'|format(ex.original_score) }}) {{ img(ex.null_images[s0]) }} null edit, \
+seed {{ s0 }} ({{ '%+.3f'|format(ex.base[s0]) }})
+{% if ex.not_edited() %}<br/><span style="color:#a04000">could not be edited (every edit rejected by the verifier): \
+{{ ex.not_edited()|join(', ') }}</span>{% endif %}</div>
+<table class="dx-repr" style="margin-left:0;margin-right:auto;text-align:left">
+<tr>{% for h in ['edit', 'semantic', 'effect [95% CI]', '', 'edits'] %}<th style="{{ L }}">{{ h }}</th>{% endfor %}</tr>
+{% for r in rows %}
+<tr class="dx-row" data-path="{{ r.path }}" data-direction="{{ r.d }}"><td style="{{ L }}">{{ img(r.im) if r.im }}</td>
+<td style="{{ L }}"><b>{{ r.path }}</b>{% if r.a.significant %} <b title="significant at the false-discovery rate">*\
+</b>{% endif %}{% if r.extra %} <small>(significant, beyond the top)</small>{% endif %}<br/><small>"{{ r.e.prompt }}" \
+({{ r.d }})</small>{% if r.a.side_effects %}<br/><small style="color:#a04000">{{ r.a.also_changed() }}</small>{% endif %}\
+</td>
+<td style="{{ L }};font-family:monospace">{{ r.e.format(3, ex.n_seeds) }}{% if r.adjusted %}<br/>{{ r.adjusted }}\
+{% endif %}<br/><small>{{ r.test }}</small></td><td style="{{ L }}">{{ r.bar }}</td>
+<td style="{{ L }}">{{ r.edits }}</td></tr>
+{% endfor %}
+</table>"""
 
 # %% ../nbs/04h_explanation.ipynb #496f9e41
 _OWNED = '.diffex'                    # the marker: diffex made this folder (an explanation's save)

@@ -55,14 +55,16 @@ def node_html(ex, # an `Explanation`
              ) -> Markup:
     "A node and its subtree as nested `<details>` elements."
     p = node.path_str
-    effs = ex.effects.get(p)
-    e = None if not effs else next(iter(effs.values()))
-    eff = dict(e=e, weak=weak_mark(e, ex.n_seeds) if e is not None else '', color=sign_color(e.mean) if e else '',
-               screening=e is not None and len(e.seeds) == 1 and (ex.n_seeds or 1) > 1,
-               bar=Markup(effect_bar(e.mean, *e.ci, scale, width=120, height=12, color=sign_color(e.mean), cls='dx-bar'))
-               if e is not None and e.status != 'failed' else '')
+    effs = ex.effects.get(p) or {}
+    d = next((d for d in ex.config.directions if d in effs), next(iter(effs), None))   # the asked-for one first
+    e = effs.get(d)
+    eff = {} if e is None else dict(
+        sig=any(a.significant for a in ex.assessed[p].values()), iso=d not in ex.config.directions, d=d,
+        weak=weak_mark(e, ex.n_seeds), color=sign_color(e.mean), screening=len(e.seeds) == 1 and (ex.n_seeds or 1) > 1,
+        bar=Markup(effect_bar(e.mean, *e.ci, scale, width=120, height=12, color=sign_color(e.mean), cls='dx-bar'))
+        if e.status != 'failed' else '')
     kids = Markup('').join(node_html(ex, c, scale, thumb, open_paths) for c in node.children)
-    return render(_NODE, node=node, p=p, kids=kids, body=_node_body(ex, p, thumb) if effs else '',
+    return render(_NODE, node=node, p=p, e=e, kids=kids, body=_node_body(ex, p, thumb) if effs else '',
                   open=p in open_paths, leaf=not (kids or effs), **eff)
 
 _NODE = """\
@@ -72,7 +74,9 @@ _NODE = """\
 {{ node.name }}{% if not node.editable %} <i class="dx-group">(group)</i>{% endif %} {{ bar }} \
 {% if e is none %}<span class="dx-unscored">not scored</span>{% elif e.status == 'failed' %}\
 <span class="dx-failed">{{ e.format() }}</span>{% else %}<span class="dx-num" style="color:{{ color }}">\
-{{ '%+.3f'|format(e.mean) }}</span>{{ weak }}{% if screening %} <span class="dx-group">(1 seed, screening)</span>\
+{{ '%+.3f'|format(e.mean) }}</span>{{ weak }}{% if sig %} <b class="dx-sig" title="significant at the false-discovery \
+rate">*</b>{% endif %}{% if iso %} <span class="dx-group">({{ d }}: isolation edit)</span>{% endif %}\
+{% if screening %} <span class="dx-group">(1 seed, screening)</span>\
 {% endif %}{% endif %}</summary>{{ body }}{% if kids %}<div class="dx-kids">{{ kids }}</div>{% endif %}</details>"""
 
 # %% ../nbs/04g_report.ipynb #b460a601
@@ -87,15 +91,17 @@ def weak_mark(e, # an `Effect`
                   k=len(e.seeds))
 
 def faith_marks(ex, path: str, direction: str) -> Markup:
-    "HTML after an effect: a significance star, the effect adjusted for side effects, and the side effects in words."
+    """HTML after an effect: a significance star, the effect adjusted for side effects with its interval, the test
+    (p, q and the verdict, or why it is not tested: `Explanation.test_text`) and the side effects in words."""
     a = ex.assessed.get(path, {}).get(direction)
     if a is None: return Markup('')
-    return render(_FAITH, a=a, adjusted=a.adjusted_for and a.side_effects and math.isfinite(a.adjusted[0]))
+    return render(_FAITH, a=a, adjusted=ex.adjusted_text(path, direction) if math.isfinite(a.adjusted[0]) else '',
+                  test=ex.test_text(path, direction))
 
 _FAITH = """\
 {% if a.significant %} <b class="dx-sig" title="significant at the false-discovery rate">*</b>{% endif %}\
-{% if adjusted %} <span class="dx-adjusted">adjusted for side effects: {{ '%+.3f'|format(a.adjusted[0]) }}</span>\
-{% endif %}{% if a.side_effects %} <span class="dx-side">{{ a.also_changed() }}</span>{% endif %}"""
+{% if adjusted %} <span class="dx-adjusted">{{ adjusted }}</span>{% endif %} <span class="dx-test">({{ test }})</span>\
+{% if a.side_effects %} <span class="dx-side">{{ a.also_changed() }}</span>{% endif %}"""
 
 # %% ../nbs/04g_report.ipynb #e03bb5cd
 def _node_body(ex, path: str, thumb: int) -> Markup:
@@ -104,7 +110,8 @@ def _node_body(ex, path: str, thumb: int) -> Markup:
     for d, e in ex.effects[path].items():
         seeds = [dict(s=s, b=b, x=x, v=v, null=ex.null_images.get(s), im=ex.images.get((path, d, s)), also=_also(e, i))
                  for i, (s, b, x, v) in enumerate(zip(e.seeds, e.base, e.edited, e.verified))]
-        dirs.append(dict(d=d, e=e, seeds=seeds, weak=weak_mark(e, ex.n_seeds), faith=faith_marks(ex, path, d)))
+        dirs.append(dict(d=d, e=e, seeds=seeds, weak=weak_mark(e, ex.n_seeds), faith=faith_marks(ex, path, d),
+                         edits=ex.edits_text(path, d)))
     return render(_BODY, dirs=dirs, ex=ex, uri=lambda im: data_uri(im, thumb), plural=plural,
                   verdict={True: '✓ edit verified', False: '✗ edit not verified', None: ''})
 
@@ -117,8 +124,8 @@ _BODY = """\
 {% for r in dirs %}<div class="dx-dir"><div class="dx-stats">{{ r.d }} "{{ r.e.prompt }}": \
 <b class="dx-effect">{{ r.e.format(3, ex.n_seeds) }}</b>{{ r.weak }}{{ r.faith }} \
 (n = {{ r.e.n }} of {{ plural(r.e.seeds|length, 'seed') }}\
-{% if r.e.success_rate is not none %}, {{ '%.0f'|format(r.e.success_rate * 100) }}% of checked edits verified\
-{% endif %})</div><div class="dx-figs">{% for s in r.seeds %}\
+{% if r.edits %}; edits: <span class="dx-edits">{{ r.edits }}</span>{% endif %})</div><div class="dx-figs">\
+{% for s in r.seeds %}\
 {% if s.null is not none %}<figure class="dx-null"><img src="{{ uri(s.null) }}"/>\
 <figcaption>null, seed {{ s.s }}<br/>score {{ '%+.3f'|format(s.b) }}</figcaption></figure>{% endif %}\
 {% if s.im is not none %}<figure class="dx-edit{{ ' dx-rejected' if s.v is false }}"><img src="{{ uri(s.im) }}"/>\
@@ -206,11 +213,15 @@ def report_html(ex, # an `Explanation`
             ('search', f"{plural(len(ex.effects), 'semantic')} scored in {plural(len(ex.levels), 'level')}; "
                        f"{ex.config.search.describe(ex.n_seeds)}; directions {', '.join(ex.config.directions)}"),
             ('faithfulness', ('ranked by effects adjusted for the side effects the verifier saw; ' if ex.adjusted else '')
-                             + f'* significant at a false-discovery rate of {ex.fdr:g} (Benjamini-Hochberg)'),
+                             + f'* significant at a false-discovery rate of {ex.fdr:g} (Benjamini-Hochberg, over the '
+                               f"tested effects in the directions asked for: {', '.join(ex.config.directions)}); "
+                               'edits: verified = the asked-for attribute appeared, clean = nothing else the verifier '
+                               'watches changed'),
             ('cost', f"{c.get('edits')} edits, {c.get('unet_evals')} UNet evaluations, {c.get('seconds')} s"),
             ('diffex', ex.version)]
     ranked = [dict(p=q, effs=[dict(d=d, e=e, weak=weak_mark(e, ex.n_seeds), faith=faith_marks(ex, q, d))
-                              for d, e in ex.effects[q].items()]) for q in top[:k]]
+                              for d, e in ex.effects[q].items()]) for q in top[:k] + [q for q in ex.significant()
+                                                                                       if q not in top[:k]]]
     figs = [dict(name=n, cap=FIGURE_TITLES.get(n, n), uri=data_uri(b), levels=levels_html(ex) if n == 'bars' else '')
             for n, b in figures.items()]
     return render(PAGE, ex=ex, title=title, meta=meta, ranked=ranked, tree=tree, figs=figs, css=Markup(CSS),

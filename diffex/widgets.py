@@ -4,11 +4,11 @@
 
 # %% ../nbs/07_widgets.ipynb #ebd9e42d
 from __future__ import annotations
-import html, math
+import math
 
 # %% auto #0
-__all__ = ['TREE_ESM', 'TREE_CSS', 'tree_nodes', 'initially_expanded', 'TreeView', 'node_strip', 'node_info', 'more_seeds',
-           'strength_sweep', 'sweep_strip', 'sweep_info', 'Explorer', 'explore']
+__all__ = ['TREE_ESM', 'TREE_CSS', 'tree_nodes', 'initially_expanded', 'TreeView', 'shown_paths', 'node_strip', 'node_info',
+           'more_seeds', 'strength_sweep', 'sweep_strip', 'sweep_info', 'Explorer', 'explore']
 
 # %% ../nbs/07_widgets.ipynb #5c38edc4
 import anywidget, traitlets
@@ -17,6 +17,7 @@ from .explanation import Explanation
 from .scoring import ImageScorer
 from .effects import Effect, plural, merge_effects
 from .plots import Fig, fig_png, show_image, sign_color
+from .report import render
 from fastcore.basics import patch
 
 # %% ../nbs/07_widgets.ipynb #e5fad03c
@@ -29,7 +30,7 @@ def _verif(e: Effect) -> str:
 def tree_nodes(ex: Explanation, # the explanation
                direction: str = 'add', # whose effects the tree shows
               ) -> list[dict]:
-    "The corpus of `ex` as a flat preorder list of small dicts, with the effects in `direction`."
+    "The corpus of `ex` as a flat preorder list of small dicts, with the effects in `direction` (`q`: a discovery)."
     out = []
     for n in ex.tree.root.walk():
         if n.parent is None: continue
@@ -39,6 +40,7 @@ def tree_nodes(ex: Explanation, # the explanation
             lo, hi = e.ci
             d.update(e=_num(e.mean), lo=_num(lo), hi=_num(hi), f=e.status == 'failed', v=_verif(e), s=len(e.seeds),
                      t=e.format(3, ex.n_seeds))
+            if ex.assessed[n.path_str][direction].significant: d['q'] = True    # a discovery: starred
         out.append(d)
     return out
 
@@ -107,7 +109,8 @@ function render({ model, el }) {
       const cls = 'dx-row' + (n.p === sel ? ' dx-sel' : '') + (active && match(n) ? ' dx-match' : '') +
                   (n.g ? ' dx-group' : '');
       out.push(`<div class="${cls}" data-path="${esc(n.p)}" style="padding-left:${(n.d - 1) * 14 + 2}px">${tog}` +
-               `<span class="dx-name" title="${esc(n.p)}">${esc(n.n)}</span>${barh}${eff}` +
+               `<span class="dx-name" title="${esc(n.p)}">${esc(n.n)}</span>` +
+               (n.q ? '<b class="dx-sig" title="significant at the false-discovery rate">*</b>' : '') + `${barh}${eff}` +
                `<span class="dx-ver">${esc(n.v || '')}</span></div>`);
     }
     box.innerHTML = out.join('');
@@ -145,7 +148,7 @@ TREE_CSS = """
 .dx-row:hover { background: #eef3f8; } .dx-row.dx-sel { background: #d6e6f5; }
 .dx-tog { width: 14px; display: inline-block; color: #555; flex: none; } .dx-tog:hover { color: #000; }
 .dx-name { flex: 1 1 auto; overflow: hidden; text-overflow: ellipsis; min-width: 60px; }
-.dx-group .dx-name { font-style: italic; color: #777; }
+.dx-group .dx-name { font-style: italic; color: #777; } .dx-sig { color: #1a5276; margin-left: 2px; }
 .dx-barbox { position: relative; width: 90px; height: 10px; flex: none; margin: 0 6px; }
 .dx-zero { position: absolute; left: 50%; top: 0; height: 10px; border-left: 1px solid #aaa; }
 .dx-fill { position: absolute; top: 2px; height: 6px; }
@@ -170,6 +173,24 @@ class TreeView(anywidget.AnyWidget):
         if proposal['value'] not in ('all', 'positive', 'negative'):
             raise traitlets.TraitError(f"sign must be 'all', 'positive' or 'negative', not {proposal['value']!r}")
         return proposal['value']
+
+# %% ../nbs/07_widgets.ipynb #0c12a9ee
+def shown_paths(nodes: list[dict], # `tree_nodes` output
+                sign: str = 'all', # 'all', 'positive' or 'negative'
+                min_effect: float = 0.0, # the least |effect| a matching node has
+               ) -> set|None:
+    """The paths a filter of the tree shows: the nodes that match (scored, not failed, |effect| at least `min_effect`,
+    of the sign asked for) and their ancestors; None when no filter is on (every node can be shown). The tree view in
+    the browser draws the same set (`TREE_ESM`); the explorer uses it to deselect a node that a filter hides."""
+    if sign == 'all' and not min_effect: return None
+    ok = lambda e: sign == 'all' or (e > 1e-9 if sign == 'positive' else e < -1e-9)
+    keep = set()
+    for n in nodes:
+        e = n.get('e')
+        if e is None or n.get('f') or abs(e) < (min_effect or 0) or not ok(e): continue
+        parts = n['p'].split('/')
+        keep.update('/'.join(parts[:i]) for i in range(1, len(parts) + 1))
+    return keep
 
 # %% ../nbs/07_widgets.ipynb #0dfd6028
 def _mark(v) -> str|None: return None if v is None else ('✓' if v else '✗')
@@ -200,41 +221,39 @@ def node_strip(ex: Explanation, path: str, # the explanation and the node's path
 def node_info(ex: Explanation, path: str, # the explanation and the node's path
               direction: str = 'add',       # which edits
              ) -> str:
-    "HTML: the node's prompt, scores before and after, the effect (`Effect.format`), verification, a per-seed table."
-    esc = html.escape
+    """HTML: the node's prompt, scores before and after, the effect (`Effect.format`), the edits verified and clean,
+    the effect adjusted for side effects, the test (p, q: `Explanation.test_text`) and a per-seed table."""
     e = ex.effects.get(path, {}).get(direction)
-    head = f'<div class="dx-info" data-path="{esc(path)}"><b class="dx-path">{esc(path)}</b>'
-    if e is None: return head + f' <span class="dx-effect">not scored</span> ({direction})</div>'
-    ok = e.counted
-    before = sum(b for b, c in zip(e.base, ok) if c) / max(e.n, 1)
-    after = sum(x for x, c in zip(e.edited, ok) if c) / max(e.n, 1)
-    checked = sum(v is not None for v in e.verified)
-    sr = 'not checked' if e.success_rate is None else f'{sum(v is True for v in e.verified)}/{checked} edits verified'
-    over = f'mean over {plural(e.n, "seed")}' if e.n else 'no edit counted'
-    a = ex.assessed.get(path, {}).get(direction)
-    faith = ''
-    if a is not None and a.adjusted_for and a.side_effects:
-        faith += f'<br/>adjusted for side effects: <b class="dx-adjusted">{a.adjusted[0]:+.3f}</b>'
-    if a is not None and a.side_effects:
-        faith += f'<br/><span class="dx-side" style="color:#a04000">{esc(a.also_changed())}</span>'
-    if a is not None and a.p is not None:
-        sig = 'significant' if a.significant else 'not significant'
-        faith += (f'<br/><span class="dx-test">p = {a.p:.3g}, q = {a.q:.3g}: {sig} at a false-discovery rate of '
-                  f'{ex.fdr:g}</span>')
-    elif a is not None and e.n == 1: faith += '<br/><span class="dx-test">one seed: not tested</span>'
+    if e is None: return str(render(_INFO, path=path, d=direction, e=None))
+    ok, n = e.counted, max(e.n, 1)
     also = lambda i: ', '.join(k.rsplit('/', 1)[-1] for k, v in ((e.changes[i] or {}).items() if e.changes else ())
-                               if v and k not in (e.own[i] if e.own else ())) if e.changes else ''
-    rows = ''.join(f'<tr><td>{s}</td><td>{b:+.3f}</td><td>{x:+.3f}</td><td>{x - b:+.3f}</td><td>{_mark(v) or ""}</td>'
-                   f'<td>{esc(also(i))}</td></tr>' for i, (s, b, x, v) in enumerate(zip(e.seeds, e.base, e.edited,
-                                                                                          e.verified)))
-    return (head + f' ({esc(direction)}: "{esc(e.prompt)}")<br/>'
-            f'score of <i>{esc(ex.target)}</i>: <span class="dx-before">{before:+.3f}</span> (null edit) → '
-            f'<span class="dx-after">{after:+.3f}</span> (edited), {over}<br/>'
-            f'effect: <b class="dx-effect" style="color:{sign_color(e.mean)}">'
-            f'{esc(e.format(3, ex.n_seeds, label=True))}</b>, '
-            f'n = <span class="dx-n">{e.n}</span><br/>verification: <span class="dx-verification">{sr}</span>{faith}'
-            '<table class="dx-seeds"><tr><th>seed</th><th>null</th><th>edited</th><th>change</th><th>verified</th>'
-            f'<th>also changed</th></tr>{rows}</table></div>')
+                               if v and k not in (e.own[i] if e.own else ()))
+    return str(render(_INFO, path=path, d=direction, e=e, ex=ex, a=ex.assessed[path][direction],
+                      before=sum(b for b, c in zip(e.base, ok) if c) / n, after=sum(x for x, c in zip(e.edited, ok) if c) / n,
+                      over=f'mean over {plural(e.n, "seed")}' if e.n else 'no edit counted', color=sign_color(e.mean),
+                      c=ex.edit_counts(path, direction), adjusted=ex.adjusted_text(path, direction),
+                      test=ex.test_text(path, direction), mark=lambda v: _mark(v) or '',
+                      seeds=[(s, b, x, v, also(i)) for i, (s, b, x, v) in enumerate(zip(e.seeds, e.base, e.edited,
+                                                                                           e.verified))]))
+
+_INFO = """\
+<div class="dx-info" data-path="{{ path }}"><b class="dx-path">{{ path }}</b>{% if e is none %} \
+<span class="dx-effect">not scored</span> ({{ d }})</div>{% else %} ({{ d }}: "{{ e.prompt }}")<br/>
+score of <i>{{ ex.target }}</i>: <span class="dx-before">{{ '%+.3f'|format(before) }}</span> (null edit) → \
+<span class="dx-after">{{ '%+.3f'|format(after) }}</span> (edited), {{ over }}<br/>
+effect: <b class="dx-effect" style="color:{{ color }}">{{ e.format(3, ex.n_seeds, label=True) }}</b>\
+{% if a.significant %} <b class="dx-sig" title="significant at the false-discovery rate">*</b>{% endif %}, \
+n = <span class="dx-n">{{ e.n }}</span><br/>verification: <span class="dx-verification">{% if c.checked %}\
+{{ c.verified }}/{{ c.checked }} edits verified{% else %}not checked{% endif %}</span>{% if c.observed %}, \
+<span class="dx-clean">{{ c.clean }}/{{ c.observed }} clean</span> (changed nothing else the verifier watches)\
+{% endif %}\
+{% if adjusted %}<br/><b class="dx-adjusted">{{ adjusted }}</b>{% endif %}\
+{% if a.side_effects %}<br/><span class="dx-side" style="color:#a04000">{{ a.also_changed() }}</span>{% endif %}
+<br/><span class="dx-test">{{ test }}</span>
+<table class="dx-seeds"><tr><th>seed</th><th>null</th><th>edited</th><th>change</th><th>verified</th>\
+<th>also changed</th></tr>{% for s, b, x, v, o in seeds %}<tr><td>{{ s }}</td><td>{{ '%+.3f'|format(b) }}</td><td>\
+{{ '%+.3f'|format(x) }}</td><td>{{ '%+.3f'|format(x - b) }}</td><td>{{ mark(v) }}</td><td>{{ o }}</td></tr>\
+{% endfor %}</table></div>{% endif %}"""
 
 # %% ../nbs/07_widgets.ipynb #f8cfea28
 def more_seeds(ex: Explanation, path: str, # the explanation (changed in place: see below) and the node
@@ -324,11 +343,13 @@ def sweep_strip(ex: Explanation, path: str, sweep: list[dict], size: float = 1.2
 
 def sweep_info(path: str, sweep: list[dict]) -> str:
     "HTML table of a strength sweep."
-    rows = ''.join(f"<tr><td>{r['value']:g}</td><td>{r['score']:+.3f}</td><td>{r['change']:+.3f}</td>"
-                   f"<td>{_mark(r['verified']) or ''}</td></tr>" for r in sweep)
-    return (f'<div class="dx-sweepinfo" data-path="{html.escape(path)}">strength sweep of <b>{html.escape(path)}</b>, '
-            f'seed {sweep[0]["seed"]}<table class="dx-sweep"><tr><th>{html.escape(sweep[0]["param"])}</th>'
-            f'<th>score</th><th>change</th><th>verified</th></tr>{rows}</table></div>')
+    return str(render(_SWEEP, path=path, sweep=sweep, mark=lambda v: _mark(v) or ''))
+
+_SWEEP = """\
+<div class="dx-sweepinfo" data-path="{{ path }}">strength sweep of <b>{{ path }}</b>, seed {{ sweep[0].seed }}\
+<table class="dx-sweep"><tr><th>{{ sweep[0].param }}</th><th>score</th><th>change</th><th>verified</th></tr>\
+{% for r in sweep %}<tr><td>{{ '%g'|format(r.value) }}</td><td>{{ '%+.3f'|format(r.score) }}</td><td>\
+{{ '%+.3f'|format(r.change) }}</td><td>{{ mark(r.verified) }}</td></tr>{% endfor %}</table></div>"""
 
 # %% ../nbs/07_widgets.ipynb #fff347b2
 class Explorer(widgets.HBox):
@@ -373,9 +394,10 @@ class Explorer(widgets.HBox):
         self.progress.add_class('dx-progress')
         self.status = widgets.HTML(''); self.status.add_class('dx-status')
         n = len(ex.tree.editable_nodes())
-        how = f'<br/><small class="dx-search">{html.escape(ex.config.search.describe(ex.n_seeds))}</small>'
-        title = widgets.HTML(f'<b>{html.escape(ex.target)}</b>: {len(ex.effects)} of {plural(n, "semantic")} scored '
-                             f'({html.escape(ex.tree.domain)}){how}')
+        title = widgets.HTML(str(render('<b>{{ t }}</b>: {{ k }} of {{ n }} scored ({{ dom }})<br/><small class='
+                                        '"dx-search">{{ how }}</small>', t=ex.target, k=len(ex.effects),
+                                        n=plural(n, 'semantic'), dom=ex.tree.domain,
+                                        how=ex.config.search.describe(ex.n_seeds))))
         self.title = title
         filters = [widgets.HBox([self.sign]), widgets.HBox([self.min_effect, self.dir_pick])]
         left = widgets.VBox([title, *filters, self.tree],
@@ -385,27 +407,31 @@ class Explorer(widgets.HBox):
                              layout=widgets.Layout(flex='1 1 auto', padding='0 0 0 12px'))
         super().__init__([left, right])
         self.add_class('dx-explorer')
+        self.hidden = None            # the node a filter hid (deselected; selected again when the filter shows it)
         self.tree.observe(lambda ch: self.show(ch['new']), 'selected')
+        self.tree.observe(self._on_filter, ['sign', 'min_effect', 'nodes'])
         top = ex.ranking()
         if top: self.tree.selected = top[0]
 
 # %% ../nbs/07_widgets.ipynb #dafdd7f5
 @patch
 def show(self: Explorer, path: str):
-    "Show `path` on the right (picture first, numbers last)."
-    if not path: return
+    "Show `path` on the right (picture first, numbers last); '' shows no node (and why: a filter hid it, say)."
+    if not path: return self._show_none()
+    self.hidden = None
+    self.image.layout.display = ''
     png = fig_png(node_strip(self.ex, path, self.direction), dpi=90)
     self.image.layout.width = f'{int.from_bytes(png[16:20], "big")}px'   # natural size: never stretched
     self.image.value = png
     node = self.ex.tree[path]
     scored = path in self.ex.effects
     self.more.disabled = self.sweep.disabled = not node.editable
-    if self.sweep_html.value and f'data-path="{html.escape(path)}"' not in self.sweep_html.value:  # another's
+    if self.sweep_html.value and render('data-path="{{ p }}"', p=path) not in self.sweep_html.value:  # another's
         self.sweep_html.value = ''; self.sweep_image.layout.display = 'none'
     self.more.description = f'run {self.n_more} more seeds' if scored else f'score with {self.n_more} seeds'
-    self.info.value = node_info(self.ex, path, self.direction) if node.editable or scored else \
-        (f'<div class="dx-info" data-path="{html.escape(path)}"><b class="dx-path">{html.escape(path)}</b> '
-         'is a group of semantics, not an edit</div>')
+    self.info.value = node_info(self.ex, path, self.direction) if node.editable or scored else str(render(
+        '<div class="dx-info" data-path="{{ p }}"><b class="dx-path">{{ p }}</b> is a group of semantics, not an edit'
+        '</div>', p=path))
 
 @patch
 def _on_direction(self: Explorer, ch):
@@ -417,17 +443,39 @@ def _on_direction(self: Explorer, ch):
 def _on_more(self: Explorer, _=None):
     path = self.tree.selected
     self.more.disabled = True; self.progress.value = 0; self.progress.layout.visibility = 'visible'
-    self.status.value = f'editing {html.escape(path)}…'
+    self.status.value = str(render('editing {{ p }}…', p=path))
     def step(i, n): self.progress.max = n; self.progress.value = i; self.status.value = f'seed {i}/{n} done'
     try:
         more_seeds(self.ex, path, self.classifier, self.editor, self.n_more, self.verifier, on_seed=step)
         self.status.value = ''
     except Exception as err:
-        self.status.value = f'<span style="color:#c0392b">failed: {html.escape(str(err))}</span>'
+        self.status.value = str(render('<span style="color:#c0392b">failed: {{ e }}</span>', e=str(err)))
     finally:
         self.progress.layout.visibility = 'hidden'
         self.tree.nodes = tree_nodes(self.ex, self.direction)
         self.show(path)
+
+# %% ../nbs/07_widgets.ipynb #354d30b2
+@patch
+def _on_filter(self: Explorer, _=None):
+    "A filter that hides the selected node deselects it (the panel says so); one that shows it again reselects it."
+    shown = shown_paths(self.tree.nodes, self.tree.sign, self.tree.min_effect)
+    sel = self.tree.selected
+    if sel and shown is not None and sel not in shown:
+        self.tree.selected = ''                                   # shows nothing: `_show_none`
+        self.hidden = sel; self._show_none()
+    elif not sel and self.hidden and (shown is None or self.hidden in shown): self.tree.selected = self.hidden
+
+@patch
+def _show_none(self: Explorer):
+    "No node on the right: the picture hidden, the buttons off, and why (a filter hid the node, or none was clicked)."
+    self.image.layout.display = 'none'
+    self.more.disabled = self.sweep.disabled = True
+    self.info.value = str(render(
+        '<div class="dx-info dx-none">{% if h %}<b class="dx-path">{{ h }}</b> is hidden by the filter (sign {{ s }}, '
+        'min |effect| {{ m }}), so it is no longer selected: widen the filter to see it again, or click a semantic in '
+        'the tree{% else %}click a semantic in the tree{% endif %}</div>', h=self.hidden, s=self.tree.sign,
+        m=f'{self.tree.min_effect:g}'))
 
 # %% ../nbs/07_widgets.ipynb #cbd7f458
 @patch
@@ -435,7 +483,7 @@ def _on_sweep(self: Explorer, _=None):
     path = self.tree.selected
     self.sweep.disabled = self.more.disabled = True
     self.progress.value = 0; self.progress.layout.visibility = 'visible'
-    self.status.value = f'sweeping {html.escape(path)}…'
+    self.status.value = str(render('sweeping {{ p }}…', p=path))
     def step(i, n): self.progress.max = n; self.progress.value = i; self.status.value = f'strength {i}/{n} done'
     try:
         sw = strength_sweep(self.ex, path, self.classifier, self.editor, self.sweep_param, self.sweep_factors,
@@ -446,7 +494,7 @@ def _on_sweep(self: Explorer, _=None):
         self.status.value = ''
         self.sweep_html.value = sweep_info(path, sw)
     except Exception as err:
-        self.status.value = f'<span style="color:#c0392b">failed: {html.escape(str(err))}</span>'
+        self.status.value = str(render('<span style="color:#c0392b">failed: {{ e }}</span>', e=str(err)))
     finally:
         self.progress.layout.visibility = 'hidden'
         self.sweep.disabled = self.more.disabled = False
