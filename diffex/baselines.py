@@ -247,10 +247,6 @@ class ReferenceEditor:
     def unet_evals(self) -> int: return 0
     def edit(self, image: Image.Image, keyword: str, seed: int = 0) -> Image.Image: raise NotImplementedError
 
-_MASK_FLAGS = {'intersect': dict(use_intersect_mask=True, use_cross_attn_mask=True),
-               'attention': dict(use_intersect_mask=False, use_cross_attn_mask=True),
-               'quantile': dict(use_intersect_mask=False, use_cross_attn_mask=False)}
-
 class StockLedits(ReferenceEditor):
     "The reference's `ledits_edit`: stock LEDITS++ `invert` + `__call__` with one prompt, on every call."
     def __init__(self, pipe,    # a `LEditsPPPipelineStableDiffusion` (e.g. `LeditsEditor(...).pipe`)
@@ -288,6 +284,10 @@ class StockLedits(ReferenceEditor):
                    edit_cooldown_steps=p['edit_cooldown_steps'],
                    generator=torch.Generator().manual_seed(seed), **_MASK_FLAGS[p['use_masks']]).images[0]
         return out.resize(im.size, Image.LANCZOS) if out.size != im.size else out
+
+_MASK_FLAGS = {'intersect': dict(use_intersect_mask=True, use_cross_attn_mask=True),
+               'attention': dict(use_intersect_mask=False, use_cross_attn_mask=True),
+               'quantile': dict(use_intersect_mask=False, use_cross_attn_mask=False)}
 
 # %% ../nbs/09_baselines.ipynb #362755c3
 class PerCallEditor(ReferenceEditor):

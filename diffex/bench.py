@@ -205,21 +205,6 @@ class BenchConfig:
                              scale_corpora=('toy',)), **kw})
 
 # %% ../nbs/11_bench.ipynb #03d07c28
-def _reset_peak_rss() -> bool:
-    "Reset the kernel's record of this process's peak resident memory (Linux >= 4.0: VmHWM); False where it cannot."
-    try:
-        with open('/proc/self/clear_refs', 'w') as f: f.write('5')
-        return True
-    except OSError: return False
-
-def _peak_rss() -> int|None:
-    "The kernel's peak resident memory of this process since the last reset, bytes (Linux: VmHWM); None elsewhere."
-    try:
-        for line in open('/proc/self/status'):
-            if line.startswith('VmHWM:'): return int(line.split()[1]) * 1024
-    except OSError: pass
-    return None
-
 class Meter:
     """Wall-clock seconds and peak extra memory (MiB) of a `with` block: the larger of the kernel's own record of the
     peak (Linux: VmHWM, reset when the block starts; the kernel may update it lazily) and a thread that samples the
@@ -245,6 +230,21 @@ class Meter:
         self.peak_mib = (self.peak_rss - self.start_rss) / 2**20
         self.gpu_peak_mib = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
 
+def _reset_peak_rss() -> bool:
+    "Reset the kernel's record of this process's peak resident memory (Linux >= 4.0: VmHWM); False where it cannot."
+    try:
+        with open('/proc/self/clear_refs', 'w') as f: f.write('5')
+        return True
+    except OSError: return False
+
+def _peak_rss() -> int|None:
+    "The kernel's peak resident memory of this process since the last reset, bytes (Linux: VmHWM); None elsewhere."
+    try:
+        for line in open('/proc/self/status'):
+            if line.startswith('VmHWM:'): return int(line.split()[1]) * 1024
+    except OSError: pass
+    return None
+
 # %% ../nbs/11_bench.ipynb #da3f994b
 def precision_at_k(ranking: list, # ranked corpus paths, most important first
                    causes: list,  # the true cause paths
@@ -267,10 +267,6 @@ def toy_faces(rule: str,  # a toy classifier name (see `toyworld.RULES`)
     return out
 
 # %% ../nbs/11_bench.ipynb #b1673c9b
-_ADJ = ['woven', 'shiny', 'striped', 'dotted', 'ancient', 'tiny', 'giant', 'silver', 'golden', 'wooden']
-_NOUN = ['feather', 'pearl', 'ribbon', 'badge', 'brooch', 'chain', 'veil', 'crown', 'wreath', 'medal']
-_MAT = ['glass', 'paper', 'stone', 'velvet', 'metal', 'plastic', 'leather', 'silk', 'wool', 'bamboo']
-
 def distractors(n_items: int, # distractor items (each with 10 sub-types), at most 100
                ) -> SemanticTree:
     "A corpus of `n_items` distractor items in categories of ten, each item with ten sub-types."
@@ -299,6 +295,10 @@ def scaled_corpus(n_leaves: int, # about how many leaves
     extra = round((n_leaves - base.n_leaves) / 10)
     return base.merge(distractors(extra)) if extra > 0 else base
 
+_ADJ = ['woven', 'shiny', 'striped', 'dotted', 'ancient', 'tiny', 'giant', 'silver', 'golden', 'wooden']
+_NOUN = ['feather', 'pearl', 'ribbon', 'badge', 'brooch', 'chain', 'veil', 'crown', 'wreath', 'medal']
+_MAT = ['glass', 'paper', 'stone', 'velvet', 'metal', 'plastic', 'leather', 'silk', 'wool', 'bamboo']
+
 # %% ../nbs/11_bench.ipynb #afb84b45
 def toy_classifier(name: str = 'older',
                    world: str|None = None, # a toy world folder with trained classifiers; default: the package's
@@ -310,8 +310,8 @@ def toy_classifier(name: str = 'older',
         net = toyworld.ToyCNN({name: 2}).eval()
         return TorchClassifier(net, toyworld.to_tensor, [f'not {name}', name], name=f'untrained-{name}'), False
 
-_PIPES: dict = {}
 EDITORS = ('toy', 'tiny', 'oracle')
+
 def toy_editor(kind: str = 'toy',  # 'toy' (the toy world's model), 'tiny' (random weights, tests) or 'oracle' (exact)
                steps: int = 20,    # inversion steps
                batch_size: int = 16, cache_dir=None):
@@ -325,6 +325,8 @@ def toy_editor(kind: str = 'toy',  # 'toy' (the toy world's model), 'tiny' (rand
     return LeditsEditor(_PIPES[kind], cache_dir=cache_dir, batch_size=batch_size,
                         **{**toyworld.TOY_EDIT, 'num_inversion_steps': steps})
 
+_PIPES: dict = {}
+
 def _release(ed):
     "Drop an editor's UNet hook (editors share one pipeline)."
     c = getattr(ed, 'counter', None)
@@ -336,14 +338,6 @@ DIFFEX_CASE = 'diffex (3 seeds screened with 1, beam 3, full depth)'
 REFERENCE_CASE = 'DiffEx reference (4 seeds, beam 8, top 25)'
 COLUMNS = ['section', 'case', 'unet_evals', 'edits', 'seconds', 's_per_edit', 'peak_mib', 'p_at_k', 'images_per_min',
            'note']
-
-def _row(section, case, **kw) -> dict:
-    r = dict.fromkeys(COLUMNS); r.update(section=section, case=case, **kw)
-    if r.get('edits') and r.get('seconds') is not None and r.get('s_per_edit') is None:
-        r['s_per_edit'] = r['seconds'] / r['edits']
-    return r
-
-def _med(xs): return statistics.median(xs) if xs else None
 
 def compare(cfg: BenchConfig, log=print) -> tuple:
     "Rows and raw figures of diffex's defaults against the DiffEx reference procedure, on `cfg.images` faces."
@@ -384,6 +378,14 @@ def compare(cfg: BenchConfig, log=print) -> tuple:
                      note='p_at_k here: diffex minus reference'
                           + ('' if trained else '; toy classifiers not trained: precision not measured')))
     return rows, raw
+
+def _row(section, case, **kw) -> dict:
+    r = dict.fromkeys(COLUMNS); r.update(section=section, case=case, **kw)
+    if r.get('edits') and r.get('seconds') is not None and r.get('s_per_edit') is None:
+        r['s_per_edit'] = r['seconds'] / r['edits']
+    return r
+
+def _med(xs): return statistics.median(xs) if xs else None
 
 # %% ../nbs/11_bench.ipynb #6c0b8c70
 def oracle_precision(cfg: BenchConfig, log=print) -> tuple:
@@ -470,15 +472,6 @@ def bench_corpus(name: str, # 'toy' (the built-in toy corpus) or a file of `diff
     return SemanticTree.load(f)
 
 # %% ../nbs/11_bench.ipynb #187fc5d4
-def _scale_run(method, im, clf, ed, tree, cfg):
-    "One explanation by `method`: (ranking, cost dict with edits, unet_evals, inversions)."
-    if method == 'reference':
-        r = diffex_reference(im, clf, ed, tree, cfg.target)
-        return r.ranking(), dict(r.cost)
-    ex = (explain(im, clf, ed, tree, cfg.target, search=cfg.search, progress=False) if method == 'diffex'
-          else flat_search(im, clf, ed, tree, cfg.target, seeds=3, keep_images=False))
-    return ex.ranking(), dict(ex.cost, inversions=len(ex.base))
-
 def scale_comparison(cfg: BenchConfig, log=print) -> tuple:
     "Rows and raw figures of `cfg.scale_methods` on each corpus of `cfg.scale_corpora`, on `cfg.images` faces."
     bad = set(cfg.scale_methods) - set(SCALE_METHODS)
@@ -529,26 +522,16 @@ def scaling_frame(raw: list, # `scale_comparison`'s raw figures (or `BenchResult
     out['p_at_k'], out['images'] = g.p_at_k.mean(), g.image.nunique()
     return out.reset_index().sort_values(['leaves', 'method'], kind='stable').reset_index(drop=True)
 
-# %% ../nbs/11_bench.ipynb #7d498262
-def _worker(spec_path: str):
-    "The dataset worker (`python -m diffex.bench --worker SPEC`): explain the spec's images with `explain_dataset`."
-    from accelerate import PartialState
-    spec = json.loads(Path(spec_path).read_text())
-    state = PartialState(cpu=not torch.cuda.is_available())
-    torch.set_num_threads(spec['threads'])
-    from diffex.explain import explain_dataset
-    clf, _ = toy_classifier(spec['target'], spec.get('world'))
-    ed = toy_editor(spec['editor'], spec['steps'])
-    ims = toy_faces(spec['target'], spec['images'], spec['seed'])
-    tree = SemanticTree.from_dict(spec['corpus'])
-    state.wait_for_everyone()
-    t0 = time.perf_counter()
-    explain_dataset(ims, clf, ed, tree, spec['target'], out=spec['out'], seeds=1, progress=False)
-    state.wait_for_everyone()
-    if state.is_main_process:
-        Path(spec['result']).write_text(json.dumps(dict(seconds=time.perf_counter() - t0, processes=state.num_processes,
-                                                        images=len(ims))))
+def _scale_run(method, im, clf, ed, tree, cfg):
+    "One explanation by `method`: (ranking, cost dict with edits, unet_evals, inversions)."
+    if method == 'reference':
+        r = diffex_reference(im, clf, ed, tree, cfg.target)
+        return r.ranking(), dict(r.cost)
+    ex = (explain(im, clf, ed, tree, cfg.target, search=cfg.search, progress=False) if method == 'diffex'
+          else flat_search(im, clf, ed, tree, cfg.target, seeds=3, keep_images=False))
+    return ex.ranking(), dict(ex.cost, inversions=len(ex.base))
 
+# %% ../nbs/11_bench.ipynb #7d498262
 def accelerate_scaling(cfg: BenchConfig, log=print) -> list:
     rows = []
     tree = scaled_corpus(10)
@@ -582,21 +565,27 @@ def accelerate_scaling(cfg: BenchConfig, log=print) -> list:
             log(f"  {plural(n, 'process', 'processes')}: {rows[-1]['images_per_min']:.2f} images/min")
     return rows
 
+def _worker(spec_path: str):
+    "The dataset worker (`python -m diffex.bench --worker SPEC`): explain the spec's images with `explain_dataset`."
+    from accelerate import PartialState
+    spec = json.loads(Path(spec_path).read_text())
+    state = PartialState(cpu=not torch.cuda.is_available())
+    torch.set_num_threads(spec['threads'])
+    from diffex.explain import explain_dataset
+    clf, _ = toy_classifier(spec['target'], spec.get('world'))
+    ed = toy_editor(spec['editor'], spec['steps'])
+    ims = toy_faces(spec['target'], spec['images'], spec['seed'])
+    tree = SemanticTree.from_dict(spec['corpus'])
+    state.wait_for_everyone()
+    t0 = time.perf_counter()
+    explain_dataset(ims, clf, ed, tree, spec['target'], out=spec['out'], seeds=1, progress=False)
+    state.wait_for_everyone()
+    if state.is_main_process:
+        Path(spec['result']).write_text(json.dumps(dict(seconds=time.perf_counter() - t0, processes=state.num_processes,
+                                                        images=len(ims))))
+
 # %% ../nbs/11_bench.ipynb #9f504040
 CPU_OPTIONS = ('default', 'channels_last', 'bf16 autocast', 'torch.compile')
-
-def _cpu_job(pipe, unet, autocast: bool, im, prompts, steps: int) -> tuple:
-    "One inversion and the edits of `prompts` with `unet` in `pipe`: (seconds, images)."
-    old, pipe.unet = pipe.unet, unet
-    try:
-        ed = LeditsEditor(pipe, batch_size=16, **{**toyworld.TOY_EDIT, 'num_inversion_steps': steps})
-        ctx = torch.autocast('cpu', dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
-        try:
-            t0 = time.perf_counter()
-            with ctx: ims = ed.edit(ed.invert(im, seed=0), prompts)
-            return time.perf_counter() - t0, ims
-        finally: _release(ed)
-    finally: pipe.unet = old
 
 def cpu_options(cfg: BenchConfig, log=print) -> list:
     """One row per CPU speed option of `CPU_OPTIONS` (torch.compile only with `cfg.cpu_compile`): median seconds of
@@ -633,9 +622,20 @@ def cpu_options(cfg: BenchConfig, log=print) -> list:
     rows += [_row('cpu', name, note=f'failed: {why}') for name, why in failed.items()]
     return rows
 
-# %% ../nbs/11_bench.ipynb #9d57a641
-_DEMO_MAIN = 'import sys; from diffex.cli import main; sys.exit(main(sys.argv[1:]))'   # the `diffex` command
+def _cpu_job(pipe, unet, autocast: bool, im, prompts, steps: int) -> tuple:
+    "One inversion and the edits of `prompts` with `unet` in `pipe`: (seconds, images)."
+    old, pipe.unet = pipe.unet, unet
+    try:
+        ed = LeditsEditor(pipe, batch_size=16, **{**toyworld.TOY_EDIT, 'num_inversion_steps': steps})
+        ctx = torch.autocast('cpu', dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
+        try:
+            t0 = time.perf_counter()
+            with ctx: ims = ed.edit(ed.invert(im, seed=0), prompts)
+            return time.perf_counter() - t0, ims
+        finally: _release(ed)
+    finally: pipe.unet = old
 
+# %% ../nbs/11_bench.ipynb #9d57a641
 def demo_rows(cfg: BenchConfig, log=print) -> list:
     """Wall seconds of `diffex demo --cache-dir none --quiet` in a fresh process for each `--processes` of
     `cfg.demo_processes` (None: the demo's default), with the UNet evaluations it printed and how many true causes it
@@ -661,6 +661,8 @@ def demo_rows(cfg: BenchConfig, log=print) -> list:
                               f"causes found: {found.group(1) if found else '?'}"))
         log(f"  {case}: {wall:.1f}s, {evals:,} UNet evaluations, causes found {found.group(1) if found else '?'}")
     return rows
+
+_DEMO_MAIN = 'import sys; from diffex.cli import main; sys.exit(main(sys.argv[1:]))'   # the `diffex` command
 
 # %% ../nbs/11_bench.ipynb #e19fe8ec
 def sd15_random_pipeline(dtype: torch.dtype = torch.float16, device: str = 'cuda',
@@ -851,8 +853,6 @@ def sd15_explanation_rows(cfg: BenchConfig, log=print,
 IMPORT_CASES = ('import diffex', 'import diffex.explain', 'import diffex.search',
                 'from diffex import toyworld; toyworld.load()')
 HEAVY_MODULES = ('diffusers', 'transformers', 'torch', 'scipy')
-_TIMED = ('import json, sys, time\nt = time.perf_counter()\nexec(sys.argv[1])\ndt = time.perf_counter() - t\n'
-          'print(json.dumps([dt, [m for m in sys.argv[2:] if m in sys.modules]]))')
 
 def import_times(statements: Sequence[str] = IMPORT_CASES, # Python statements, each timed on its own
                  runs: int = 3,                            # fresh processes per statement; the median is reported
@@ -891,6 +891,9 @@ def import_rows(cfg: BenchConfig, log=print) -> tuple:
                  note=f"median of {plural(len(d['runs']), 'fresh process', 'fresh processes')}, 1 torch thread; "
                       f"loads {', '.join(d['modules']) or 'none'}") for d in res]
     return rows, res
+
+_TIMED = ('import json, sys, time\nt = time.perf_counter()\nexec(sys.argv[1])\ndt = time.perf_counter() - t\n'
+          'print(json.dumps([dt, [m for m in sys.argv[2:] if m in sys.modules]]))')
 
 # %% ../nbs/11_bench.ipynb #21eba937
 def main(argv: list|None = None):

@@ -308,6 +308,12 @@ def clean_name(s: str) -> str:
     s = re.sub(r'\s*/\s*', ' or ', s).rstrip('.;:,')
     return s.strip()
 
+NAME_KEYS = ('name', 'attribute', 'label', 'title', 'concept', 'semantic', 'category', 'keyword', 'item', 'value', 'type', 'subtype', 'term')
+DESC_KEYS = ('description', 'desc', 'definition', 'explanation', 'details', 'visual_description')
+SYN_KEYS = ('synonyms', 'aliases', 'alternatives', 'other_names')
+LIST_KEYS = ('items', 'attributes', 'categories', 'children', 'subtypes', 'sub_types', 'sub-types', 'semantics',
+             'concepts', 'values', 'variants', 'types', 'results', 'answer', 'families', 'list')
+
 def _item(x) -> Item|str:
     "An `Item` from one element of the answer's list, or the reason it is unusable."
     if isinstance(x, str): d = {'name': x}
@@ -344,12 +350,6 @@ def _as_list(obj):
 def _get(d: dict, keys) -> object:
     low = {str(k).lower().replace(' ', '_'): v for k, v in d.items()}
     return next((low[k] for k in keys if k in low), None)
-
-NAME_KEYS = ('name', 'attribute', 'label', 'title', 'concept', 'semantic', 'category', 'keyword', 'item', 'value', 'type', 'subtype', 'term')
-DESC_KEYS = ('description', 'desc', 'definition', 'explanation', 'details', 'visual_description')
-SYN_KEYS = ('synonyms', 'aliases', 'alternatives', 'other_names')
-LIST_KEYS = ('items', 'attributes', 'categories', 'children', 'subtypes', 'sub_types', 'sub-types', 'semantics',
-             'concepts', 'values', 'variants', 'types', 'results', 'answer', 'families', 'list')
 
 # %% ../nbs/01_mining.ipynb #3311fa34
 PROMPTS = {
