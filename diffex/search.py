@@ -9,12 +9,12 @@ from dataclasses import dataclass, field, fields
 from typing import Callable, Sequence
 
 # %% auto #0
-__all__ = ['RESCORE', 'EXPAND', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel', 'SearchResult', 'lower_bound',
-           'n_descendants', 'SearchState', 'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam',
-           'unedited', 'complete_seeds', 'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd',
-           'half_width', 'unsettled', 'settle_ranking', 'isolate_side_effects', 'complete_top', 'informative',
-           'optimistic_value', 'child_value', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top',
-           'search_level', 'beam_search']
+__all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel', 'SearchResult', 'lower_bound', 'n_descendants',
+           'SearchState', 'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'unedited',
+           'complete_seeds', 'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width',
+           'unsettled', 'settle_ranking', 'isolate_side_effects', 'complete_top', 'informative', 'optimistic_value',
+           'child_value', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top', 'search_level',
+           'beam_search']
 
 # %% ../nbs/04b_search.ipynb #ad1db152
 import numpy as np
@@ -42,7 +42,7 @@ def edit_prompts(node, joint: bool = False) -> list[str]:
     return chain[::-1]
 
 # %% ../nbs/04b_search.ipynb #529cee8c
-RESCORE, EXPAND = ('top', 'kept'), ('beam', 'optimistic')
+RESCORE = ('top', 'kept')
 
 def _count(name: str, v, unit: str, none: str):
     "`v` as a whole number of at least 1, or None; a ValueError that names `name` otherwise."
@@ -67,8 +67,8 @@ class SearchConfig:
     retries: int|None = 2         # new seeds a top semantic may use when the verifier rejected some of its edits; None: 0
     adapt: int|None = 4           # extra edits for the final ranking where neighbours' intervals overlap (adaptive
                                   # seeds, see settle_ranking); None: 0
-    expand: str = 'beam'          # which parents a level expands: 'beam', the strongest `beam` by their own edits;
-                                  # 'optimistic', by an optimistic estimate of their best descendant (see optimistic_level)
+    optimistic: bool = False      # value a parent by an optimistic estimate of its best descendant (see optimistic_level),
+                                  # not by its own edit alone
     prune: float = 0.1            # optimistic: a parent is expanded only if its optimistic value is above this share of
                                   # the strongest effect found so far (0: every parent with any effect)
     confirm: int|None = None      # optimistic: distinct candidates of the final top given every seed; None: `beam`
@@ -100,7 +100,9 @@ class SearchConfig:
             raise ValueError(f'min_effect must be a finite number (an effect size; 0: expand every kept semantic), '
                              f'not {m!r}')
         put('min_effect', float(m))
-        if self.expand not in EXPAND: raise ValueError(f'expand must be one of {EXPAND}, not {self.expand!r}')
+        if not isinstance(self.optimistic, (bool, np.bool_)):
+            raise TypeError(f'optimistic must be True or False, not {self.optimistic!r}')
+        put('optimistic', bool(self.optimistic))
         p = self.prune
         if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)):
             raise TypeError(f'prune must be a number (a share of the strongest effect, in [0, 1)), not {p!r}')
@@ -164,7 +166,7 @@ def field_help(cls: SearchConfig) -> dict:
 def describe(self: SearchConfig, seeds: int|None = None) -> str:
     "The settings in words, for headers of reports: 'beam 3, 3 seeds screened with 1'."
     leaves = ' (leaves in the beam)' if self.beam_leaves else ''
-    out = ['exhaustive search' if self.beam is None and self.expand == 'beam' else
+    out = ['exhaustive search' if self.beam is None and not self.optimistic else
            f'beam {self.beam}{leaves}' if self.beam is not None else 'every parent of value']
     if seeds is not None:
         if self.screen is None or self.screen >= seeds: out.append(f'{plural(seeds, "seed")} each')
@@ -179,7 +181,7 @@ def describe(self: SearchConfig, seeds: int|None = None) -> str:
     if self.rank != 'abs': out.append(f'ranked {self.rank}')
     if self.retries != 2: out.append(f'{plural(self.retries, "retry", "retries")} for rejected edits')
     if self.adapt != 4: out.append(f'{plural(self.adapt, "adaptive edit")} for an unsettled ranking')
-    if self.expand == 'optimistic':
+    if self.optimistic:
         out.append(f'parents valued by their best descendant (pruned below {self.prune:.0%} of the strongest effect), '
                    f'{plural(self.confirm or self.beam or 0, "distinct candidate")} confirmed'
                    if self.beam or self.confirm else 'parents valued by their best descendant')
@@ -472,7 +474,7 @@ def settle_ranking(st: SearchState, tree, # the finished search's state and its 
     screening estimate comes from another editor setting)."""
     cfg = st.config
     if not cfg.adapt or len(st.seeds) < 2 or st.stopped == 'budget': return []   # one seed asked for: no intervals
-    opt = cfg.expand == 'optimistic'
+    opt = cfg.optimistic
     k = ((cfg.confirm or cfg.beam) if opt else cfg.beam) or max(1, len(st.effects) - 1)
     pool = list(st.seeds) + [max(st.seeds) + 1 + i for i in range(cfg.retries + len(st.seeds))]
     t0, start, done = time.time(), st.spent, []
@@ -645,7 +647,7 @@ def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
     m = cfg.confirm or cfg.beam or len(st.effects)
     t0, level_of, done = time.time(), {p: lv for lv in st.levels for p in lv.scored}, []
     full = lambda c: c.path_str in done if st.screen_score is not None else not set(st.seeds) - st.seeds_of(c)
-    for _ in range(4 * m):                            # each round confirms one candidate at least, or stops
+    for _ in range(len(st.effects)):                  # each round confirms one candidate at least, or stops
         need = [c for c in (tree[p] for p in distinct_top(st, m)) if not full(c)]
         got = complete_seeds(st, need) if need else []
         for c in got:
@@ -700,7 +702,7 @@ def beam_search(tree,                              # a `SemanticTree`
         raise TypeError(f'isolate must be a whole number of semantics (0: none), not {isolate!r}')
     if isolate < 0: raise ValueError(f'isolate must be at least 0 (0: none), not {isolate}')
     st = SearchState(SearchConfig.of(search, **settings), score, seeds, screen_score, edits_per_seed, reorder=reorder)
-    opt, cands = st.config.expand == 'optimistic', frontier(tree.root)
+    opt, cands = st.config.optimistic, frontier(tree.root)
     st.prio.update({c.path_str: math.inf for c in cands} if opt else {})
     while cands:
         if st.config.depth is not None and len(st.levels) >= st.config.depth: st.stopped = 'depth'; break

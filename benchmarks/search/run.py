@@ -33,7 +33,7 @@ covers every corpus with fewer faces. One thread; every record is one line of `r
 A search other than today's defaults is measured on its own, beside the exhaustive and default records already made
 (exhaustive search is not run again: the trained classifiers' targets come from its recorded exact-arm records):
 
-    OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --set expand=optimistic \
+    OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --set optimistic=True \
         --corpora faces mined-350-s0 deep-350-s0 --arms exact --faces 2
     python benchmarks/search/run.py table --search optimistic           # old default, this search, exhaustive
 
@@ -328,7 +328,7 @@ def main(argv=None):
     r.add_argument('--search', default=None, help="run only explain with --set settings, recorded under this label "
                    "(exhaustive search is not run again)")
     r.add_argument('--set', nargs='*', default=None, metavar='KEY=VALUE', help='explain settings for --search, '
-                   "e.g. expand='optimistic' beam=4")
+                   "e.g. optimistic=True beam=4")
     r.add_argument('--arms', nargs='*', default=None, choices=ARMS, help='arms (default: both)')
     sub.add_parser('train', help='train and keep the three rule classifiers (run does it when they are missing)')
     t = sub.add_parser('table', help='print the table of the recorded results')
