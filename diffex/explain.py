@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['screen_editor', 'explain', 'RunLocked', 'run_lock', 'explain_dataset']
+__all__ = ['explain', 'screen_editor', 'explain_dataset', 'run_lock', 'RunLocked']
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
 from .corpus import SemanticTree
@@ -24,45 +24,6 @@ from .explanation import Explanation, DatasetExplanation, aggregate, _dumps, _ho
 # the names others import from here, kept importable (their homes: diffex.scoring, .explanation, .effects)
 from .scoring import can_redraw, classifier_scores  # noqa: F401
 from .effects import effect_bar  # noqa: F401
-
-# %% ../nbs/05_explain.ipynb #37b1d1a9
-def screen_editor(editor: Editor,  # the editor of the search
-                  fidelity: float, # the share of its work per edit to screen with, in (0, 1]
-                 ) -> Editor|None:
-    """The editor that screens: the editor's own cheaper variant at `fidelity` (`Editor.screening`, whose `fidelity`
-    says the share it really does), or None when it has none or `fidelity` is 1."""
-    return editor.screening(fidelity) if fidelity < 1 else None
-
-def _as_tree(corpus: SemanticTree|str|Path) -> SemanticTree:
-    "A tree, a built-in corpus name or a corpus JSON file, as a tree."
-    if isinstance(corpus, SemanticTree): return corpus.validate()     # a tree built in Python: checked before any work
-    return SemanticTree.load(corpus) if Path(str(corpus)).suffix == '.json' else SemanticTree.builtin(str(corpus))
-
-def _is_default(name: str, value) -> bool:
-    "Whether `explain`'s keyword `name` has its default `value` (so that it does not override a given `config`)."
-    return value == inspect.signature(explain).parameters[name].default
-
-def _run_info(classifier, editor, tree, target: int, cfg: ExplainConfig) -> RunInfo:
-    "What an explanation records of its models: what its score is (kind, unit, description), the editor's settings."
-    se = screen_editor(editor, cfg.screen_fidelity) if cfg.search.screen is not None else None
-    return RunInfo(getattr(classifier, 'score_kind', 'logits'), classifier.score_unit(cfg.score),
-                   classifier.score_description(target, cfg.score), dict(getattr(editor, 'params', {})),
-                   float(getattr(se, 'fidelity', 1.0)) if se is not None else 1.0, tree.domain)
-
-def _scorers(image, classifier, editor, target, verifier, cfg: ExplainConfig, pr: SearchProgress) -> tuple:
-    "(the scorer, the screening scorer or None, `cfg` naming the score the run uses) of one run."
-    sc = ImageScorer(image, classifier, editor, target, cfg.seeds, cfg.directions, cfg.score, verifier, cfg.joint,
-                     cfg.keep_images, pr)
-    cfg, s = replace(cfg, score=sc.kind), cfg.search          # the record names the score the run used
-    screen_ed = screen_editor(editor, cfg.screen_fidelity) if s.screen is not None else None
-    ssc = None if screen_ed is None else ImageScorer(sc.image, classifier, screen_ed, target, cfg.seeds[
-        :max(s.screen, s.screen_parents or 0)], cfg.directions, cfg.score, verifier, cfg.joint, cfg.keep_images, pr)
-    return sc, ssc, cfg
-
-def _run_models(classifier, editor, verifier) -> dict:
-    "The identities an explanation records: the classifier's, the editor's (its name carries its weights' fingerprint)."
-    return dict(classifier=getattr(classifier, 'name', type(classifier).__name__), editor=editor.name,
-                verifier=verifier.name if verifier else None)
 
 # %% ../nbs/05_explain.ipynb #4d807b29
 def explain(image,                          # a PIL image, a path or an array
@@ -123,53 +84,44 @@ def explain(image,                          # a PIL image, a path or an array
                        cfg, _run_models(classifier, editor, verifier), cost,
                        info=_run_info(classifier, editor, tree, sc.t_idx, cfg))
 
-# %% ../nbs/05_explain.ipynb #42d0ab99
-class RunLocked(ValueError):
-    "`explain_dataset` into a folder that another live run is using."
+# %% ../nbs/05_explain.ipynb #37b1d1a9
+def screen_editor(editor: Editor,  # the editor of the search
+                  fidelity: float, # the share of its work per edit to screen with, in (0, 1]
+                 ) -> Editor|None:
+    """The editor that screens: the editor's own cheaper variant at `fidelity` (`Editor.screening`, whose `fidelity`
+    says the share it really does), or None when it has none or `fidelity` is 1."""
+    return editor.screening(fidelity) if fidelity < 1 else None
 
-def _lock_owner(f: Path) -> dict|None:
-    "The run holding the lock file `f`: its record, {} when unreadable, None when there is no lock."
-    try: m = json.loads(f.read_text())
-    except FileNotFoundError: return None
-    except (OSError, ValueError): return {}
-    return m if isinstance(m, dict) else {}
+def _as_tree(corpus: SemanticTree|str|Path) -> SemanticTree:
+    "A tree, a built-in corpus name or a corpus JSON file, as a tree."
+    if isinstance(corpus, SemanticTree): return corpus.validate()     # a tree built in Python: checked before any work
+    return SemanticTree.load(corpus) if Path(str(corpus)).suffix == '.json' else SemanticTree.builtin(str(corpus))
 
-def _is_stale(m: dict) -> bool:
-    "Whether the run of lock record `m` is gone: on this host, with its process ended (or its pid now another's)."
-    return m.get('host') == _host() and not _alive(m.get('pid'), m.get('start'))
+def _is_default(name: str, value) -> bool:
+    "Whether `explain`'s keyword `name` has its default `value` (so that it does not override a given `config`)."
+    return value == inspect.signature(explain).parameters[name].default
 
-def _check_lock(f: Path):
-    m = _lock_owner(f)
-    if m is None or (m and _is_stale(m)): return
-    who = (f"process {m.get('pid')} on {'this host' if m.get('host') == _host() else 'another host'}, since "
-           f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(m.get('since', 0)))}") if m else 'an unreadable lock'
-    raise RunLocked(f'{f.parent} is in use by another explain_dataset run ({who}): wait for it to end, or use another '
-                    f'folder; if no run is going on there, delete {f}')
+def _run_info(classifier, editor, tree, target: int, cfg: ExplainConfig) -> RunInfo:
+    "What an explanation records of its models: what its score is (kind, unit, description), the editor's settings."
+    se = screen_editor(editor, cfg.screen_fidelity) if cfg.search.screen is not None else None
+    return RunInfo(getattr(classifier, 'score_kind', 'logits'), classifier.score_unit(cfg.score),
+                   classifier.score_description(target, cfg.score), dict(getattr(editor, 'params', {})),
+                   float(getattr(se, 'fidelity', 1.0)) if se is not None else 1.0, tree.domain)
 
-# %% ../nbs/05_explain.ipynb #219e214f
-@contextlib.contextmanager
-def run_lock(out: Path,  # the run's folder
-             state,      # the run's `accelerate.PartialState`
-            ):
-    """Hold `out/.diffex-run.lock` for one run: every process checks it (`RunLocked` while a live run holds it), the
-    main process replaces a stale one (its process on this host is gone) with a note, takes it atomically, and
-    removes it when the run ends, whatever happens."""
-    f = Path(out)/'.diffex-run.lock'
-    _check_lock(f)
-    state.wait_for_everyone()
-    if state.is_main_process:
-        if (m := _lock_owner(f)) and _is_stale(m):
-            print(f'{f}: a stale lock of a run that ended (process {m.get("pid")}) was removed', file=sys.stderr)
-            f.unlink(missing_ok=True)
-        tmp = f.with_name(f'.dx-{_host()}-{os.getpid()}-lock')
-        tmp.write_text(json.dumps(dict(host=_host(), pid=os.getpid(), start=_proc_start(os.getpid()),
-                                       processes=state.num_processes, since=time.time())))
-        try: os.link(tmp, f)                                    # atomic: fails when another run took it meanwhile
-        except FileExistsError: _check_lock(f); raise RunLocked(f'{f.parent} was just taken by another run') from None
-        finally: tmp.unlink(missing_ok=True)
-    try: yield f
-    finally:                    # the main process ends last (the run's last barrier is before it returns)
-        if state.is_main_process: f.unlink(missing_ok=True)
+def _scorers(image, classifier, editor, target, verifier, cfg: ExplainConfig, pr: SearchProgress) -> tuple:
+    "(the scorer, the screening scorer or None, `cfg` naming the score the run uses) of one run."
+    sc = ImageScorer(image, classifier, editor, target, cfg.seeds, cfg.directions, cfg.score, verifier, cfg.joint,
+                     cfg.keep_images, pr)
+    cfg, s = replace(cfg, score=sc.kind), cfg.search          # the record names the score the run used
+    screen_ed = screen_editor(editor, cfg.screen_fidelity) if s.screen is not None else None
+    ssc = None if screen_ed is None else ImageScorer(sc.image, classifier, screen_ed, target, cfg.seeds[
+        :max(s.screen, s.screen_parents or 0)], cfg.directions, cfg.score, verifier, cfg.joint, cfg.keep_images, pr)
+    return sc, ssc, cfg
+
+def _run_models(classifier, editor, verifier) -> dict:
+    "The identities an explanation records: the classifier's, the editor's (its name carries its weights' fingerprint)."
+    return dict(classifier=getattr(classifier, 'name', type(classifier).__name__), editor=editor.name,
+                verifier=verifier.name if verifier else None)
 
 # %% ../nbs/05_explain.ipynb #9d293b77
 def explain_dataset(images: Sequence,              # images (PIL, paths or arrays), in a fixed order
@@ -216,6 +168,54 @@ def explain_dataset(images: Sequence,              # images (PIL, paths or array
     with run_lock(out, state):                                 # one run at a time in `out`
         return _explain_all(images, classifier, editor, tree, target, out, kw, state, progress)
 
+
+# %% ../nbs/05_explain.ipynb #219e214f
+@contextlib.contextmanager
+def run_lock(out: Path,  # the run's folder
+             state,      # the run's `accelerate.PartialState`
+            ):
+    """Hold `out/.diffex-run.lock` for one run: every process checks it (`RunLocked` while a live run holds it), the
+    main process replaces a stale one (its process on this host is gone) with a note, takes it atomically, and
+    removes it when the run ends, whatever happens."""
+    f = Path(out)/'.diffex-run.lock'
+    _check_lock(f)
+    state.wait_for_everyone()
+    if state.is_main_process:
+        if (m := _lock_owner(f)) and _is_stale(m):
+            print(f'{f}: a stale lock of a run that ended (process {m.get("pid")}) was removed', file=sys.stderr)
+            f.unlink(missing_ok=True)
+        tmp = f.with_name(f'.dx-{_host()}-{os.getpid()}-lock')
+        tmp.write_text(json.dumps(dict(host=_host(), pid=os.getpid(), start=_proc_start(os.getpid()),
+                                       processes=state.num_processes, since=time.time())))
+        try: os.link(tmp, f)                                    # atomic: fails when another run took it meanwhile
+        except FileExistsError: _check_lock(f); raise RunLocked(f'{f.parent} was just taken by another run') from None
+        finally: tmp.unlink(missing_ok=True)
+    try: yield f
+    finally:                    # the main process ends last (the run's last barrier is before it returns)
+        if state.is_main_process: f.unlink(missing_ok=True)
+
+# %% ../nbs/05_explain.ipynb #42d0ab99
+class RunLocked(ValueError):
+    "`explain_dataset` into a folder that another live run is using."
+
+def _lock_owner(f: Path) -> dict|None:
+    "The run holding the lock file `f`: its record, {} when unreadable, None when there is no lock."
+    try: m = json.loads(f.read_text())
+    except FileNotFoundError: return None
+    except (OSError, ValueError): return {}
+    return m if isinstance(m, dict) else {}
+
+def _is_stale(m: dict) -> bool:
+    "Whether the run of lock record `m` is gone: on this host, with its process ended (or its pid now another's)."
+    return m.get('host') == _host() and not _alive(m.get('pid'), m.get('start'))
+
+def _check_lock(f: Path):
+    m = _lock_owner(f)
+    if m is None or (m and _is_stale(m)): return
+    who = (f"process {m.get('pid')} on {'this host' if m.get('host') == _host() else 'another host'}, since "
+           f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(m.get('since', 0)))}") if m else 'an unreadable lock'
+    raise RunLocked(f'{f.parent} is in use by another explain_dataset run ({who}): wait for it to end, or use another '
+                    f'folder; if no run is going on there, delete {f}')
 
 # %% ../nbs/05_explain.ipynb #d4e0107e
 def _explain_all(images, classifier, editor, tree, target, out: Path, kw: dict, state, progress: bool

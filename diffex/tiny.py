@@ -10,7 +10,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['TINY_WORDS', 'build_bpe', 'bpe_tokenizer', 'tiny_tokenizer', 'tiny_pipeline', 'tiny_clip', 'tiny_vlm',
-           'ScriptedChatServer', 'toy_responder', 'tint_shift', 'TinyTintEditor', 'check_editor']
+           'ScriptedChatServer', 'toy_responder', 'tint_shift', 'TinyTintEditor', 'tiny_corpus', 'check_editor']
 
 # %% ../nbs/00a_tiny.ipynb #27a0c820
 def build_bpe(words: list[str], # words that become single tokens (lower case letters, digits and .,!?'-)
@@ -265,8 +265,8 @@ def toy_responder(body: dict) -> str:
 # %% ../nbs/00a_tiny.ipynb #23b6d3e1
 import numpy as np
 from PIL import Image
+from .corpus import SemanticNode, SemanticTree
 from .editing import Editor, Strength
-
 
 # %% ../nbs/00a_tiny.ipynb #3cab7b01
 def tint_shift(prompt: str) -> np.ndarray:
@@ -286,6 +286,15 @@ class TinyTintEditor(Editor):
         if joint: return [img(sum(shift(p, d) for p, d in zip(prompts, directions)))]
         return [img(shift(p, d)) for p, d in zip(prompts, directions)]
 
+
+# %% ../nbs/00a_tiny.ipynb #a7c1e5d1
+def tiny_corpus() -> SemanticTree:
+    "Nine colour words (domain 'tiny'): groups 'warm' and 'cool' (not edits themselves), and 'shade', an editable parent."
+    N = SemanticNode
+    root = N('colours', [N('warm', [N('red'), N('orange'), N('yellow')], editable=False),
+                         N('cool', [N('blue'), N('green')], editable=False),
+                         N('shade', [N('dark'), N('light')])], editable=False)
+    return SemanticTree(root, 'tiny')
 
 # %% ../nbs/00a_tiny.ipynb #2612c68f
 def _px(im) -> np.ndarray: return np.asarray(im, dtype=np.float64)
