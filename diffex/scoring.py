@@ -136,9 +136,7 @@ def __call__(self: ImageScorer, nodes: list, seeds: Sequence[int]|None = None, d
     if self.own_progress: self.progress.start('edits')
     self.progress.add(len(steps) * len(nodes))
     for s, d in steps:
-        inv = self.invs[s]
-        if self.joint: ims = [self.editor.edit(inv, ps, direction=d, joint=len(ps) > 1)[0] for ps in prompts]
-        else: ims = self.editor.edit(inv, [ps[0] for ps in prompts], direction=d)
+        ims = self._edits(self.invs[s], prompts, d)           # the progress moves as each batch finishes
         self.edits += len(ims)
         sc = self._score(ims)
         obs = (self.verifier.observe(ims, self.null[s], paths, [' + '.join(ps) for ps in prompts], [d] * len(ims),
@@ -149,9 +147,23 @@ def __call__(self: ImageScorer, nodes: list, seeds: Sequence[int]|None = None, d
             e.verified.append(o.happened if o else None)
             e.changes.append(o.changes if o else None); e.own.append(tuple(o.own) if o else ())
             if self.keep_images: self.images[(p, d, s)] = im
-        self.progress.update(len(ims))
     if self.own_progress: self.progress.finish()
     return res
+
+@patch
+def _edits(self: ImageScorer, inv, prompts: list[list[str]], d: str) -> list:
+    """One edit per node (its `edit_prompts`) of one inversion in direction `d`, made a batch of the editor at a time
+    (`Editor.batch_size`; all at once when None), counting each batch on `progress` as it finishes, so that a long
+    level shows its edits coming in instead of 0 until its end. Joint edits are one call, and one count, per node."""
+    if self.joint:
+        out = []
+        for ps in prompts: out += self.editor.edit(inv, ps, direction=d, joint=len(ps) > 1)[:1]; self.progress.update(1)
+        return out
+    bs, out = getattr(self.editor, 'batch_size', None) or max(1, len(prompts)), []
+    for i in range(0, len(prompts), bs):
+        ims = self.editor.edit(inv, [ps[0] for ps in prompts[i:i + bs]], direction=d)
+        out += ims; self.progress.update(len(ims))
+    return out
 
 def classifier_scores(classifier: Classifier, # the model being explained
                       images,                 # a list of images (PIL, paths or arrays)
