@@ -13,8 +13,8 @@ __all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel',
            'SearchState', 'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'unedited',
            'complete_seeds', 'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width',
            'unsettled', 'settle_ranking', 'isolate_side_effects', 'complete_top', 'informative', 'optimistic_value',
-           'child_value', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top', 'search_level',
-           'beam_search']
+           'child_value', 'wake_deferred', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top',
+           'search_level', 'beam_search']
 
 # %% ../nbs/04b_search.ipynb #ad1db152
 import numpy as np
@@ -274,6 +274,8 @@ class SearchState:
     reorder: Callable|None = None # reorder(effects, paths) -> paths: the final ranking's order (e.g. by effects adjusted
                                   # for side effects); None: by `importance`
     prio: dict = field(default_factory=dict)    # optimistic search: path -> the value it was screened for
+    deferred: dict = field(default_factory=dict) # optimistic search: parent path -> children screened only if their
+                                                 # screened siblings show something (`wake_deferred`)
 
     def __post_init__(self):
         self.seeds = list(self.seeds)
@@ -579,21 +581,41 @@ def child_value(st: SearchState, node, # the search state and a scored node with
            if s.path_str in st.effects and informative(st.effects[s.path_str])]
     return (max(sib), False) if sib else (optimistic_value(effs, rank), False)
 
+# %% ../nbs/04b_search.ipynb #0b3c1a31
+def wake_deferred(st: SearchState, bar: float, # the search state and the level's pruning bar
+                  fn: Callable|None = None,    # the screening scorer; None: `st.score`
+                 ) -> list:                    # the nodes screened
+    "Screen the deferred children of each parent some of whose screened children are `informative` or above `bar`."
+    out = []
+    for p, rest in list(st.deferred.items()):
+        if any(r.path_str in st.effects for r in rest): del st.deferred[p]; continue
+        up = rest[0].parent
+        while up.path_str != p: up = up.parent
+        sib = [st.effects[c.path_str] for c in frontier(up) if c.path_str in st.effects]
+        if sib and any(informative(e) or importance(e, st.config.rank) > bar for e in sib):
+            del st.deferred[p]
+            out += score_nodes(st, rest, st.first, fn)
+    return out
+
 # %% ../nbs/04b_search.ipynb #0b3c1a16
 def optimistic_level(st: SearchState, cands: list, # the search state and the level's candidates, most promising first
                     ) -> list|None:
-    """One level of the optimistic search: screen with the first seed(s), retry failed edits, give the parents whose edit
+    """One level of the optimistic search: screen with the first seed(s), and the deferred half of a family whose
+    first half showed something (`wake_deferred`), retry failed edits, give the parents whose edit
     drew something but nothing strong the other `screen_parents` seeds (other sub-types), and expand the parents whose
     `child_value` is above `prune` times the strongest effect so far (and `min_effect`): those that inherit it all, the
-    others the strongest `beam`. Sets `st.prio` of the children of the expanded parents; appends a `SearchLevel` (the inherited
+    others the strongest `beam`. Sets `st.prio` of the children of the expanded parents, and defers the second half of the children
+    of one that inherits (`st.deferred`); appends a `SearchLevel` (the inherited
     ones as `unedited`); returns the parents to expand, or None when the budget left nothing to score."""
     t0, before, cfg = time.time(), st.spent, st.config
     fn = st.screen_score or st.score
     cands = score_nodes(st, cands, st.first, fn)
     if not cands: return None
+    best = lambda: max((importance(e, cfg.rank) for e in st.effects.values()), default=-math.inf)
+    bar = lambda: max(cfg.min_effect, cfg.prune * best()) if math.isfinite(best()) else cfg.min_effect
+    cands += wake_deferred(st, bar(), fn)
     retried = retry_failed(st, cands)
-    best = max((importance(e, cfg.rank) for e in st.effects.values()), default=-math.inf)
-    bar = max(cfg.min_effect, cfg.prune * best) if math.isfinite(best) else cfg.min_effect
+    bar = bar()
     more = [s for s in st.parent_seeds if s not in st.first]         # a cold parent that drew: more of its sub-types
     cold = [c for c in cands if frontier(c) and informative(st.effects[c.path_str])
             and optimistic_value(st.effects[c.path_str], cfg.rank) <= bar]
@@ -603,7 +625,9 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
     blind = [c for c in up if vals[c.path_str][1]]
     kept = sorted((c for c in up if not vals[c.path_str][1]), key=lambda c: -vals[c.path_str][0])[:cfg.beam]
     for c in kept + blind:
-        for g in frontier(c): st.prio[g.path_str] = vals[c.path_str][0]
+        kids = frontier(c)
+        for g in kids: st.prio[g.path_str] = vals[c.path_str][0]
+        if c in blind and len(kids) > 1: st.deferred[c.path_str] = kids[math.ceil(len(kids) / 2):]
     paths = lambda ns: [c.path_str for c in ns]
     st.levels.append(SearchLevel(len(st.levels) + 1, paths(cands), paths(kept + blind), st.spent - before,
                                  time.time() - t0, retried=paths(retried), unedited=paths(blind)))
@@ -711,7 +735,8 @@ def beam_search(tree,                              # a `SemanticTree`
         if kept is None: break
         if on_level: on_level(st.levels[-1])
         if st.stopped == 'budget': break
-        cands = [g for c in kept for g in frontier(c)]
+        later = {g.path_str for gs in st.deferred.values() for g in gs}
+        cands = [g for c in kept for g in frontier(c) if g.path_str not in later]
         if opt: cands.sort(key=lambda g: -st.prio[g.path_str])          # a budget cuts the least promising
     if on_stage: on_stage('top')
     if opt:
