@@ -174,3 +174,33 @@ def test_names_are_text_in_every_view(hostile_run, tmp_path):
     assert {n['n'] for n in x.tree.nodes} >= {HOSTILE[0], HOSTILE[2]}
     from diffex.widgets import TREE_ESM
     assert '${esc(n.n)}' in TREE_ESM and '${esc(n.p)}' in TREE_ESM
+
+# JupyterLab 4's rules for HTML outputs (jlab_core's CSS): tables centred, cells right-aligned.
+LAB_CSS = """
+.jp-RenderedHTMLCommon table { border-collapse: collapse; table-layout: fixed; margin-left: auto; margin-right: auto; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon tr { vertical-align: middle;
+  padding: 0.5em; line-height: normal; white-space: normal; max-width: none; border: none; }
+.jp-RenderedHTMLCommon td, :not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon th,
+:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon tr { text-align: right; }
+"""
+
+@pytest.mark.browser
+def test_repr_is_left_aligned_under_jupyterlab_css(browser, tmp_path):
+    "Under JupyterLab's output CSS the repr's table starts at the left edge and every cell is left-aligned."
+    ex = _load('toy_isolate')
+    f = tmp_path/'repr.html'
+    f.write_text(f'<html><head><meta charset="utf-8"/><style>{LAB_CSS}</style></head><body style="margin:0">'
+                 f'<div class="jp-RenderedHTMLCommon" style="width:1400px">{ex._repr_html_()}'
+                 '<table class="plain"><tr><td>a plain table</td></tr></table></div></body></html>', encoding='utf-8')
+    page = browser.new_page(viewport=dict(width=1400, height=900))
+    try:
+        page.goto(f.as_uri())
+        got = page.evaluate("""() => {
+          const t = document.querySelector('table.dx-repr'), p = document.querySelector('table.plain');
+          const cells = Array.from(t.querySelectorAll('td, th')).map(c => getComputedStyle(c).textAlign);
+          return {left: t.getBoundingClientRect().left, aligns: [...new Set(cells)], n: cells.length,
+                  plainLeft: p.getBoundingClientRect().left, plainAlign: getComputedStyle(p.querySelector('td')).textAlign};
+        }""")
+    finally: page.close()
+    assert got['plainAlign'] == 'right' and got['plainLeft'] > 100, got      # the CSS is JupyterLab's: it would centre
+    assert got['left'] == 0 and got['aligns'] == ['left'] and got['n'] > 20, got
