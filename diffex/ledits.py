@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['ATTENTION_ONLY_ABOVE_T', 'ATTENTION_DOWNSCALE', 'MASK_CHANNELS', 'PREFIX_CACHE', 'model_fingerprint', 'MaskSettings',
-           'LeditsEditor']
+__all__ = ['PREFIX_CACHE', 'ATTENTION_ONLY_ABOVE_T', 'ATTENTION_DOWNSCALE', 'MASK_CHANNELS', 'LeditsEditor', 'model_fingerprint',
+           'MaskSettings']
 
 # %% ../nbs/03a_ledits.ipynb #dd0e215c
 import torch
@@ -24,6 +24,124 @@ with quiet_processor_note():      # no note about image processors diffex never 
     from diffusers import DDIMScheduler, LEditsPPPipelineStableDiffusion, LEditsPPPipelineStableDiffusionXL
 from diffusers.models.attention_processor import Attention
 from diffusers.pipelines.ledits_pp.pipeline_leditspp_stable_diffusion import LeditsGaussianSmoothing
+
+# %% ../nbs/03a_ledits.ipynb #46b9b9cc
+class LeditsEditor(Editor):
+    "LEDITS++ on a `diffusers` SD 1.x/2.x or SDXL pipeline: invert once, K independent edits per loop, counted, cached."
+    defaults = dict(num_inversion_steps=50, skip=0.1, source_prompt='', source_guidance_scale=3.5, resolution=None,
+                    pad_mode='reflect', edit_guidance_scale=10.0, edit_threshold=0.75, edit_warmup_steps=0,
+                    edit_cooldown_steps=None, use_masks='intersect', attention_threshold=None)
+    inversion_params = ('num_inversion_steps', 'skip', 'source_prompt', 'source_guidance_scale', 'resolution',
+                        'pad_mode')
+    strength_param, strength_range = 'edit_guidance_scale', (0.0, 25.0)   # the explorer's slider
+
+    def __init__(self, pipe,                              # a `LEditsPPPipelineStableDiffusion` or `...XL`
+                 cache_dir: str|Path|None = None,         # disk cache folder; None: no disk cache
+                 batch_size: int|None = 8,                # most edits per denoising loop (UNet batch 2x this)
+                 name: str|None = None,                   # model identity for cache keys; default: from the weights
+                 vae_slicing: bool = False,               # decode edits one at a time
+                 vae_tiling: bool = False,                # decode in tiles (large images)
+                 attention_slicing: str|int|None = None,  # 'auto' or a slice size: attention in slices
+                 min_size: int|None = None,               # smallest short side accepted; default resolution // 8
+                 **params):                               # edit and inversion parameters, see `LeditsEditor.defaults`
+        if not isinstance(pipe, (LEditsPPPipelineStableDiffusion, LEditsPPPipelineStableDiffusionXL)):
+            raise TypeError('LeditsEditor needs a LEditsPPPipelineStableDiffusion or ...XL pipeline, '
+                            f'got {type(pipe).__name__}')
+        super().__init__(cache_dir=cache_dir, batch_size=batch_size, **params)
+        p = self.params
+        if not 0 <= p['skip'] < 1: raise ValueError(f"skip must be in [0, 1), got {p['skip']}")
+        if isinstance(pipe.scheduler, DDIMScheduler) and not isinstance(pipe.scheduler, _DDIMFix):
+            pipe.scheduler = _DDIMFix.from_config(pipe.scheduler.config)
+        self.pipe, self.xl = pipe, isinstance(pipe, LEditsPPPipelineStableDiffusionXL)
+        self.pipe.set_progress_bar_config(disable=True)
+        if vae_slicing: pipe.vae.enable_slicing()
+        if vae_tiling: pipe.vae.enable_tiling()
+        if attention_slicing is not None: pipe.enable_attention_slicing(attention_slicing)
+        self.vae_factor = pipe.vae_scale_factor
+        self.native = pipe.unet.config.sample_size * self.vae_factor
+        if p['resolution'] is None: p['resolution'] = self.native
+        self.multiple = math.lcm(32, 4 * self.vae_factor)
+        self.min_size = min_size if min_size is not None else max(8, p['resolution'] // 8)
+        self.name = name or f'ledits-{"sdxl" if self.xl else "sd"}-{model_fingerprint(pipe)}'
+        self._procs = pipe.unet.attn_processors     # the UNet's own attention (SDPA, sliced, ...), used for every call
+        self.counter = UNetCounter(pipe.unet)
+        self._prefixes = OrderedDict()              # shared warm-up trajectories, see `_denoise`
+
+    @property
+    def unet_evals(self) -> int: return self._unet_evals   # this editor's own calls (a shared pipeline may run others)
+
+    def _merge(self, base, over):
+        "Every parameter set (constructor, `variant`, per-edit overrides) passes here: mask mode normalised, checked."
+        p = super()._merge(base, over)
+        p['use_masks'] = _mask_mode(p['use_masks'])
+        _check_attention_threshold(p['attention_threshold'])
+        return p
+
+
+# %% ../nbs/03a_ledits.ipynb #5f0a222d
+_MASKS = {True: 'intersect', False: 'quantile', 'intersect': 'intersect', 'attention': 'attention',
+          'quantile': 'quantile'}
+
+def _mask_mode(v) -> str:
+    "The mask mode a `use_masks` value names, or a clear error."
+    if v not in _MASKS: raise ValueError(f"use_masks must be one of {sorted(map(str, _MASKS))}, got {v!r}")
+    return _MASKS[v]
+
+def _check_attention_threshold(v):
+    "`attention_threshold` is None (use `edit_threshold`, as stock LEDITS++ does) or a quantile in [0, 1)."
+    if v is not None and not (isinstance(v, (int, float)) and 0 <= v < 1):
+        raise ValueError('attention_threshold must be None (use edit_threshold, as stock LEDITS++ does) or a quantile '
+                         f'in [0, 1), got {v!r}')
+
+PREFIX_CACHE = 64   # inversions whose shared warm-up trajectory an editor keeps in memory (least recently used go first)
+
+
+# %% ../nbs/03a_ledits.ipynb #6cc83c0c
+@patch
+def _counted(self: LeditsEditor, fn, *args):
+    "`fn(*args)`, its UNet evaluations added to this editor's count."
+    n = self.counter.n
+    try: return fn(*args)
+    finally: self._unet_evals += self.counter.n - n
+
+@patch
+def _screening(self: LeditsEditor, fidelity: float) -> LeditsEditor|None:
+    "Screening with `fidelity` times the inversion steps (at least 2); None when that is not fewer steps."
+    n = self.params['num_inversion_steps']
+    m = max(2, round(n * fidelity))
+    if m >= n: return None
+    ed = self.variant(num_inversion_steps=m)
+    ed.fidelity = m / n
+    return ed
+
+
+# %% ../nbs/03a_ledits.ipynb #8d3509bc
+@patch(cls_method=True)
+def from_pretrained(cls: LeditsEditor, path_or_id: str|Path, # a local diffusers folder or a hub id (SD 1.x/2.x, SDXL)
+                    torch_dtype: torch.dtype|None = None,  # default: float16 on CUDA, float32 on CPU
+                    device: str|None = None,               # default: 'cuda' if available, else 'cpu'
+                    pipeline_kwargs: dict|None = None,     # more `from_pretrained` arguments (variant, revision...)
+                    **kw):                                 # `LeditsEditor` arguments
+    "Load a Stable Diffusion or SDXL checkpoint into the matching LEDITS++ pipeline, safety checker off."
+    from diffusers import DiffusionPipeline
+    p = Path(path_or_id).expanduser()
+    if p.exists():
+        if not p.is_dir() or not (p/'model_index.json').exists():
+            raise ValueError(f'{p} is not a diffusers pipeline folder (it has no model_index.json); pass a folder '
+                             'saved with `save_pretrained` or a hub id such as '
+                             '"stable-diffusion-v1-5/stable-diffusion-v1-5"')
+        config = json.loads((p/'model_index.json').read_text())
+    else: config = DiffusionPipeline.load_config(str(path_or_id))
+    xl = 'text_encoder_2' in config or 'XL' in config.get('_class_name', '')
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    torch_dtype = torch_dtype or (torch.float16 if str(device).startswith('cuda') else torch.float32)
+    pkw = dict(dtype=torch_dtype, **(pipeline_kwargs or {}))
+    if xl: pipe = LEditsPPPipelineStableDiffusionXL.from_pretrained(path_or_id, **pkw)
+    else:
+        pkw = dict(pkw, safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+        pipe = LEditsPPPipelineStableDiffusion.from_pretrained(path_or_id, **pkw)
+    return cls(pipe.to(device), **kw)
+
 
 # %% ../nbs/03a_ledits.ipynb #f7757a49
 class _DDIMFix(DDIMScheduler):
@@ -64,6 +182,24 @@ def model_fingerprint(pipe) -> str:
           if not k.startswith('_') and k != 'timestep_spacing'}   # stock `invert` rewrites timestep_spacing
     h.update(f'{type(pipe.scheduler).__name__}:{json.dumps(sc, sort_keys=True, default=str)}'.encode())
     return h.hexdigest()[:16]
+
+# %% ../nbs/03a_ledits.ipynb #8149a090
+@patch
+def _invert(self: LeditsEditor, image, seed, params):
+    "Stock LEDITS++ inversion of `image` on the model's canvas: `(state, meta)` for `Inversion`."
+    pipe = self.pipe
+    canvas, box = to_canvas(image, params['resolution'], self.multiple, params['pad_mode'])
+    kw = dict(source_prompt=params['source_prompt'], source_guidance_scale=params['source_guidance_scale'],
+              num_inversion_steps=params['num_inversion_steps'], skip=params['skip'],
+              generator=torch.Generator('cpu').manual_seed(seed), height=canvas.size[1], width=canvas.size[0])
+    with _processors(pipe.unet, self._procs, frozen=True), torch.no_grad():
+        self._counted(lambda: pipe.invert(image=canvas, **kw))
+    state = dict(init_latents=pipe.init_latents[:1].clone(), zs=pipe.zs.clone(),
+                 inversion_steps=pipe.inversion_steps.clone())
+    meta = dict(n_sched=len(pipe.scheduler.timesteps), eta=float(pipe.eta), canvas=list(canvas.size), box=list(box),
+                size=list(getattr(pipe, 'size', canvas.size[::-1])))
+    return state, meta
+
 
 # %% ../nbs/03a_ledits.ipynb #48aca4ac
 class _MapStore:
@@ -140,142 +276,6 @@ def _mask_guidance(g: torch.Tensor,         # one concept's guidance (1, C, h, w
     if ms.mode == 'intersect':
         return g * (torch.where(gq >= q[:, :, None, None], torch.ones_like(g), torch.zeros_like(g)) * attn_mask)
     return torch.where(gq >= q[:, :, None, None], g, torch.zeros_like(g))
-
-# %% ../nbs/03a_ledits.ipynb #5f0a222d
-_MASKS = {True: 'intersect', False: 'quantile', 'intersect': 'intersect', 'attention': 'attention',
-          'quantile': 'quantile'}
-
-def _mask_mode(v) -> str:
-    "The mask mode a `use_masks` value names, or a clear error."
-    if v not in _MASKS: raise ValueError(f"use_masks must be one of {sorted(map(str, _MASKS))}, got {v!r}")
-    return _MASKS[v]
-
-def _check_attention_threshold(v):
-    "`attention_threshold` is None (use `edit_threshold`, as stock LEDITS++ does) or a quantile in [0, 1)."
-    if v is not None and not (isinstance(v, (int, float)) and 0 <= v < 1):
-        raise ValueError('attention_threshold must be None (use edit_threshold, as stock LEDITS++ does) or a quantile '
-                         f'in [0, 1), got {v!r}')
-
-PREFIX_CACHE = 64   # inversions whose shared warm-up trajectory an editor keeps in memory (least recently used go first)
-
-
-# %% ../nbs/03a_ledits.ipynb #46b9b9cc
-class LeditsEditor(Editor):
-    "LEDITS++ on a `diffusers` SD 1.x/2.x or SDXL pipeline: invert once, K independent edits per loop, counted, cached."
-    defaults = dict(num_inversion_steps=50, skip=0.1, source_prompt='', source_guidance_scale=3.5, resolution=None,
-                    pad_mode='reflect', edit_guidance_scale=10.0, edit_threshold=0.75, edit_warmup_steps=0,
-                    edit_cooldown_steps=None, use_masks='intersect', attention_threshold=None)
-    inversion_params = ('num_inversion_steps', 'skip', 'source_prompt', 'source_guidance_scale', 'resolution',
-                        'pad_mode')
-    strength_param, strength_range = 'edit_guidance_scale', (0.0, 25.0)   # the explorer's slider
-
-    def __init__(self, pipe,                              # a `LEditsPPPipelineStableDiffusion` or `...XL`
-                 cache_dir: str|Path|None = None,         # disk cache folder; None: no disk cache
-                 batch_size: int|None = 8,                # most edits per denoising loop (UNet batch 2x this)
-                 name: str|None = None,                   # model identity for cache keys; default: from the weights
-                 vae_slicing: bool = False,               # decode edits one at a time
-                 vae_tiling: bool = False,                # decode in tiles (large images)
-                 attention_slicing: str|int|None = None,  # 'auto' or a slice size: attention in slices
-                 min_size: int|None = None,               # smallest short side accepted; default resolution // 8
-                 **params):                               # edit and inversion parameters, see `LeditsEditor.defaults`
-        if not isinstance(pipe, (LEditsPPPipelineStableDiffusion, LEditsPPPipelineStableDiffusionXL)):
-            raise TypeError('LeditsEditor needs a LEditsPPPipelineStableDiffusion or ...XL pipeline, '
-                            f'got {type(pipe).__name__}')
-        super().__init__(cache_dir=cache_dir, batch_size=batch_size, **params)
-        p = self.params
-        if not 0 <= p['skip'] < 1: raise ValueError(f"skip must be in [0, 1), got {p['skip']}")
-        if isinstance(pipe.scheduler, DDIMScheduler) and not isinstance(pipe.scheduler, _DDIMFix):
-            pipe.scheduler = _DDIMFix.from_config(pipe.scheduler.config)
-        self.pipe, self.xl = pipe, isinstance(pipe, LEditsPPPipelineStableDiffusionXL)
-        self.pipe.set_progress_bar_config(disable=True)
-        if vae_slicing: pipe.vae.enable_slicing()
-        if vae_tiling: pipe.vae.enable_tiling()
-        if attention_slicing is not None: pipe.enable_attention_slicing(attention_slicing)
-        self.vae_factor = pipe.vae_scale_factor
-        self.native = pipe.unet.config.sample_size * self.vae_factor
-        if p['resolution'] is None: p['resolution'] = self.native
-        self.multiple = math.lcm(32, 4 * self.vae_factor)
-        self.min_size = min_size if min_size is not None else max(8, p['resolution'] // 8)
-        self.name = name or f'ledits-{"sdxl" if self.xl else "sd"}-{model_fingerprint(pipe)}'
-        self._procs = pipe.unet.attn_processors     # the UNet's own attention (SDPA, sliced, ...), used for every call
-        self.counter = UNetCounter(pipe.unet)
-        self._prefixes = OrderedDict()              # shared warm-up trajectories, see `_denoise`
-
-    @property
-    def unet_evals(self) -> int: return self._unet_evals   # this editor's own calls (a shared pipeline may run others)
-
-    def _merge(self, base, over):
-        "Every parameter set (constructor, `variant`, per-edit overrides) passes here: mask mode normalised, checked."
-        p = super()._merge(base, over)
-        p['use_masks'] = _mask_mode(p['use_masks'])
-        _check_attention_threshold(p['attention_threshold'])
-        return p
-
-
-# %% ../nbs/03a_ledits.ipynb #6cc83c0c
-@patch
-def _counted(self: LeditsEditor, fn, *args):
-    "`fn(*args)`, its UNet evaluations added to this editor's count."
-    n = self.counter.n
-    try: return fn(*args)
-    finally: self._unet_evals += self.counter.n - n
-
-@patch
-def _screening(self: LeditsEditor, fidelity: float) -> LeditsEditor|None:
-    "Screening with `fidelity` times the inversion steps (at least 2); None when that is not fewer steps."
-    n = self.params['num_inversion_steps']
-    m = max(2, round(n * fidelity))
-    if m >= n: return None
-    ed = self.variant(num_inversion_steps=m)
-    ed.fidelity = m / n
-    return ed
-
-
-# %% ../nbs/03a_ledits.ipynb #8d3509bc
-@patch(cls_method=True)
-def from_pretrained(cls: LeditsEditor, path_or_id: str|Path, # a local diffusers folder or a hub id (SD 1.x/2.x, SDXL)
-                    torch_dtype: torch.dtype|None = None,  # default: float16 on CUDA, float32 on CPU
-                    device: str|None = None,               # default: 'cuda' if available, else 'cpu'
-                    pipeline_kwargs: dict|None = None,     # more `from_pretrained` arguments (variant, revision...)
-                    **kw):                                 # `LeditsEditor` arguments
-    "Load a Stable Diffusion or SDXL checkpoint into the matching LEDITS++ pipeline, safety checker off."
-    from diffusers import DiffusionPipeline
-    p = Path(path_or_id).expanduser()
-    if p.exists():
-        if not p.is_dir() or not (p/'model_index.json').exists():
-            raise ValueError(f'{p} is not a diffusers pipeline folder (it has no model_index.json); pass a folder '
-                             'saved with `save_pretrained` or a hub id such as '
-                             '"stable-diffusion-v1-5/stable-diffusion-v1-5"')
-        config = json.loads((p/'model_index.json').read_text())
-    else: config = DiffusionPipeline.load_config(str(path_or_id))
-    xl = 'text_encoder_2' in config or 'XL' in config.get('_class_name', '')
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    torch_dtype = torch_dtype or (torch.float16 if str(device).startswith('cuda') else torch.float32)
-    pkw = dict(dtype=torch_dtype, **(pipeline_kwargs or {}))
-    if xl: pipe = LEditsPPPipelineStableDiffusionXL.from_pretrained(path_or_id, **pkw)
-    else:
-        pkw = dict(pkw, safety_checker=None, feature_extractor=None, requires_safety_checker=False)
-        pipe = LEditsPPPipelineStableDiffusion.from_pretrained(path_or_id, **pkw)
-    return cls(pipe.to(device), **kw)
-
-
-# %% ../nbs/03a_ledits.ipynb #8149a090
-@patch
-def _invert(self: LeditsEditor, image, seed, params):
-    "Stock LEDITS++ inversion of `image` on the model's canvas: `(state, meta)` for `Inversion`."
-    pipe = self.pipe
-    canvas, box = to_canvas(image, params['resolution'], self.multiple, params['pad_mode'])
-    kw = dict(source_prompt=params['source_prompt'], source_guidance_scale=params['source_guidance_scale'],
-              num_inversion_steps=params['num_inversion_steps'], skip=params['skip'],
-              generator=torch.Generator('cpu').manual_seed(seed), height=canvas.size[1], width=canvas.size[0])
-    with _processors(pipe.unet, self._procs, frozen=True), torch.no_grad():
-        self._counted(lambda: pipe.invert(image=canvas, **kw))
-    state = dict(init_latents=pipe.init_latents[:1].clone(), zs=pipe.zs.clone(),
-                 inversion_steps=pipe.inversion_steps.clone())
-    meta = dict(n_sched=len(pipe.scheduler.timesteps), eta=float(pipe.eta), canvas=list(canvas.size), box=list(box),
-                size=list(getattr(pipe, 'size', canvas.size[::-1])))
-    return state, meta
-
 
 # %% ../nbs/03a_ledits.ipynb #d51a3b2a
 @patch
