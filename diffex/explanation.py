@@ -4,7 +4,7 @@
 
 # %% ../nbs/04h_explanation.ipynb #6e684740
 from __future__ import annotations
-import base64, html, io, json, math, os, shutil
+import base64, io, json, math, os, shutil
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 
@@ -620,9 +620,12 @@ class DatasetExplanation:
         return cls(m['target'], rows, m['images'], m.get('params', {}))
 
     def _repr_html_(self):
+        from markupsafe import Markup
+        from diffex.report import render
         df = self.to_frame().head(12).fillna(np.nan)       # pandas escapes the cells; a missing value (None too) is a dash
-        return (f'<b>diffex dataset explanation</b> of <b>{html.escape(str(self.target))}</b> over '
-                f'{plural(len(self.images), "image")}' + df.to_html(index=False, float_format='%.3f', na_rep='–'))
+        return str(render('<b>diffex dataset explanation</b> of <b>{{ t }}</b> over {{ n }}{{ table }}', t=self.target,
+                          n=plural(len(self.images), 'image'),
+                          table=Markup(df.to_html(index=False, float_format='%.3f', na_rep='–', escape=True))))
 
 # %% ../nbs/04h_explanation.ipynb #43660384
 def aggregate(explanations: list,       # `Explanation`s of one target, one per image

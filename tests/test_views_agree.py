@@ -160,6 +160,12 @@ def test_names_are_text_in_every_view(hostile_run, tmp_path):
     report = ex.to_html(tmp_path/'r').read_text(encoding='utf-8')
     _no_markup(report.replace('<script>(function', ''), 'report')   # the page's own script is allowed
     assert report.count('<script>') == 1 and str(escape(HOSTILE[1])) in report and str(escape(SCRIPT)) in report
+    from diffex.explanation import aggregate
+    from diffex.report import write_report
+    dataset = aggregate([ex, ex], [HOSTILE[1], SCRIPT])
+    _no_markup(dataset._repr_html_(), 'dataset repr')
+    front = write_report([ex, ex], tmp_path/'front', dataset=dataset).read_text(encoding='utf-8')
+    _no_markup(front, 'front page'); assert str(escape(SCRIPT)) in front
     x = explore(ex)
     for w in (x.title, x.info):
         _no_markup(w.value, 'explorer')
