@@ -21,10 +21,6 @@ from PIL import Image
 from fastcore.basics import patch
 if TYPE_CHECKING: import torch
 
-# %% ../nbs/03_editing.ipynb #7125675b
-from .images import load_image
-load_rgb = load_image   # the one image reader of diffex (`diffex.images`), under the name the editors used
-
 # %% ../nbs/03_editing.ipynb #cf61f407
 def image_digest(im: Image.Image) -> str:
     "A hash of an RGB image's size and pixels."
@@ -35,6 +31,10 @@ def content_key(*parts) -> str:
     from diffex import __version__
     blob = json.dumps([__version__, *parts], sort_keys=True, default=str, separators=(',', ':'))
     return hashlib.sha256(blob.encode()).hexdigest()
+
+# %% ../nbs/03_editing.ipynb #7125675b
+from .images import load_image
+load_rgb = load_image   # the one image reader of diffex (`diffex.images`), under the name the editors used
 
 # %% ../nbs/03_editing.ipynb #6342fb33
 class EditCache:
@@ -533,4 +533,4 @@ register_editor('toy-oracle', 'diffex.toyworld:OracleEditor',
                 "the toy world's exact counterfactual editor (edits faces drawn by diffex.toyworld.draw)", model='none')
 register_editor('toy-oracle-noisy', 'diffex.toyworld:NoisyOracleEditor',
                 "the toy world's oracle with seeded failed edits and side effects", model='none')
-
+register_editor('blur', 'diffex.blur:BlurEditor', 'a model-free test editor: Pillow blur and brightness', model='none')

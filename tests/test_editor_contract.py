@@ -1,7 +1,8 @@
 """The editor contract (`diffex.tiny.check_editor`, issue 30) run on every editor diffex ships and every test fake.
 
 LEDITS++ on tiny random SD and SDXL pipelines and on the toy world's shipped model, the toy world's exact and noisy
-oracles, the instruction editor on tiny random components, and the direction-aware fake `TinyTintEditor`. Each runs
+oracles, the instruction editor on tiny random components, the direction-aware fake `TinyTintEditor`, and the
+second editor of `03c_second_editor` (`BlurEditor`, built by its registry name 'blur'). Each runs
 with one thread and few denoising steps: the contract checks structure (determinism, batching, caching, sizes,
 directions, errors, hooks), not edit quality. Run with `-s` to see what each editor measured:
 
@@ -105,10 +106,16 @@ def test_tiny_tint_runs_through_explain():
             want = tint_shift(e.prompt)[0] * (1 if d == 'add' else -1)
             assert np.allclose(np.array(e.edited) - np.array(e.base), want), (e.prompt, d, e.edited, e.base)
 
+def test_blur_by_name():
+    "The second editor (03c_second_editor), made by its registry name as the CLI makes it, passes the contract."
+    rep = check_editor(lambda d: make_editor('blur', cache_dir=d), _noise(2, 24))
+    _report('blur', rep)
+    assert rep['name'] == 'blur' and rep['batch_maxdiff'] == 0 and rep['seed_changes_pixels'] and rep['edit_evals'] == 0
+
 def test_every_registered_factory_resolves():
     "No registry line names a module or attribute that does not exist (they are imported only when used)."
     from diffex.editing import EDITORS
-    assert {'ledits', 'instruct', 'toy', 'toy-oracle', 'toy-oracle-noisy'} <= set(EDITORS)
+    assert {'ledits', 'instruct', 'toy', 'toy-oracle', 'toy-oracle-noisy', 'blur'} <= set(EDITORS)
     for name, entry in EDITORS.items(): assert callable(entry.load()), name
 
 def test_editors_with_a_model_take_device_and_dtype():
