@@ -114,7 +114,8 @@ class VerifierEntry:
     name: str                # what a user types: `make_verifier(name)`, `--verifier NAME`
     factory: object          # 'module:attr' (imported on first use) or a callable returning a `Verifier`
     description: str         # one line: what the verifier is, what images it can read, and what its model is
-    model: str = 'required'  # its `model` argument: 'required' (a path or hub id), 'optional' or 'none'
+    model: str = 'required'  # its `model` argument: 'required' (a path or hub id), 'optional' or 'none';
+                             # a verifier with a required model also takes `device` (the CLI passes --device)
 
     def load(self):
         "The factory, its module imported now if it is named by a string."
