@@ -23,12 +23,6 @@ from .search import SearchConfig, SearchLevel, SearchResult
 from .faithful import assess, adjusted_importance, bh_qvalues, significant as bh_significant
 from .config import ExplainConfig, RunInfo, legacy_params
 
-# %% ../nbs/04h_explanation.ipynb #720a7808
-def _png_b64(im: Image.Image, scale: int = 1) -> str:
-    if scale > 1: im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
-    b = io.BytesIO(); im.save(b, format='PNG')
-    return base64.b64encode(b.getvalue()).decode()
-
 # %% ../nbs/04h_explanation.ipynb #d9864c4c
 @dataclass
 class Explanation:
@@ -156,11 +150,6 @@ def why_empty(self: Explanation) -> str|None:
     return f'the search stopped ({c.get("stopped") or "no reason recorded"}) before scoring any of the corpus'
 
 @patch
-def _check_not_empty(self: Explanation, what: str):
-    if self.effects: return
-    raise ValueError(f'{what}: this explanation of {self.target!r} has no semantic scored: {self.why_empty()}')
-
-@patch
 def to_frame(self: Explanation):
     "A pandas DataFrame with one row per scored path and direction, ranked."
     import pandas as pd
@@ -183,6 +172,11 @@ def to_frame(self: Explanation):
 def __repr__(self: Explanation):
     top = ', '.join(f'{p} ({next(iter(e.values())).mean:+.2f})' for p, e in self.top(3))
     return f'Explanation(target={self.target!r}, {len(self.effects)} semantics scored, top: {top})'
+
+@patch
+def _check_not_empty(self: Explanation, what: str):
+    if self.effects: return
+    raise ValueError(f'{what}: this explanation of {self.target!r} has no semantic scored: {self.why_empty()}')
 
 # %% ../nbs/04h_explanation.ipynb #86b1763f
 @patch
@@ -269,6 +263,40 @@ seed {{ s0 }} ({{ '%+.3f'|format(ex.base[s0]) }})
 {% endfor %}
 </table>"""
 
+# %% ../nbs/04h_explanation.ipynb #720a7808
+def _png_b64(im: Image.Image, scale: int = 1) -> str:
+    if scale > 1: im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
+    b = io.BytesIO(); im.save(b, format='PNG')
+    return base64.b64encode(b.getvalue()).decode()
+
+# %% ../nbs/04h_explanation.ipynb #c2814342
+@patch
+def save(self: Explanation, folder: str|Path, # a new or empty folder, or one an earlier save wrote (replaced whole)
+        ) -> Path:
+    """Write the explanation to `folder` (JSON + PNGs) atomically; returns `folder`. ValueError (before writing) when
+    `folder` holds files diffex did not write or its name is too long; an earlier save there is replaced only once the
+    new one is whole, and the temporary folder goes whatever happens."""
+    folder = Path(folder)
+    tmp, commit = _atomic_dir(folder)
+    try:
+        (tmp/'images').mkdir(); (tmp/_OWNED).write_text('a folder diffex wrote (Explanation.save); it replaces it whole\n')
+        self.image.save(tmp/'images'/'original.png')
+        for s, im in self.null_images.items(): im.save(tmp/'images'/f'null__s{s}.png')
+        files = []
+        for (p, d, s), im in self.images.items():   # one stem per path: siblings like 'beard!' and 'beard?' differ
+            name = f'{file_stem(p)}__{d}__s{int(s)}.png'; im.save(tmp/'images'/name); files.append([p, d, s, name])
+        self.tree.save(tmp/'corpus.json')
+        meta = dict(format='diffex-explanation', version=2, diffex_version=self.version, target=self.target,
+                    original_score=self.original_score, base={str(k): v for k, v in self.base.items()},
+                    config=self.config.to_dict(), info=asdict(self.info), method=self.method, models=self.models,
+                    cost=self.cost, levels=[vars(lv) for lv in self.levels],
+                    effects={p: {d: e.to_dict() for d, e in effs.items()} for p, effs in self.effects.items()},
+                    ranking=self.ranking(), images=files)
+        (tmp/'explanation.json').write_text(_dumps(meta))
+        commit()
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return Path(folder)
+
 # %% ../nbs/04h_explanation.ipynb #496f9e41
 _OWNED = '.diffex'                    # the marker: diffex made this folder (an explanation's save)
 _MINE = {_OWNED, 'explanation.json', 'corpus.json', 'images', '.dx-tmp.json'}   # what a save writes; nothing else is replaced
@@ -325,21 +353,6 @@ def _clean_leftovers(parent: Path):
         else: shutil.rmtree(d, ignore_errors=True)
 
 # %% ../nbs/04h_explanation.ipynb #ea5860eb
-def _check_owned(folder: Path):
-    """ValueError unless `folder` is missing, empty, or an earlier save holding only what a save writes: a save never
-    replaces a folder it did not make, nor a file a user put beside an explanation."""
-    if not folder.exists(): return
-    if not folder.is_dir(): raise ValueError(f'cannot save an explanation to {folder}: it is a file, not a folder')
-    have = {p.name for p in folder.iterdir()}
-    if not have: return
-    ours = _OWNED in have or _is_explanation(folder/'explanation.json')
-    extra = sorted(have - _MINE - ({'report'} if ours else set()))   # diffex's own report of it (`write_report`)
-    if not ours or extra:
-        what = f'it holds {", ".join(map(repr, (extra or sorted(have))[:5]))}' + (' and more' if len(extra) > 5 else '')
-        raise ValueError(f'cannot save an explanation to {folder}: {what}, which diffex did not write; a save replaces '
-                         'its folder whole, so it only writes to a new or empty folder or over an earlier save: choose '
-                         'another folder (for example a subfolder)')
-
 def check_folder(folder: str|Path, # where an explanation is to be saved
                 ) -> Path:
     """`folder` as an absolute path, when an explanation can be saved there: ValueError naming the problem when its
@@ -354,6 +367,21 @@ def check_folder(folder: str|Path, # where an explanation is to be saved
                          f'file system takes at most {limit}: choose a shorter name')
     _check_owned(folder)
     return folder
+
+def _check_owned(folder: Path):
+    """ValueError unless `folder` is missing, empty, or an earlier save holding only what a save writes: a save never
+    replaces a folder it did not make, nor a file a user put beside an explanation."""
+    if not folder.exists(): return
+    if not folder.is_dir(): raise ValueError(f'cannot save an explanation to {folder}: it is a file, not a folder')
+    have = {p.name for p in folder.iterdir()}
+    if not have: return
+    ours = _OWNED in have or _is_explanation(folder/'explanation.json')
+    extra = sorted(have - _MINE - ({'report'} if ours else set()))   # diffex's own report of it (`write_report`)
+    if not ours or extra:
+        what = f'it holds {", ".join(map(repr, (extra or sorted(have))[:5]))}' + (' and more' if len(extra) > 5 else '')
+        raise ValueError(f'cannot save an explanation to {folder}: {what}, which diffex did not write; a save replaces '
+                         'its folder whole, so it only writes to a new or empty folder or over an earlier save: choose '
+                         'another folder (for example a subfolder)')
 
 def _is_explanation(f: Path) -> bool:
     try: return json.loads(f.read_text()).get('format') == 'diffex-explanation'
@@ -374,34 +402,6 @@ def _atomic_dir(folder: Path):
         tmp.rename(folder); (folder/'.dx-tmp.json').unlink()
         if old is not None: shutil.rmtree(old, ignore_errors=True)
     return tmp, commit
-
-# %% ../nbs/04h_explanation.ipynb #c2814342
-@patch
-def save(self: Explanation, folder: str|Path, # a new or empty folder, or one an earlier save wrote (replaced whole)
-        ) -> Path:
-    """Write the explanation to `folder` (JSON + PNGs) atomically; returns `folder`. ValueError (before writing) when
-    `folder` holds files diffex did not write or its name is too long; an earlier save there is replaced only once the
-    new one is whole, and the temporary folder goes whatever happens."""
-    folder = Path(folder)
-    tmp, commit = _atomic_dir(folder)
-    try:
-        (tmp/'images').mkdir(); (tmp/_OWNED).write_text('a folder diffex wrote (Explanation.save); it replaces it whole\n')
-        self.image.save(tmp/'images'/'original.png')
-        for s, im in self.null_images.items(): im.save(tmp/'images'/f'null__s{s}.png')
-        files = []
-        for (p, d, s), im in self.images.items():   # one stem per path: siblings like 'beard!' and 'beard?' differ
-            name = f'{file_stem(p)}__{d}__s{int(s)}.png'; im.save(tmp/'images'/name); files.append([p, d, s, name])
-        self.tree.save(tmp/'corpus.json')
-        meta = dict(format='diffex-explanation', version=2, diffex_version=self.version, target=self.target,
-                    original_score=self.original_score, base={str(k): v for k, v in self.base.items()},
-                    config=self.config.to_dict(), info=asdict(self.info), method=self.method, models=self.models,
-                    cost=self.cost, levels=[vars(lv) for lv in self.levels],
-                    effects={p: {d: e.to_dict() for d, e in effs.items()} for p, effs in self.effects.items()},
-                    ranking=self.ranking(), images=files)
-        (tmp/'explanation.json').write_text(_dumps(meta))
-        commit()
-    finally: shutil.rmtree(tmp, ignore_errors=True)
-    return Path(folder)
 
 # %% ../nbs/04h_explanation.ipynb #7db8d022
 def _json_default(o):
@@ -426,107 +426,8 @@ def _dumps(o) -> str:
 
 def _num(v) -> float: return math.nan if v is None else float(v)  # a number read back: null is NaN
 
-# %% ../nbs/04h_explanation.ipynb #cec1aff3
-def _own_file(folder: Path, # the explanation's folder
-              name,         # a file name recorded in its explanation.json, relative to `sub`
-              sub: str = 'images', # the sub-folder the file must be in
-             ) -> Path:
-    "The file `name` inside `folder/sub`; ValueError when it is not a name there (an absolute path, `..`, a link out)."
-    root = (folder/sub).resolve() if sub else folder.resolve()
-    f = (root/name).resolve() if isinstance(name, str) and name else None
-    if f is None or not f.is_relative_to(root) or f == root:
-        raise ValueError(f'{folder/"explanation.json"} names the file {name!r}, which is not inside {folder/sub}: an '
-                         'explanation only reads files of its own folder (was the folder edited or sent by someone?)')
-    return f
-
-def _saved_config(m: dict) -> tuple[ExplainConfig, RunInfo, str]:
-    """The config, run info and method of a saved explanation. Format 2 keeps them as such; format 1 kept a flat
-    `params` dict, the search settings beside it (`search_config`; among the params in older files) and `rank`."""
-    if m.get('version', 1) >= 2:
-        return ExplainConfig.from_dict(m['config']), RunInfo(**m.get('info', {})), m.get('method', 'beam')
-    p = m.get('params', {})
-    return ExplainConfig.from_params(p, m.get('rank', 'abs'), m.get('search_config')), RunInfo.from_params(p), \
-        p.get('method', 'beam')
-
-# %% ../nbs/04h_explanation.ipynb #47f493e5
-_NUM = {'type': ['number', 'null'], 'minimum': -1e308, 'maximum': 1e308}   # null (or an old file's NaN): missing
-_STRS = {'type': 'array', 'items': {'type': 'string'}}
-_EFFECT = {'type': 'object', 'required': ['path', 'prompt', 'direction', 'seeds', 'base', 'edited'], 'properties': {
-    'path': {'type': 'string'}, 'prompt': {'type': 'string'}, 'direction': {'enum': ['add', 'remove']},
-    'seeds': {'type': 'array', 'items': {'type': 'integer'}}, 'base': {'type': 'array', 'items': _NUM},
-    'edited': {'type': 'array', 'items': _NUM}, 'verified': {'type': ['array', 'null'], 'items': {'type': ['boolean', 'null']}},
-    'conf': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1},
-    'changes': {'type': ['array', 'null'], 'items': {'type': ['object', 'null'], 'additionalProperties': _NUM}},
-    'own': {'type': ['array', 'null'], 'items': {'anyOf': [_STRS, {'type': 'null'}]}}}}
-
-def explanation_schema() -> dict:
-    "The JSON schema of `explanation.json`, formats 1 and 2 (what `Explanation.load` accepts)."
-    level = {'type': 'object', 'required': ['depth', 'scored', 'kept', 'edits'], 'additionalProperties': False,
-             'properties': {f.name: ({'type': 'integer', 'minimum': 0} if f.type == 'int' else _NUM if f.type == 'float'
-                                     else _STRS) for f in fields(SearchLevel)}}
-    return {'type': 'object', 'required': ['format', 'target', 'original_score', 'base', 'models', 'cost', 'levels',
-                                           'effects', 'images'],
-            'properties': {
-                'format': {'const': 'diffex-explanation'}, 'version': {'enum': [1, 2]},
-                'diffex_version': {'type': 'string'}, 'target': {'type': 'string'}, 'original_score': _NUM,
-                'base': {'type': 'object', 'minProperties': 1, 'propertyNames': {'pattern': '^-?[0-9]{1,18}$'},
-                         'additionalProperties': _NUM},
-                'config': {'type': 'object'}, 'params': {'type': 'object'}, 'search_config': {'type': ['object', 'null']},
-                'info': {'type': 'object'}, 'method': {'type': 'string'}, 'rank': {'enum': ['abs', 'up', 'down']},
-                'models': {'type': 'object', 'additionalProperties': {'type': ['string', 'null']}},
-                'cost': {'type': 'object', 'additionalProperties': {'anyOf': [_NUM, {'type': 'string'}]}},
-                'levels': {'type': 'array', 'items': level},
-                'effects': {'type': 'object', 'additionalProperties': {
-                    'type': 'object', 'propertyNames': {'enum': ['add', 'remove']}, 'additionalProperties': _EFFECT}},
-                'ranking': _STRS,
-                'images': {'type': 'array', 'items': {'type': 'array', 'prefixItems': [
-                    {'type': 'string'}, {'enum': ['add', 'remove']}, {'type': 'integer'}, {'type': 'string'}],
-                    'minItems': 4, 'maxItems': 4}}},
-            'allOf': [{'if': {'properties': {'version': {'const': 2}}, 'required': ['version']},
-                       'then': {'required': ['config']}}]}
-
-# %% ../nbs/04h_explanation.ipynb #bee4e26e
-def _read_meta(f: Path) -> dict:
-    """The checked content of the `explanation.json` `f`: ValueError naming `f` and what is wrong (not UTF-8, not JSON,
-    nested too deep, another kind of file, a newer format, or a field of the wrong type or out of range)."""
-    import jsonschema, reprlib
-    try: text = f.read_bytes().decode('utf-8')
-    except UnicodeDecodeError as e: raise ValueError(f'{f} is not UTF-8 text (byte {e.start}): not an explanation') from None
-    try: m = json.loads(text)                     # null and (files of older versions) NaN both read as missing numbers
-    except json.JSONDecodeError as e: raise ValueError(f'{f} is not JSON ({e}): not an explanation') from None
-    except RecursionError: raise ValueError(f'{f} is nested too deeply to be an explanation') from None
-    if not isinstance(m, dict) or m.get('format') != 'diffex-explanation':
-        raise ValueError(f'{f} is not a diffex explanation (no "format": "diffex-explanation")')
-    v = m.get('version', 1)
-    if not (isinstance(v, int) and not isinstance(v, bool) and v in (1, 2)):
-        if isinstance(v, int) and not isinstance(v, bool) and v > 2:
-            raise ValueError(f'{f} is format {v}, written by diffex {m.get("diffex_version")}: upgrade diffex to read it')
-        raise ValueError(f'{f}: field "version" must be 1 or 2, not {v!r}')
-    try: err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(explanation_schema()).iter_errors(m))
-    except RecursionError: raise ValueError(f'{f} is nested too deeply to be an explanation') from None
-    if err is not None:
-        where = '/'.join(map(str, err.absolute_path)) or '(top level)'
-        msg = err.message
-        if err.validator in ('minimum', 'maximum'): msg = 'a number too large for a float (beyond ±1e308)'
-        elif len(msg) > 200: msg = f'{reprlib.repr(err.instance)} fails its check ({err.validator}: {err.validator_value!r:.80})'
-        raise ValueError(f'{f}: field "{where}": {msg}; was the file edited by hand?')
-    return m
-
 # %% ../nbs/04h_explanation.ipynb #3d2cac2b
 LOAD_MAX_PIXELS = 40_000_000   # the most pixels an image of a loaded explanation may have (a 40-megapixel photo)
-
-def _read_image(f: Path) -> Image.Image:
-    """The saved image `f`, by diffex's one reader (`diffex.images.load_image`), after a look at its header: an image
-    over `LOAD_MAX_PIXELS` is refused before it is decoded (a small PNG can hold a huge blank image)."""
-    from diffex.images import ImageError
-    try:
-        with Image.open(f) as im: w, h = im.size
-    except Exception: w = h = 0                          # not an image: load_image says so
-    if w * h > LOAD_MAX_PIXELS:
-        raise ImageError(f'image {str(f)!r} is {w}x{h} px, more pixels than the images of an explanation may have '
-                         f'({LOAD_MAX_PIXELS:,}): was the folder edited or sent by someone? If you trust it, raise '
-                         'diffex.explanation.LOAD_MAX_PIXELS')
-    return load_image(f)
 
 @patch(cls_method=True)
 def load(cls: Explanation, folder: str|Path, # a folder written by `Explanation.save`
@@ -555,6 +456,105 @@ def load(cls: Explanation, folder: str|Path, # a folder written by `Explanation.
                images={(p, d, s): op(n) for p, d, s, n in m['images']}, config=config, models=m['models'],
                cost=m['cost'], version=m.get('diffex_version', '?'), info=info, method=method)
 
+def _read_image(f: Path) -> Image.Image:
+    """The saved image `f`, by diffex's one reader (`diffex.images.load_image`), after a look at its header: an image
+    over `LOAD_MAX_PIXELS` is refused before it is decoded (a small PNG can hold a huge blank image)."""
+    from diffex.images import ImageError
+    try:
+        with Image.open(f) as im: w, h = im.size
+    except Exception: w = h = 0                          # not an image: load_image says so
+    if w * h > LOAD_MAX_PIXELS:
+        raise ImageError(f'image {str(f)!r} is {w}x{h} px, more pixels than the images of an explanation may have '
+                         f'({LOAD_MAX_PIXELS:,}): was the folder edited or sent by someone? If you trust it, raise '
+                         'diffex.explanation.LOAD_MAX_PIXELS')
+    return load_image(f)
+
+# %% ../nbs/04h_explanation.ipynb #47f493e5
+def explanation_schema() -> dict:
+    "The JSON schema of `explanation.json`, formats 1 and 2 (what `Explanation.load` accepts)."
+    level = {'type': 'object', 'required': ['depth', 'scored', 'kept', 'edits'], 'additionalProperties': False,
+             'properties': {f.name: ({'type': 'integer', 'minimum': 0} if f.type == 'int' else _NUM if f.type == 'float'
+                                     else _STRS) for f in fields(SearchLevel)}}
+    return {'type': 'object', 'required': ['format', 'target', 'original_score', 'base', 'models', 'cost', 'levels',
+                                           'effects', 'images'],
+            'properties': {
+                'format': {'const': 'diffex-explanation'}, 'version': {'enum': [1, 2]},
+                'diffex_version': {'type': 'string'}, 'target': {'type': 'string'}, 'original_score': _NUM,
+                'base': {'type': 'object', 'minProperties': 1, 'propertyNames': {'pattern': '^-?[0-9]{1,18}$'},
+                         'additionalProperties': _NUM},
+                'config': {'type': 'object'}, 'params': {'type': 'object'}, 'search_config': {'type': ['object', 'null']},
+                'info': {'type': 'object'}, 'method': {'type': 'string'}, 'rank': {'enum': ['abs', 'up', 'down']},
+                'models': {'type': 'object', 'additionalProperties': {'type': ['string', 'null']}},
+                'cost': {'type': 'object', 'additionalProperties': {'anyOf': [_NUM, {'type': 'string'}]}},
+                'levels': {'type': 'array', 'items': level},
+                'effects': {'type': 'object', 'additionalProperties': {
+                    'type': 'object', 'propertyNames': {'enum': ['add', 'remove']}, 'additionalProperties': _EFFECT}},
+                'ranking': _STRS,
+                'images': {'type': 'array', 'items': {'type': 'array', 'prefixItems': [
+                    {'type': 'string'}, {'enum': ['add', 'remove']}, {'type': 'integer'}, {'type': 'string'}],
+                    'minItems': 4, 'maxItems': 4}}},
+            'allOf': [{'if': {'properties': {'version': {'const': 2}}, 'required': ['version']},
+                       'then': {'required': ['config']}}]}
+
+_NUM = {'type': ['number', 'null'], 'minimum': -1e308, 'maximum': 1e308}   # null (or an old file's NaN): missing
+_STRS = {'type': 'array', 'items': {'type': 'string'}}
+_EFFECT = {'type': 'object', 'required': ['path', 'prompt', 'direction', 'seeds', 'base', 'edited'], 'properties': {
+    'path': {'type': 'string'}, 'prompt': {'type': 'string'}, 'direction': {'enum': ['add', 'remove']},
+    'seeds': {'type': 'array', 'items': {'type': 'integer'}}, 'base': {'type': 'array', 'items': _NUM},
+    'edited': {'type': 'array', 'items': _NUM}, 'verified': {'type': ['array', 'null'], 'items': {'type': ['boolean', 'null']}},
+    'conf': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1},
+    'changes': {'type': ['array', 'null'], 'items': {'type': ['object', 'null'], 'additionalProperties': _NUM}},
+    'own': {'type': ['array', 'null'], 'items': {'anyOf': [_STRS, {'type': 'null'}]}}}}
+
+# %% ../nbs/04h_explanation.ipynb #bee4e26e
+def _read_meta(f: Path) -> dict:
+    """The checked content of the `explanation.json` `f`: ValueError naming `f` and what is wrong (not UTF-8, not JSON,
+    nested too deep, another kind of file, a newer format, or a field of the wrong type or out of range)."""
+    import jsonschema, reprlib
+    try: text = f.read_bytes().decode('utf-8')
+    except UnicodeDecodeError as e: raise ValueError(f'{f} is not UTF-8 text (byte {e.start}): not an explanation') from None
+    try: m = json.loads(text)                     # null and (files of older versions) NaN both read as missing numbers
+    except json.JSONDecodeError as e: raise ValueError(f'{f} is not JSON ({e}): not an explanation') from None
+    except RecursionError: raise ValueError(f'{f} is nested too deeply to be an explanation') from None
+    if not isinstance(m, dict) or m.get('format') != 'diffex-explanation':
+        raise ValueError(f'{f} is not a diffex explanation (no "format": "diffex-explanation")')
+    v = m.get('version', 1)
+    if not (isinstance(v, int) and not isinstance(v, bool) and v in (1, 2)):
+        if isinstance(v, int) and not isinstance(v, bool) and v > 2:
+            raise ValueError(f'{f} is format {v}, written by diffex {m.get("diffex_version")}: upgrade diffex to read it')
+        raise ValueError(f'{f}: field "version" must be 1 or 2, not {v!r}')
+    try: err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(explanation_schema()).iter_errors(m))
+    except RecursionError: raise ValueError(f'{f} is nested too deeply to be an explanation') from None
+    if err is not None:
+        where = '/'.join(map(str, err.absolute_path)) or '(top level)'
+        msg = err.message
+        if err.validator in ('minimum', 'maximum'): msg = 'a number too large for a float (beyond ±1e308)'
+        elif len(msg) > 200: msg = f'{reprlib.repr(err.instance)} fails its check ({err.validator}: {err.validator_value!r:.80})'
+        raise ValueError(f'{f}: field "{where}": {msg}; was the file edited by hand?')
+    return m
+
+# %% ../nbs/04h_explanation.ipynb #cec1aff3
+def _own_file(folder: Path, # the explanation's folder
+              name,         # a file name recorded in its explanation.json, relative to `sub`
+              sub: str = 'images', # the sub-folder the file must be in
+             ) -> Path:
+    "The file `name` inside `folder/sub`; ValueError when it is not a name there (an absolute path, `..`, a link out)."
+    root = (folder/sub).resolve() if sub else folder.resolve()
+    f = (root/name).resolve() if isinstance(name, str) and name else None
+    if f is None or not f.is_relative_to(root) or f == root:
+        raise ValueError(f'{folder/"explanation.json"} names the file {name!r}, which is not inside {folder/sub}: an '
+                         'explanation only reads files of its own folder (was the folder edited or sent by someone?)')
+    return f
+
+def _saved_config(m: dict) -> tuple[ExplainConfig, RunInfo, str]:
+    """The config, run info and method of a saved explanation. Format 2 keeps them as such; format 1 kept a flat
+    `params` dict, the search settings beside it (`search_config`; among the params in older files) and `rank`."""
+    if m.get('version', 1) >= 2:
+        return ExplainConfig.from_dict(m['config']), RunInfo(**m.get('info', {})), m.get('method', 'beam')
+    p = m.get('params', {})
+    return ExplainConfig.from_params(p, m.get('rank', 'abs'), m.get('search_config')), RunInfo.from_params(p), \
+        p.get('method', 'beam')
+
 # %% ../nbs/04h_explanation.ipynb #59b14e2d
 @patch
 def to_html(self: Explanation, folder: str|Path, # where to write index.html and the figures
@@ -569,10 +569,6 @@ def to_html(self: Explanation, folder: str|Path, # where to write index.html and
     return write_page(self, folder, title, k, thumb)
 
 # %% ../nbs/04h_explanation.ipynb #2a672081
-def _is_dataset(f: Path) -> bool:
-    try: return json.loads(f.read_text()).get('format') == 'diffex-dataset-explanation'
-    except Exception: return False
-
 @dataclass
 class DatasetExplanation:
     "Effects of semantics aggregated over images."
@@ -626,6 +622,10 @@ class DatasetExplanation:
         return str(render('<b>diffex dataset explanation</b> of <b>{{ t }}</b> over {{ n }}{{ table }}', t=self.target,
                           n=plural(len(self.images), 'image'),
                           table=Markup(df.to_html(index=False, float_format='%.3f', na_rep='–', escape=True))))
+
+def _is_dataset(f: Path) -> bool:
+    try: return json.loads(f.read_text()).get('format') == 'diffex-dataset-explanation'
+    except Exception: return False
 
 # %% ../nbs/04h_explanation.ipynb #43660384
 def aggregate(explanations: list,       # `Explanation`s of one target, one per image
