@@ -71,8 +71,6 @@ def show_image(ax, im: Image.Image, # the axes and the image
     if title: ax.set_title(title, fontsize=8)
 
 # %% ../nbs/04f_plots.ipynb #ef141777
-def _mark(v) -> str|None: return None if v is None else ('✓' if v else '✗')
-
 def edit_grid(ex, # an `Explanation`
               k: int = 4, # rows: the top `k` semantics (or pass `paths`)
               direction: str = 'add', # which edits to show
@@ -104,13 +102,9 @@ def edit_grid(ex, # an `Explanation`
     fig.tight_layout()
     return fig
 
-# %% ../nbs/04f_plots.ipynb #5d97035a
-def _verif(e) -> str:
-    chk = [v for v in e.verified if v is not None]
-    if not chk: return ''
-    ok = sum(chk)
-    return f"{'✓' if ok * 2 >= len(chk) else '✗'} {ok}/{len(chk)}"
+def _mark(v) -> str|None: return None if v is None else ('✓' if v else '✗')
 
+# %% ../nbs/04f_plots.ipynb #5d97035a
 def effect_bars(ex, # an `Explanation`
                 direction: str = 'add', # which direction's effects
                 k: int = 10, # most bars per level (the strongest)
@@ -158,14 +152,13 @@ def effect_bars(ex, # an `Explanation`
     fig.tight_layout()
     return fig
 
-# %% ../nbs/04f_plots.ipynb #bab576a8
-def _layout(node, y0: float, out: list):
-    "Preorder (node, y0, height) with heights in leaves."
-    if not node.children: out.append((node, y0, 1.0)); return 1.0
-    i = len(out); out.append(None); h = 0.0
-    for c in node.children: h += _layout(c, y0 + h, out)
-    out[i] = (node, y0, h); return h
+def _verif(e) -> str:
+    chk = [v for v in e.verified if v is not None]
+    if not chk: return ''
+    ok = sum(chk)
+    return f"{'✓' if ok * 2 >= len(chk) else '✗'} {ok}/{len(chk)}"
 
+# %% ../nbs/04f_plots.ipynb #bab576a8
 def tree_plot(ex, # an `Explanation`
               direction: str = 'add', # which direction's effects colour the boxes
               max_depth: int|None = None, # deepest level drawn
@@ -205,6 +198,13 @@ def tree_plot(ex, # an `Explanation`
     scored = f'{len(ex.effects)} of {plural(n, "editable semantic")} scored'
     ax.set_title(f'{plain_text(ex.tree.domain)}: effects on "{plain_text(ex.target)}", {scored}', fontsize=9)
     return fig
+
+def _layout(node, y0: float, out: list):
+    "Preorder (node, y0, height) with heights in leaves."
+    if not node.children: out.append((node, y0, 1.0)); return 1.0
+    i = len(out); out.append(None); h = 0.0
+    for c in node.children: h += _layout(c, y0 + h, out)
+    out[i] = (node, y0, h); return h
 
 # %% ../nbs/04f_plots.ipynb #f34c919b
 def dataset_summary(dx, # a `DatasetExplanation`

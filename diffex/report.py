@@ -8,7 +8,7 @@ import base64, io, math, re
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CSS', 'JS', 'FIGURE_TITLES', 'PAGE', 'FRONT', 'render', 'data_uri', 'node_html', 'weak_mark', 'faith_marks',
+__all__ = ['FIGURE_TITLES', 'PAGE', 'CSS', 'JS', 'FRONT', 'render', 'data_uri', 'node_html', 'weak_mark', 'faith_marks',
            'report_html', 'report_figures', 'plain_figures', 'levels_html', 'write_page', 'dataset_table',
            'write_report']
 
@@ -133,65 +133,6 @@ _BODY = """\
 {{ verdict[s.v] }}{% if s.also %}<br/><span class="dx-side">also: {{ s.also }}</span>{% endif %}</figcaption></figure>\
 {% endif %}{% endfor %}</div></div>{% endfor %}"""
 
-# %% ../nbs/04g_report.ipynb #2f5f179b
-CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px auto;max-width:1100px;color:#222;
-padding:0 16px}
-h1{font-size:1.5em;margin-bottom:4px}
-h2{font-size:1.15em;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
-.dx-side{color:#a04000;font-size:.9em} .dx-adjusted{color:#333;font-size:.9em} .dx-sig{color:#1a5276}
-.dx-meta{color:#555;font-size:.9em} .dx-meta td{padding:1px 10px 1px 0;vertical-align:top}
-img{image-rendering:pixelated} figure{display:inline-block;margin:4px 6px;text-align:center;font-size:.75em;color:#444}
-figure img{width:96px;height:96px;object-fit:contain;border:1px solid #ccc}
-figure.dx-original img{border:3px solid #d00} figure.dx-rejected img{opacity:.45;border:2px dashed #c0392b}
-.dx-fig img{max-width:100%;image-rendering:auto}
-details.dx-node{margin-left:18px} details.dx-node>summary{cursor:pointer;padding:1px 0;white-space:nowrap}
-details.dx-node>summary:hover{background:#f3f6fa} .dx-num{font-family:monospace;font-weight:bold}
-.dx-bar{vertical-align:middle;margin:0 6px} .dx-unscored,.dx-group{color:#999;font-size:.85em}
-.dx-failed{color:#c0392b;font-size:.85em}
-details.dx-leaf>summary{list-style:none;padding-left:14px} details.dx-leaf>summary::-webkit-details-marker{display:none}
-.dx-dir{margin:4px 0 8px 18px;padding:6px;background:#fafafa;border-left:3px solid #ccd} .dx-stats{font-size:.9em}
-.dx-hidden{display:none} .dx-controls{margin:8px 0;font-size:.9em} .dx-controls label{margin-right:14px}
-#dx-count{color:#555}
-.dx-weak{color:#a04000;background:#fdebd0;border-radius:3px;padding:0 4px;font-size:.85em;font-weight:normal}
-.dx-note{color:#555;font-size:.85em;margin:2px 0 6px} .dx-table{border-collapse:collapse;font-size:.85em}
-.dx-table td,.dx-table th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:middle}
-.dx-table td.dx-n{text-align:right;font-family:monospace;white-space:nowrap}
-"""
-
-JS = """
-(function(){
-  const sign = document.getElementById('dx-sign'), min = document.getElementById('dx-min');
-  const count = document.getElementById('dx-count');
-  function apply(){
-    const s = sign.value, m = parseFloat(min.value) || 0, active = s !== 'all' || m > 0;
-    const nodes = Array.from(document.querySelectorAll('details.dx-node'));
-    const keep = new Set();
-    let shown = 0;
-    for (const n of nodes) {
-      const v = parseFloat(n.dataset.effect);
-      const ok = n.dataset.scored === '1' && !isNaN(v) && Math.abs(v) >= m &&
-                 (s === 'all' || (s === 'positive' ? v > 0 : v < 0));
-      if (ok || !active) { keep.add(n); if (ok) shown++;
-        for (let p = n.parentElement.closest('details.dx-node'); p; p = p.parentElement.closest('details.dx-node'))
-          keep.add(p); }
-    }
-    for (const n of nodes) n.classList.toggle('dx-hidden', !keep.has(n));
-    const scored = nodes.filter(n => n.dataset.scored === '1').length;
-    count.textContent = active ? shown + (shown === 1 ? ' semantic matches' : ' semantics match')
-                               : scored + (scored === 1 ? ' semantic scored' : ' semantics scored');
-  }
-  sign.addEventListener('change', apply); min.addEventListener('input', apply);
-  const openAll = v => document.querySelectorAll('details.dx-node').forEach(d => d.open = v);
-  document.getElementById('dx-expand').addEventListener('click', () => openAll(true));
-  document.getElementById('dx-collapse').addEventListener('click', () => openAll(false));
-  apply();
-})();
-"""
-
-def _ancestors(path: str) -> list[str]:
-    parts = path.split('/'); return ['/'.join(parts[:i]) for i in range(1, len(parts) + 1)]
-
 # %% ../nbs/04g_report.ipynb #35e352d1
 def report_html(ex, # an `Explanation`
                 title: str|None = None, # the page title
@@ -258,6 +199,65 @@ its change against the null edit of the same seed, which is what an effect avera
 src="{{ f.uri }}"/></div>{{ f.levels }}{% endfor %}
 <script>{{ js }}</script>
 </body></html>"""
+
+# %% ../nbs/04g_report.ipynb #2f5f179b
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px auto;max-width:1100px;color:#222;
+padding:0 16px}
+h1{font-size:1.5em;margin-bottom:4px}
+h2{font-size:1.15em;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.dx-side{color:#a04000;font-size:.9em} .dx-adjusted{color:#333;font-size:.9em} .dx-sig{color:#1a5276}
+.dx-meta{color:#555;font-size:.9em} .dx-meta td{padding:1px 10px 1px 0;vertical-align:top}
+img{image-rendering:pixelated} figure{display:inline-block;margin:4px 6px;text-align:center;font-size:.75em;color:#444}
+figure img{width:96px;height:96px;object-fit:contain;border:1px solid #ccc}
+figure.dx-original img{border:3px solid #d00} figure.dx-rejected img{opacity:.45;border:2px dashed #c0392b}
+.dx-fig img{max-width:100%;image-rendering:auto}
+details.dx-node{margin-left:18px} details.dx-node>summary{cursor:pointer;padding:1px 0;white-space:nowrap}
+details.dx-node>summary:hover{background:#f3f6fa} .dx-num{font-family:monospace;font-weight:bold}
+.dx-bar{vertical-align:middle;margin:0 6px} .dx-unscored,.dx-group{color:#999;font-size:.85em}
+.dx-failed{color:#c0392b;font-size:.85em}
+details.dx-leaf>summary{list-style:none;padding-left:14px} details.dx-leaf>summary::-webkit-details-marker{display:none}
+.dx-dir{margin:4px 0 8px 18px;padding:6px;background:#fafafa;border-left:3px solid #ccd} .dx-stats{font-size:.9em}
+.dx-hidden{display:none} .dx-controls{margin:8px 0;font-size:.9em} .dx-controls label{margin-right:14px}
+#dx-count{color:#555}
+.dx-weak{color:#a04000;background:#fdebd0;border-radius:3px;padding:0 4px;font-size:.85em;font-weight:normal}
+.dx-note{color:#555;font-size:.85em;margin:2px 0 6px} .dx-table{border-collapse:collapse;font-size:.85em}
+.dx-table td,.dx-table th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:middle}
+.dx-table td.dx-n{text-align:right;font-family:monospace;white-space:nowrap}
+"""
+
+JS = """
+(function(){
+  const sign = document.getElementById('dx-sign'), min = document.getElementById('dx-min');
+  const count = document.getElementById('dx-count');
+  function apply(){
+    const s = sign.value, m = parseFloat(min.value) || 0, active = s !== 'all' || m > 0;
+    const nodes = Array.from(document.querySelectorAll('details.dx-node'));
+    const keep = new Set();
+    let shown = 0;
+    for (const n of nodes) {
+      const v = parseFloat(n.dataset.effect);
+      const ok = n.dataset.scored === '1' && !isNaN(v) && Math.abs(v) >= m &&
+                 (s === 'all' || (s === 'positive' ? v > 0 : v < 0));
+      if (ok || !active) { keep.add(n); if (ok) shown++;
+        for (let p = n.parentElement.closest('details.dx-node'); p; p = p.parentElement.closest('details.dx-node'))
+          keep.add(p); }
+    }
+    for (const n of nodes) n.classList.toggle('dx-hidden', !keep.has(n));
+    const scored = nodes.filter(n => n.dataset.scored === '1').length;
+    count.textContent = active ? shown + (shown === 1 ? ' semantic matches' : ' semantics match')
+                               : scored + (scored === 1 ? ' semantic scored' : ' semantics scored');
+  }
+  sign.addEventListener('change', apply); min.addEventListener('input', apply);
+  const openAll = v => document.querySelectorAll('details.dx-node').forEach(d => d.open = v);
+  document.getElementById('dx-expand').addEventListener('click', () => openAll(true));
+  document.getElementById('dx-collapse').addEventListener('click', () => openAll(false));
+  apply();
+})();
+"""
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.split('/'); return ['/'.join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 # %% ../nbs/04g_report.ipynb #5fa52d05
 def report_figures(ex, k: int = 4) -> dict:

@@ -21,12 +21,6 @@ from .report import render
 from fastcore.basics import patch
 
 # %% ../nbs/07_widgets.ipynb #e5fad03c
-def _num(x) -> float|None: return None if x is None or math.isnan(x) else round(float(x), 6)
-
-def _verif(e: Effect) -> str:
-    chk = [v for v in e.verified if v is not None]
-    return f"{'✓' if sum(chk) * 2 >= len(chk) else '✗'} {sum(chk)}/{len(chk)}" if chk else ''
-
 def tree_nodes(ex: Explanation, # the explanation
                direction: str = 'add', # whose effects the tree shows
               ) -> list[dict]:
@@ -43,7 +37,6 @@ def tree_nodes(ex: Explanation, # the explanation
             if ex.assessed[n.path_str][direction].significant: d['q'] = True    # a discovery: starred
         out.append(d)
     return out
-
 def initially_expanded(ex: Explanation) -> list[str]:
     "Paths to open at first: the scored nodes' ancestors."
     out = set()
@@ -51,6 +44,12 @@ def initially_expanded(ex: Explanation) -> list[str]:
         parts = p.split('/')
         out.update('/'.join(parts[:i]) for i in range(1, len(parts)))
     return sorted(out)
+
+def _num(x) -> float|None: return None if x is None or math.isnan(x) else round(float(x), 6)
+
+def _verif(e: Effect) -> str:
+    chk = [v for v in e.verified if v is not None]
+    return f"{'✓' if sum(chk) * 2 >= len(chk) else '✗'} {sum(chk)}/{len(chk)}" if chk else ''
 
 # %% ../nbs/07_widgets.ipynb #0a1639b9
 TREE_ESM = r"""
@@ -79,6 +78,11 @@ function render({ model, el }) {
       keep = new Set();
       for (const n of nodes) if (match(n)) { nmatch++; for (let p = n.p; p; p = parentOf(p)) keep.add(p); }
     }
+"""
+
+# %% ../nbs/07_widgets.ipynb #9bdc56a0
+# draw() continued: the rows, with bars, values and marks
+TREE_ESM += r"""
     let scale = 1e-9;
     for (const n of nodes)
       for (const v of [n.e, n.lo, n.hi]) if (v !== undefined && v !== null) scale = Math.max(scale, Math.abs(v));
@@ -116,7 +120,11 @@ function render({ model, el }) {
     box.innerHTML = out.join('');
     bar.querySelector('.dx-count').textContent = active ? `${nmatch} match` : `${shown} of ${nodes.length} shown`;
   }
+"""
 
+# %% ../nbs/07_widgets.ipynb #eb575de7
+# the events: select, expand and collapse; redraw on any change of the model
+TREE_ESM += r"""
   box.addEventListener('click', ev => {
     const row = ev.target.closest('.dx-row'); if (!row) return;
     const p = row.dataset.path;
@@ -193,8 +201,6 @@ def shown_paths(nodes: list[dict], # `tree_nodes` output
     return keep
 
 # %% ../nbs/07_widgets.ipynb #0dfd6028
-def _mark(v) -> str|None: return None if v is None else ('✓' if v else '✗')
-
 def node_strip(ex: Explanation, path: str, # the explanation and the node's path
                direction: str = 'add', # which edits
                max_seeds: int = 6, # most edits shown
@@ -216,6 +222,8 @@ def node_strip(ex: Explanation, path: str, # the explanation and the node's path
         show_image(ax, ex.images[(path, direction, s)], score=sc, mark=_mark(v), title=f'seed {s}')
     fig.tight_layout(pad=0.3)
     return fig
+
+def _mark(v) -> str|None: return None if v is None else ('✓' if v else '✗')
 
 # %% ../nbs/07_widgets.ipynb #1993f549
 def node_info(ex: Explanation, path: str, # the explanation and the node's path
@@ -328,6 +336,7 @@ def strength_sweep(ex: Explanation, path: str, # the explanation and the node
         if on_step: on_step(i + 1, len(factors))
     return out
 
+# %% ../nbs/07_widgets.ipynb #6f1035c0
 def sweep_strip(ex: Explanation, path: str, sweep: list[dict], size: float = 1.25) -> Fig:
     "The original, the null edit and the edits of a strength sweep, with scores in the corners."
     fig = Fig(figsize=(size * (2 + len(sweep)), size + 0.35))
@@ -394,13 +403,12 @@ class Explorer(widgets.HBox):
         self.progress.add_class('dx-progress')
         self.status = widgets.HTML(''); self.status.add_class('dx-status')
         n = len(ex.tree.editable_nodes())
-        title = widgets.HTML(str(render('<b>{{ t }}</b>: {{ k }} of {{ n }} scored ({{ dom }})<br/><small class='
+        self.title = widgets.HTML(str(render('<b>{{ t }}</b>: {{ k }} of {{ n }} scored ({{ dom }})<br/><small class='
                                         '"dx-search">{{ how }}</small>', t=ex.target, k=len(ex.effects),
                                         n=plural(n, 'semantic'), dom=ex.tree.domain,
                                         how=ex.config.search.describe(ex.n_seeds))))
-        self.title = title
         filters = [widgets.HBox([self.sign]), widgets.HBox([self.min_effect, self.dir_pick])]
-        left = widgets.VBox([title, *filters, self.tree],
+        left = widgets.VBox([self.title, *filters, self.tree],
                             layout=widgets.Layout(flex='0 0 auto', width='470px', min_width='300px'))
         right = widgets.VBox([self.image, widgets.HBox([self.more, self.sweep, self.progress, self.status]), self.info,
                               self.sweep_image, self.sweep_html],
