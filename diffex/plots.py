@@ -87,7 +87,8 @@ def edit_grid(ex, # an `Explanation`
     for r, p in enumerate(paths):
         e = ex.effects[p][direction]
         show_image(axs[r, 0], ex.image, score=ex.original_score, border='red', title='original' if r == 0 else None)
-        axs[r, 0].set_ylabel(f'{short_name(p)}\n{e.format(2, ex.n_seeds)}', fontsize=8, rotation=0, ha='right',
+        star = ' *' if ex.assessed[p][direction].significant else ''          # a discovery (`significant`)
+        axs[r, 0].set_ylabel(f'{short_name(p)}{star}\n{e.format(2, ex.n_seeds)}', fontsize=8, rotation=0, ha='right',
                              va='center',
                              color=sign_color(e.mean) if e.status == 'ok' else FAILED)
         by_seed = dict(zip(e.seeds, zip(e.edited, e.verified)))
@@ -181,7 +182,8 @@ def tree_plot(ex, # an `Explanation`
         name = plain_text(n.name)
         if e is None: fc, txt = ('#ffffff' if n.editable else '#f0f0f0'), name
         elif e.status == 'failed': fc, txt = FAILED, f'{name} (edit failed)'
-        else: fc, txt = cmap(norm(e.mean)), f'{name} {e.mean:+.2f}'
+        else:                                               # a discovery (`significant`) starred
+            fc, txt = cmap(norm(e.mean)), f'{name} {e.mean:+.2f}' + (' *' if ex.assessed[n.path_str][direction].significant else '')
         ax.add_patch(Rectangle((n.depth - 1, y0), 1, h, facecolor=fc, edgecolor='#bbbbbb', lw=0.6, label=n.path_str,
                                hatch='//' if e is not None and e.status == 'failed' else None))
         if h * fig.get_figheight() / max(y, 1) > 0.11:
