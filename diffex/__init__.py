@@ -18,7 +18,7 @@ _LAZY = {
     'Explanation': 'explanation:Explanation', 'DatasetExplanation': 'explanation:DatasetExplanation',
     'aggregate': 'explanation:aggregate', 'load': 'explanation:Explanation.load',
     'ExplainConfig': 'config:ExplainConfig', 'SearchConfig': 'search:SearchConfig', 'beam_search': 'search:beam_search',
-    'SemanticTree': 'corpus:SemanticTree', 'CorpusError': 'corpus:CorpusError',
+    'SemanticTree': 'corpus:SemanticTree', 'SemanticNode': 'corpus:SemanticNode', 'CorpusError': 'corpus:CorpusError',
     'Classifier': 'classifiers:Classifier', 'TorchClassifier': 'classifiers:TorchClassifier',
     'HFClassifier': 'classifiers:HFClassifier', 'FunctionClassifier': 'classifiers:FunctionClassifier',
     'OnnxClassifier': 'classifiers:OnnxClassifier', 'CLIPZeroShot': 'classifiers:CLIPZeroShot',
@@ -27,7 +27,7 @@ _LAZY = {
     'Editor': 'editing:Editor', 'Inversion': 'editing:Inversion', 'Strength': 'editing:Strength',
     'make_editor': 'editing:make_editor', 'editors': 'editing:editors', 'register_editor': 'editing:register_editor',
     'LeditsEditor': 'ledits:LeditsEditor', 'InstructEditor': 'instruct:InstructEditor',
-    'check_editor': 'tiny:check_editor', 'Effect': 'effects:Effect',
+    'check_editor': 'tiny:check_editor', 'Effect': 'effects:Effect', 'explore': 'widgets:explore',
     'load_image': 'images:load_image', 'ImageError': 'images:ImageError',
     'toyworld': 'toyworld',
 }
