@@ -59,6 +59,7 @@ class SearchConfig:
     beam_leaves: bool = False     # leaves take beam places too (a kept leaf ends its branch), not only parents
     screen: int|None = 1          # seeds a level is screened with; the strongest get the rest later; None: no screening
     screen_parents: int|None = None # seeds a node with children is screened with (its edit samples); None: as screen
+                                  # (optimistic: the seeds a parent whose edit drew something weak gets; None: all)
     rescore: str = 'top'          # 'top': the final top beam gets every seed after screening; 'kept': each level's beam
     depth: int|None = None        # most levels of the tree; None: down to the leaves
     min_effect: float = 0.0       # a kept semantic weaker than this is not expanded
@@ -166,8 +167,9 @@ def field_help(cls: SearchConfig) -> dict:
 def describe(self: SearchConfig, seeds: int|None = None) -> str:
     "The settings in words, for headers of reports: 'beam 3, 3 seeds screened with 1'."
     leaves = ' (leaves in the beam)' if self.beam_leaves else ''
+    opt = 'optimistic ' if self.optimistic else ''
     out = ['exhaustive search' if self.beam is None and not self.optimistic else
-           f'beam {self.beam}{leaves}' if self.beam is not None else 'every parent of value']
+           f'{opt}beam {self.beam}{leaves}' if self.beam is not None else 'optimistic search, every parent of value']
     if seeds is not None:
         if self.screen is None or self.screen >= seeds: out.append(f'{plural(seeds, "seed")} each')
         else:
@@ -181,10 +183,8 @@ def describe(self: SearchConfig, seeds: int|None = None) -> str:
     if self.rank != 'abs': out.append(f'ranked {self.rank}')
     if self.retries != 2: out.append(f'{plural(self.retries, "retry", "retries")} for rejected edits')
     if self.adapt != 4: out.append(f'{plural(self.adapt, "adaptive edit")} for an unsettled ranking')
-    if self.optimistic:
-        out.append(f'parents valued by their best descendant (pruned below {self.prune:.0%} of the strongest effect), '
-                   f'{plural(self.confirm or self.beam or 0, "distinct candidate")} confirmed'
-                   if self.beam or self.confirm else 'parents valued by their best descendant')
+    if self.optimistic and self.prune != 0.1: out.append(f'pruned below {self.prune:.0%} of the strongest effect')
+    if self.optimistic and self.confirm: out.append(f'{plural(self.confirm, "distinct candidate")} confirmed')
     return ', '.join(out)
 
 # %% ../nbs/04b_search.ipynb #9bc1c24e
@@ -585,14 +585,16 @@ def child_value(st: SearchState, node, # the search state and a scored node with
 def wake_deferred(st: SearchState, bar: float, # the search state and the level's pruning bar
                   fn: Callable|None = None,    # the screening scorer; None: `st.score`
                  ) -> list:                    # the nodes screened
-    "Screen the deferred children of each parent some of whose screened children are `informative` or above `bar`."
-    out = []
+    """Screen the deferred children of each parent some of whose screened children the verifier could check (passed or
+    rejected: a name it knows) or moved the score above `bar`; all of them when no edit of the search was checked."""
+    out, checked = [], lambda e: any(v is not None for x in e.values() for v in x.verified)
+    blind = not any(checked(e) for e in st.effects.values())        # no verifier: no family can be told undrawable
     for p, rest in list(st.deferred.items()):
         if any(r.path_str in st.effects for r in rest): del st.deferred[p]; continue
         up = rest[0].parent
         while up.path_str != p: up = up.parent
         sib = [st.effects[c.path_str] for c in frontier(up) if c.path_str in st.effects]
-        if sib and any(informative(e) or importance(e, st.config.rank) > bar for e in sib):
+        if blind or any(checked(e) or importance(e, st.config.rank) > bar for e in sib):
             del st.deferred[p]
             out += score_nodes(st, rest, st.first, fn)
     return out
@@ -602,7 +604,7 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
                     ) -> list|None:
     """One level of the optimistic search: screen with the first seed(s), and the deferred half of a family whose
     first half showed something (`wake_deferred`), retry failed edits, give the parents whose edit
-    drew something but nothing strong the other `screen_parents` seeds (other sub-types), and expand the parents whose
+    drew something but nothing strong the other seeds up to `screen_parents` (None: all; other sub-types), and expand the parents whose
     `child_value` is above `prune` times the strongest effect so far (and `min_effect`): those that inherit it all, the
     others the strongest `beam`. Sets `st.prio` of the children of the expanded parents, and defers the second half of the children
     of one that inherits (`st.deferred`); appends a `SearchLevel` (the inherited
@@ -616,7 +618,7 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
     cands += wake_deferred(st, bar(), fn)
     retried = retry_failed(st, cands)
     bar = bar()
-    more = [s for s in st.parent_seeds if s not in st.first]         # a cold parent that drew: more of its sub-types
+    more = [s for s in st.seeds[:cfg.screen_parents] if s not in st.first]   # a cold parent that drew: other sub-types
     cold = [c for c in cands if frontier(c) and informative(st.effects[c.path_str])
             and optimistic_value(st.effects[c.path_str], cfg.rank) <= bar]
     if more and cold and st.stopped != 'budget': score_nodes(st, cold, more, fn)
@@ -747,7 +749,8 @@ def beam_search(tree,                              # a `SemanticTree`
         retry_rejected(st, top or [tree[p] for p in st.ranking()[:st.config.beam or None]])
     settle_ranking(st, tree)
     before = st.spent
-    if isolate_side_effects(st, tree, isolate): complete_top(st, tree)
+    if isolate_side_effects(st, tree, isolate) and not opt: complete_top(st, tree)
+    if opt: confirm_top(st, tree)        # the final order (adjusted for side effects): its distinct top, every seed
     return SearchResult(st.effects, st.levels, st.config.rank, st.stopped, st.spent - before)
 
 # %% ../nbs/04b_search.ipynb #0b3c1a25
