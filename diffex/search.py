@@ -68,8 +68,9 @@ class SearchConfig:
     retries: int|None = 2         # new seeds a top semantic may use when the verifier rejected some of its edits; None: 0
     adapt: int|None = 4           # extra edits for the final ranking where neighbours' intervals overlap (adaptive
                                   # seeds, see settle_ranking); None: 0
-    optimistic: bool = False      # value a parent by an optimistic estimate of its best descendant (see optimistic_level),
-                                  # not by its own edit alone
+    fixed_beam: bool = False      # value a parent by its own edit alone and expand the strongest `beam` (the search of
+                                  # diffex before issue 34); False: by an optimistic estimate of its best descendant, with
+                                  # distinct candidates confirmed (see optimistic_level)
     prune: float = 0.1            # optimistic: a parent is expanded only if its optimistic value is above this share of
                                   # the strongest effect found so far (0: every parent with any effect)
     confirm: int|None = None      # optimistic: distinct candidates of the final top given every seed; None: `beam`
@@ -101,9 +102,9 @@ class SearchConfig:
             raise ValueError(f'min_effect must be a finite number (an effect size; 0: expand every kept semantic), '
                              f'not {m!r}')
         put('min_effect', float(m))
-        if not isinstance(self.optimistic, (bool, np.bool_)):
-            raise TypeError(f'optimistic must be True or False, not {self.optimistic!r}')
-        put('optimistic', bool(self.optimistic))
+        if not isinstance(self.fixed_beam, (bool, np.bool_)):
+            raise TypeError(f'fixed_beam must be True or False, not {self.fixed_beam!r}')
+        put('fixed_beam', bool(self.fixed_beam))
         p = self.prune
         if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)):
             raise TypeError(f'prune must be a number (a share of the strongest effect, in [0, 1)), not {p!r}')
@@ -167,8 +168,8 @@ def field_help(cls: SearchConfig) -> dict:
 def describe(self: SearchConfig, seeds: int|None = None) -> str:
     "The settings in words, for headers of reports: 'beam 3, 3 seeds screened with 1'."
     leaves = ' (leaves in the beam)' if self.beam_leaves else ''
-    opt = 'optimistic ' if self.optimistic else ''
-    out = ['exhaustive search' if self.beam is None and not self.optimistic else
+    opt = 'optimistic ' if (not self.fixed_beam) else ''
+    out = ['exhaustive search' if self.beam is None and self.fixed_beam else
            f'{opt}beam {self.beam}{leaves}' if self.beam is not None else 'optimistic search, every parent of value']
     if seeds is not None:
         if self.screen is None or self.screen >= seeds: out.append(f'{plural(seeds, "seed")} each')
@@ -183,8 +184,8 @@ def describe(self: SearchConfig, seeds: int|None = None) -> str:
     if self.rank != 'abs': out.append(f'ranked {self.rank}')
     if self.retries != 2: out.append(f'{plural(self.retries, "retry", "retries")} for rejected edits')
     if self.adapt != 4: out.append(f'{plural(self.adapt, "adaptive edit")} for an unsettled ranking')
-    if self.optimistic and self.prune != 0.1: out.append(f'pruned below {self.prune:.0%} of the strongest effect')
-    if self.optimistic and self.confirm: out.append(f'{plural(self.confirm, "distinct candidate")} confirmed')
+    if (not self.fixed_beam) and self.prune != 0.1: out.append(f'pruned below {self.prune:.0%} of the strongest effect')
+    if (not self.fixed_beam) and self.confirm: out.append(f'{plural(self.confirm, "distinct candidate")} confirmed')
     return ', '.join(out)
 
 # %% ../nbs/04b_search.ipynb #9bc1c24e
@@ -476,7 +477,7 @@ def settle_ranking(st: SearchState, tree, # the finished search's state and its 
     screening estimate comes from another editor setting)."""
     cfg = st.config
     if not cfg.adapt or len(st.seeds) < 2 or st.stopped == 'budget': return []   # one seed asked for: no intervals
-    opt = cfg.optimistic
+    opt = not cfg.fixed_beam
     k = ((cfg.confirm or cfg.beam) if opt else cfg.beam) or max(1, len(st.effects) - 1)
     pool = list(st.seeds) + [max(st.seeds) + 1 + i for i in range(cfg.retries + len(st.seeds))]
     t0, start, done = time.time(), st.spent, []
@@ -728,7 +729,7 @@ def beam_search(tree,                              # a `SemanticTree`
         raise TypeError(f'isolate must be a whole number of semantics (0: none), not {isolate!r}')
     if isolate < 0: raise ValueError(f'isolate must be at least 0 (0: none), not {isolate}')
     st = SearchState(SearchConfig.of(search, **settings), score, seeds, screen_score, edits_per_seed, reorder=reorder)
-    opt, cands = st.config.optimistic, frontier(tree.root)
+    opt, cands = not st.config.fixed_beam, frontier(tree.root)
     st.prio.update({c.path_str: math.inf for c in cands} if opt else {})
     while cands:
         if st.config.depth is not None and len(st.levels) >= st.config.depth: st.stopped = 'depth'; break
