@@ -6,7 +6,8 @@ on held-out faces, and on the held-out (attribute, context) pairs (`toyinstruct.
 
 Faces: `edit_success` at seed 0 (the stream the LEDITS++ figures used; every face of it was kept out of training). `--val`
 runs a small grid of guidance scales on `edit_success` at seed 99 (other faces, also never trained on) and prints the best by
-mean success + mean others unchanged. One JSON line per run is appended to --out.
+mean success + mean others unchanged. Then (`--null-n`) how often the null edit reads as its input, for this editor and for the
+toy LEDITS++ editor on the same faces. One JSON line per run is appended to --out.
 """
 import argparse, json, time
 from pathlib import Path
@@ -18,6 +19,22 @@ def run(world, ed, n, seed, paths):
     t0, u0 = time.time(), ed.unet_evals
     rows = edit_success(world, n=n, seed=seed, paths=paths, editor=ed)
     return rows, time.time() - t0, ed.unet_evals - u0
+
+def null_fidelity(world, editor, n: int = 50, seed: int = 0) -> dict:
+    """How often the null edit (the empty instruction; LEDITS++'s reconstruction) reads as its input, on the first `n` faces
+    of `random.Random(seed)`: every effect is measured against the null edit, so a null edit that redraws the face measures
+    effects on another face (and `edit_success` credits an edit whose null edit already shows the attribute)."""
+    import collections, random
+    from diffex.toyworld import FAMILIES, draw, probe_read, sample_face
+    rng = random.Random(seed)
+    faces = [sample_face(rng) for _ in range(n)]
+    moved = []
+    for f in faces:
+        im = draw(f)
+        r0, r1 = probe_read(world.probe, [im, editor.reconstruct(editor.invert(im, seed=0))])
+        moved.append([k for k in FAMILIES if r0[k] != r1[k]])
+    return dict(n=n, same=float(np.mean([not m for m in moved])), families_changed=float(np.mean([len(m) for m in moved])),
+                by_family=dict(collections.Counter(k for m in moved for k in m).most_common()))
 
 def families(rows):
     from diffex.toyworld import EDITS
@@ -38,6 +55,8 @@ def main():
     p.add_argument('--image', type=float, default=1.5, help='image guidance scale')
     p.add_argument('--val', action='store_true', help='choose the guidance scales on seed-99 faces instead')
     p.add_argument('--grid', default='3:1.2,5:1.5,7.5:1.5,5:1.0', help='--val: text:image guidance pairs (default 3:1.2,5:1.5,7.5:1.5,5:1.0)')
+    p.add_argument('--null-n', type=int, default=50,
+                   help='faces on which the null edit is compared with its input, for this editor and toy LEDITS++ (default 50; 0: skip)')
     p.add_argument('--out', default='benchmarks/toy_instruct/gates_cpu.jsonl')
     a = p.parse_args()
     torch.set_num_threads(1)
@@ -80,6 +99,11 @@ def main():
                   f"when shown {g['others_unchanged_when_shown']:.2f} ({a.pairs_n} faces)", flush=True)
         rec.update(kind='gates', text=a.text, image=a.image, summary=edit_summary(rows), families=fam, rows=rows, pairs=pairs,
                    seconds=round(s), unet_evals=u)
+        if a.null_n:
+            rec['null'] = {'instruction': null_fidelity(world, ed, a.null_n), 'LEDITS++ toy': null_fidelity(world, world.editor(), a.null_n)}
+            for name, v in rec['null'].items():
+                print(f"null edit reads as its input ({name}): {v['same']:.2f} of {v['n']} faces (seed 0), "
+                      f"{v['families_changed']:.2f} families changed on average; {v['by_family']}", flush=True)
         print('summary:', rec['summary'])
     with open(a.out, 'a') as f: f.write(json.dumps(rec) + '\n')
 
