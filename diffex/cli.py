@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #0a149c00
 from __future__ import annotations
-import argparse, logging, os, re, signal, sys
+import argparse, contextlib, logging, os, re, signal, sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -288,12 +288,10 @@ def run_demo(args) -> int:
           f'{search.describe(args.seeds)}{how}; loaded in {time.time() - t0:.1f} s', flush=True)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     jobs = [(i, im, out/f'image_{i:02d}', opts) for i, (f, im) in enumerate(faces)]
-    if procs == 1: done = map(_demo_face, jobs)
-    else:
-        pool = _demo_pool(procs)
-        done = pool.map(_demo_face, jobs)
-    exs = []
+    pool, exs = _demo_pool(procs) if procs > 1 else None, []
     try:
+        with _sigint_held():                          # a Ctrl-C while the workers start waits until they can take it
+            done = pool.map(_demo_face, jobs) if pool else map(_demo_face, jobs)
         for (i, folder, secs), (f, _) in zip(done, faces):
             ex = Explanation.load(folder)
             exs.append(ex)
@@ -302,7 +300,7 @@ def run_demo(args) -> int:
                   f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, {secs:.0f} s')
             print_ranking(ex, causes=causes)
     finally:
-        if procs > 1: pool.shutdown(cancel_futures=True)
+        if pool: pool.shutdown(cancel_futures=True)
     ds = aggregate(exs, [f'image_{i:02d}' for i in range(len(exs))])
     ds.save(out/'dataset.json')
     top = ds.top(len(causes))
@@ -358,6 +356,7 @@ def _demo_setup(opts: dict):
     if not opts['oracle']: world.pipe                 # read the model now, so that forked workers share it
     _DEMO.update(world=world, clf=world.classifier(opts['name']), editor=editor)
 
+# %% ../nbs/10_cli.ipynb #e8aa1150
 def _demo_pool(n: int):
     """A pool of `n` worker processes, forked where the platform allows (Linux: the loaded model is shared, nothing
     is read again), spawned elsewhere (each worker loads the toy world)."""
@@ -367,8 +366,19 @@ def _demo_pool(n: int):
     return ProcessPoolExecutor(n, mp_context=mp.get_context(method), initializer=_quiet_worker)
 
 def _quiet_worker():
-    "A demo worker leaves at Ctrl-C without a traceback of its own: the demo's process says the one line."
+    """A demo worker leaves at Ctrl-C without a traceback of its own: the demo's process says the one line. It starts
+    with SIGINT held (`_sigint_held`), so a Ctrl-C during its start reaches it only now, through this handler."""
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    if hasattr(signal, 'pthread_sigmask'): signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+@contextlib.contextmanager
+def _sigint_held():
+    """SIGINT blocked (held, not lost) in this thread while the pool starts its workers, which inherit the block: a
+    Ctrl-C then kills no half-started worker with a traceback; it is delivered when the block ends, here and there."""
+    if not hasattr(signal, 'pthread_sigmask'): yield; return    # Windows: no signal masks
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try: yield
+    finally: signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 def _edit_cache(arg) -> Path|None:
     if arg is not None and str(arg).lower() == 'none': return None

@@ -276,8 +276,11 @@ def test_mine_ends_with_a_line_about_a_cut_off_answer(capsys, tmp_path, monkeypa
     assert code == 0 and 'cut off' not in out, out
 
 
-def test_a_real_ctrl_c_with_demo_workers_is_one_line(tmp_path):
-    "SIGINT to the whole foreground group, as a terminal sends it: the workers leave quietly, the demo says one line."
+@pytest.mark.parametrize('delay', [0.0, 0.5])
+def test_a_real_ctrl_c_with_demo_workers_is_one_line(tmp_path, delay):
+    """SIGINT to the whole foreground group, as a terminal sends it: the workers leave quietly, the demo says one line.
+    Delay 0: the Ctrl-C comes while the workers start (before the fix, a worker died in the fork with a traceback
+    and the demo exited 0)."""
     import signal, time
     out = tmp_path/'demo'
     p = subprocess.Popen([sys.executable, '-c', 'import sys; from diffex.cli import main; sys.exit(main(sys.argv[1:]))',
@@ -286,8 +289,8 @@ def test_a_real_ctrl_c_with_demo_workers_is_one_line(tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                          env={**os.environ, 'OMP_NUM_THREADS': '1'})
     t0 = time.time()
-    while not out.exists() and time.time() - t0 < 120: time.sleep(0.2)   # the faces are being explained now
-    time.sleep(0.5)                                # the workers have started (8 seeds keep them busy for seconds)
+    while not out.exists() and time.time() - t0 < 120: time.sleep(0.01)  # the workers are about to start
+    time.sleep(delay)                              # 0.5 s: they have started (8 seeds keep them busy for seconds)
     os.killpg(p.pid, signal.SIGINT)
     _, err = p.communicate(timeout=120)
     assert (p.returncode, err.decode()) == (130, 'diffex demo: interrupted; rerun to resume from the cache\n'), err
