@@ -252,7 +252,7 @@ def report(tmp_path_factory):
     import diffex.report  # noqa: F401  (adds Explanation.to_html)
     class NoGlasses(Verifier):
         name = 'no-glasses'
-        def verify(self, edited, null, paths, prompts, directions): return [p != 'eyewear/glasses' for p in paths]
+        def observe(self, edited, null, paths, prompts, directions): return [p != 'eyewear/glasses' for p in paths]
     face = toyworld.Face('brown', 'short', 'none', 'none', 'none', 'none', 'neutral', 'light', 'blue')
     ex = explain(toyworld.draw(face), toyworld.RuleClassifier('older'), toyworld.OracleEditor(), 'toy', 'older', seeds=3,
                  beam=3, verifier=NoGlasses(), progress=False)
