@@ -114,7 +114,8 @@ TREE_ESM += r"""
                   (n.g ? ' dx-group' : '');
       out.push(`<div class="${cls}" data-path="${esc(n.p)}" style="padding-left:${(n.d - 1) * 14 + 2}px">${tog}` +
                `<span class="dx-name" title="${esc(n.p)}">${esc(n.n)}</span>` +
-               (n.q ? '<b class="dx-sig" title="significant at the false-discovery rate">*</b>' : '') + `${barh}${eff}` +
+               (n.q ? '<b class="dx-sig" title="significant at the false-discovery rate">*</b>' : '') +
+               `${barh}${eff}` +
                `<span class="dx-ver">${esc(n.v || '')}</span></div>`);
     }
     box.innerHTML = out.join('');
@@ -237,7 +238,8 @@ def node_info(ex: Explanation, path: str, # the explanation and the node's path
     also = lambda i: ', '.join(k.rsplit('/', 1)[-1] for k, v in ((e.changes[i] or {}).items() if e.changes else ())
                                if v and k not in (e.own[i] if e.own else ()))
     return str(render(_INFO, path=path, d=direction, e=e, ex=ex, a=ex.assessed[path][direction],
-                      before=sum(b for b, c in zip(e.base, ok) if c) / n, after=sum(x for x, c in zip(e.edited, ok) if c) / n,
+                      before=sum(b for b, c in zip(e.base, ok) if c) / n,
+                      after=sum(x for x, c in zip(e.edited, ok) if c) / n,
                       over=f'mean over {plural(e.n, "seed")}' if e.n else 'no edit counted', color=sign_color(e.mean),
                       c=ex.edit_counts(path, direction), adjusted=ex.adjusted_text(path, direction),
                       test=ex.test_text(path, direction), mark=lambda v: _mark(v) or '',
@@ -367,7 +369,8 @@ class Explorer(widgets.HBox):
                  n_more: int = 2, sweep_param: str|None = None,
                  sweep_factors: tuple = (0.25, 0.5, 1.0, 1.5, 2.0)):
         self.ex, self.classifier, self.editor, self.verifier, self.n_more = ex, classifier, editor, verifier, n_more
-        dirs = list(ex.config.directions)
+        dirs = list(ex.config.directions)                    # then any direction only isolation edits were made in
+        dirs += sorted({d for effs in ex.effects.values() for d in effs} - set(dirs))
         self.direction = direction or dirs[0]
         self.tree = TreeView(nodes=tree_nodes(ex, self.direction), expanded=initially_expanded(ex))
         self.sign = widgets.ToggleButtons(options=['all', 'positive', 'negative'], value='all',
@@ -378,8 +381,9 @@ class Explorer(widgets.HBox):
         self.sign.add_class('dx-sign'); self.min_effect.add_class('dx-min')
         widgets.link((self.sign, 'value'), (self.tree, 'sign'))
         widgets.link((self.min_effect, 'value'), (self.tree, 'min_effect'))
-        self.dir_pick = widgets.Dropdown(options=dirs, value=self.direction, description='direction',
-                                         layout=widgets.Layout(width='170px', display='' if len(dirs) > 1 else 'none'))
+        self.dir_pick = widgets.Dropdown(options=[(d if d in ex.config.directions else f'{d} (isolation edits)', d)
+                                                  for d in dirs], value=self.direction, description='direction',
+                                         layout=widgets.Layout(width='230px', display='' if len(dirs) > 1 else 'none'))
         self.dir_pick.observe(self._on_direction, 'value')
         self.image = widgets.Image(format='png', layout=widgets.Layout(max_width='100%'))
         self.image.add_class('dx-image')
@@ -395,18 +399,16 @@ class Explorer(widgets.HBox):
         self.sweep = widgets.Button(description='strength sweep', icon='sliders', disabled=True,
                                     layout=widgets.Layout(width='150px', display='' if can_sweep else 'none'))
         self.sweep.add_class('dx-sweep-button'); self.sweep.on_click(self._on_sweep)
-        self.sweep_image = widgets.Image(format='png', layout=widgets.Layout(display='none'))
-        self.sweep_image.add_class('dx-sweep-image')
+        self.sweep_image = widgets.Image(format='png', layout=widgets.Layout(display='none'),
+                                         _dom_classes=['dx-sweep-image'])
         self.sweep_html = widgets.HTML(''); self.sweep_html.add_class('dx-sweepbox')
         self.progress = widgets.IntProgress(value=0, min=0, max=n_more,
                                             layout=widgets.Layout(width='160px', visibility='hidden'))
-        self.progress.add_class('dx-progress')
-        self.status = widgets.HTML(''); self.status.add_class('dx-status')
-        n = len(ex.tree.editable_nodes())
-        self.title = widgets.HTML(str(render('<b>{{ t }}</b>: {{ k }} of {{ n }} scored ({{ dom }})<br/><small class='
-                                        '"dx-search">{{ how }}</small>', t=ex.target, k=len(ex.effects),
-                                        n=plural(n, 'semantic'), dom=ex.tree.domain,
-                                        how=ex.config.search.describe(ex.n_seeds))))
+        self.progress.add_class('dx-progress'); self.status = widgets.HTML(''); self.status.add_class('dx-status')
+        self.title = widgets.HTML(str(render(
+            '<b>{{ t }}</b>: {{ k }} of {{ n }} scored ({{ dom }})<br/><small class="dx-search">{{ how }}</small>',
+            t=ex.target, k=len(ex.effects), dom=ex.tree.domain, n=plural(len(ex.tree.editable_nodes()), 'semantic'),
+            how=ex.config.search.describe(ex.n_seeds))))
         filters = [widgets.HBox([self.sign]), widgets.HBox([self.min_effect, self.dir_pick])]
         left = widgets.VBox([self.title, *filters, self.tree],
                             layout=widgets.Layout(flex='0 0 auto', width='470px', min_width='300px'))

@@ -77,6 +77,7 @@ def test_isolation_edits_adjust_and_are_no_discoveries():
     ex = _load('toy_isolate')
     iso = [(p, d) for p, by in ex.assessed.items() for d in by if d not in ex.config.directions]
     assert iso, 'toy_isolate has an isolation edit in the other direction'
+    from diffex.report import report_html
     from diffex.faithful import bh_qvalues
     for p, d in iso:
         a = ex.assessed[p][d]
@@ -86,6 +87,15 @@ def test_isolation_edits_adjust_and_are_no_discoveries():
     fam = {(p, d): a.p for p, by in ex.assessed.items() for d, a in by.items()
            if d in ex.config.directions and a.p is not None}
     for k, q in bh_qvalues(fam).items(): assert math.isclose(ex.assessed[k[0]][k[1]].q, q), k
+    # the views show isolation edits as such: the report's node, the repr's row, the explorer's extra direction
+    from diffex.widgets import explore
+    x = explore(ex)
+    p, d = iso[0]
+    assert (f'{d} (isolation edits)', d) in x.dir_pick.options
+    x.dir_pick.value = d; x.tree.selected = p
+    assert 'isolation edit: adjusts the other effects, not tested' in x.info.value
+    node = _report_parts(report_html(ex, figures={}), p)[1]
+    assert '(isolation edit: adjusts the other effects, not tested)' in node
     # made significant by hand, the isolation edit still makes no discovery
     from diffex.explanation import Explanation
     p, d = iso[0]
