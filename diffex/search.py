@@ -141,8 +141,10 @@ def of(cls: SearchConfig, search: SearchConfig|None = None, # a config, or None 
 
 @patch(cls_method=True)
 def from_dict(cls: SearchConfig, d: dict) -> SearchConfig:
-    "The config saved as `d` (`dataclasses.asdict`); keys that are not settings are ignored."
-    return cls(**{k: v for k, v in d.items() if k in cls.names()})
+    """The config saved as `d` (`dataclasses.asdict`); keys that are not settings are ignored. A saved config without
+    `fixed_beam` (saved before the optimistic search was the default) was made by the fixed beam: `fixed_beam=True`."""
+    old = {'fixed_beam': True} if 'beam' in d and 'fixed_beam' not in d else {}
+    return cls(**{**old, **{k: v for k, v in d.items() if k in cls.names()}})
 
 @patch(cls_method=True)
 def field_help(cls: SearchConfig) -> dict:
