@@ -61,6 +61,7 @@ def node_html(ex, # an `Explanation`
     eff = {} if e is None else dict(
         sig=any(a.significant for a in ex.assessed[p].values()), iso=d not in ex.config.directions, d=d,
         weak=weak_mark(e, ex.n_seeds), color=sign_color(e.mean), screening=len(e.seeds) == 1 and (ex.n_seeds or 1) > 1,
+        counts=ex.edit_counts(p, d),
         bar=Markup(effect_bar(e.mean, *e.ci, scale, width=120, height=12, color=sign_color(e.mean), cls='dx-bar'))
         if e.status != 'failed' else '')
     kids = Markup('').join(node_html(ex, c, scale, thumb, open_paths) for c in node.children)
@@ -77,7 +78,9 @@ _NODE = """\
 {{ '%+.3f'|format(e.mean) }}</span>{{ weak }}{% if sig %} <b class="dx-sig" title="significant at the false-discovery \
 rate">*</b>{% endif %}{% if iso %} <span class="dx-group">({{ d }}: isolation edit)</span>{% endif %}\
 {% if screening %} <span class="dx-group">(1 seed, screening)</span>\
-{% endif %}{% endif %}</summary>{{ body }}{% if kids %}<div class="dx-kids">{{ kids }}</div>{% endif %}</details>"""
+{% endif %}{% if counts and counts.clean < counts.observed %} <span class="dx-side" title="edits that changed \
+nothing else the verifier watches">{{ counts.clean }}/{{ counts.observed }} clean</span>{% endif %}{% endif %}</summary>\
+{{ body }}{% if kids %}<div class="dx-kids">{{ kids }}</div>{% endif %}</details>"""
 
 # %% ../nbs/04g_report.ipynb #b460a601
 def weak_mark(e, # an `Effect`

@@ -24,7 +24,7 @@ from fastcore.basics import patch
 def tree_nodes(ex: Explanation, # the explanation
                direction: str = 'add', # whose effects the tree shows
               ) -> list[dict]:
-    "The corpus of `ex` as a flat preorder list of small dicts, with the effects in `direction` (`q`: a discovery)."
+    "The corpus of `ex` as a flat preorder list of small dicts, with the effects in `direction` (`q`: a discovery; `c`: edits not all clean)."
     out = []
     for n in ex.tree.root.walk():
         if n.parent is None: continue
@@ -35,6 +35,8 @@ def tree_nodes(ex: Explanation, # the explanation
             d.update(e=_num(e.mean), lo=_num(lo), hi=_num(hi), f=e.status == 'failed', v=_verif(e), s=len(e.seeds),
                      t=e.format(3, ex.n_seeds))
             if ex.assessed[n.path_str][direction].significant: d['q'] = True    # a discovery: starred
+            c = ex.edit_counts(n.path_str, direction)
+            if c['clean'] < c['observed']: d['c'] = f"{c['clean']}/{c['observed']} edits clean"   # side effects: marked
         out.append(d)
     return out
 def initially_expanded(ex: Explanation) -> list[str]:
@@ -116,7 +118,8 @@ TREE_ESM += r"""
                `<span class="dx-name" title="${esc(n.p)}">${esc(n.n)}</span>` +
                (n.q ? '<b class="dx-sig" title="significant at the false-discovery rate">*</b>' : '') +
                `${barh}${eff}` +
-               `<span class="dx-ver">${esc(n.v || '')}</span></div>`);
+               `<span class="dx-ver">${esc(n.v || '')}</span>` +
+               (n.c ? `<span class="dx-dirty" title="${esc(n.c)}: they changed something else too">⚠</span>` : '') + '</div>');
     }
     box.innerHTML = out.join('');
     bar.querySelector('.dx-count').textContent = active ? `${nmatch} match` : `${shown} of ${nodes.length} shown`;
@@ -165,6 +168,7 @@ TREE_CSS = """
 .dx-val { width: 46px; text-align: right; font-family: monospace; flex: none; }
 .dx-unscored { color: #bbb; } .dx-failed { color: #c0392b; font-size: 11px; }
 .dx-ver { width: 40px; font-size: 11px; color: #1e8449; flex: none; margin-left: 4px; }
+.dx-dirty { width: 14px; font-size: 11px; color: #a04000; flex: none; }
 """
 
 class TreeView(anywidget.AnyWidget):

@@ -131,6 +131,9 @@ def test_verified_and_clean_are_apart_and_agree(name, tmp_path):
         assert ex.edits_text(p, d) == text
         assert text in _repr_row(page, p, d)
         assert f'<span class="dx-edits">{text}</span>' in _report_parts(report, p)[1]
+        marked = c['clean'] < c['observed']                  # at a glance: the tree rows mark edits not all clean
+        assert ('c' in {n['p']: n for n in x.tree.nodes}[p]) == marked
+        assert (f"watches\">{c['clean']}/{c['observed']} clean</span>" in _report_parts(report, p)[1]) == marked
         info = _explorer_info(x, p, d)
         assert f"{c['verified']}/{c['checked']} edits verified" in info and \
             f'<span class="dx-clean">{c["clean"]}/{c["observed"]} clean</span>' in info
