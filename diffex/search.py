@@ -13,7 +13,7 @@ __all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel',
            'SearchState', 'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'unedited',
            'complete_seeds', 'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width',
            'unsettled', 'settle_ranking', 'isolate_side_effects', 'complete_top', 'informative', 'optimistic_value',
-           'child_value', 'wake_deferred', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top',
+           'child_value', 'wake_deferred', 'optimistic_level', 'drawn', 'one_candidate', 'distinct_top', 'confirm_top',
            'search_level', 'beam_search']
 
 # %% ../nbs/04b_search.ipynb #ad1db152
@@ -609,7 +609,7 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
     first half showed something (`wake_deferred`), retry failed edits, give the parents whose edit
     drew something but nothing strong the other seeds up to `screen_parents` (None: all; other sub-types), and expand the parents whose
     `child_value` is above `prune` times the strongest effect so far (and `min_effect`): those that inherit it all, the
-    others the strongest `beam`. Sets `st.prio` of the children of the expanded parents, and defers the second half of the children
+    others the strongest `beam`; a level expands at least `beam` parents (the strongest of the rest fill the places). Sets `st.prio` of the children of the expanded parents, and defers the second half of the children
     of one that inherits (`st.deferred`); appends a `SearchLevel` (the inherited
     ones as `unedited`); returns the parents to expand, or None when the budget left nothing to score."""
     t0, before, cfg = time.time(), st.spent, st.config
@@ -629,6 +629,10 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
     up = [c for c in cands if c.path_str in vals and vals[c.path_str][0] > bar]
     blind = [c for c in up if vals[c.path_str][1]]
     kept = sorted((c for c in up if not vals[c.path_str][1]), key=lambda c: -vals[c.path_str][0])[:cfg.beam]
+    if cfg.beam and len(kept) + len(blind) < cfg.beam:      # places the level leaves free: the strongest of the rest
+        rest = sorted((c for c in cands if c.path_str in vals and c not in up and vals[c.path_str][0] > -math.inf),
+                      key=lambda c: -vals[c.path_str][0])
+        kept += rest[:cfg.beam - len(kept) - len(blind)]
     for c in kept + blind:
         kids = frontier(c)
         for g in kids: st.prio[g.path_str] = vals[c.path_str][0]
@@ -649,11 +653,24 @@ def _bounds(effects: dict, rank: str) -> tuple:
     v = importance({lead[0]: lead[1]}, rank)
     return v - h, v + h
 
+def drawn(effects: dict) -> frozenset:
+    "What the node's counted edits changed of their own attributes, as the verifier read it: {(path, sign)}; empty: unknown."
+    out = set()
+    for e in effects.values():
+        for c, o, ok in zip(e.changes or [None] * len(e.seeds), e.own or [()] * len(e.seeds), e.counted):
+            if ok and c: out |= {(k, v > 0) for k, v in c.items() if k in o}
+    return frozenset(out)
+
 def one_candidate(p: str, q: str, effects: dict, rank: str = 'abs') -> bool:
-    "Whether paths `p` and `q` are one candidate: one lies below the other and their intervals overlap."
-    if not (p.startswith(q + '/') or q.startswith(p + '/')): return False
-    (a, b), (c, d) = _bounds(effects[p], rank), _bounds(effects[q], rank)
-    return not (a > d or c > b)
+    """Whether paths `p` and `q` are one candidate: one lies below the other and their intervals overlap; or they lie
+    below one nearest scored ancestor and their edits drew the same thing (`drawn`, not empty): refinements of one finding,
+    "thick goatee" and "shaped goatee" below "goatee"."""
+    if p.startswith(q + '/') or q.startswith(p + '/'):
+        (a, b), (c, d) = _bounds(effects[p], rank), _bounds(effects[q], rank)
+        return not (a > d or c > b)
+    up = lambda x: next((a for a in (x.rsplit('/', i)[0] for i in range(1, x.count('/') + 1)) if a in effects), None)
+    same = up(p) is not None and up(p) == up(q)
+    return same and bool(drawn(effects[p])) and drawn(effects[p]) == drawn(effects[q])
 
 def distinct_top(st: SearchState, n: int, # the search state and how many candidates
                 ) -> list:             # paths, strongest first
