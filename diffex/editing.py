@@ -513,22 +513,13 @@ def make_editor(name: str,     # a registered editor's name (see `editors()`)
 
 
 # %% ../nbs/03_editing.ipynb #6baa9365
-def _toy_ledits(model=None,        # a toy world folder; None: the one shipped in the package
-                device=None,       # where the model runs; None: the CPU
-                torch_dtype=None,  # its dtype; None: float32
-                **settings):       # `LeditsEditor` settings over the toy world's tuned ones
-    "LEDITS++ on the toy world's miniature Stable Diffusion, with the toy world's edit settings."
-    from diffex import toyworld
-    w = toyworld.load(model)
-    if device is not None or torch_dtype is not None: w.pipe = w.pipe.to(device=device, dtype=torch_dtype)
-    return w.editor(**settings)
-
 register_editor('ledits', 'diffex.ledits:LeditsEditor.from_pretrained',
                 'LEDITS++ on a Stable Diffusion 1.x/2.x or SDXL checkpoint (model: a diffusers folder or hub id)')
 register_editor('instruct', 'diffex.instruct:InstructEditor.from_pretrained',
                 'an instruction editor, InstructPix2Pix (model: a diffusers folder or hub id)')
-register_editor('toy', _toy_ledits, "LEDITS++ on the toy world's miniature Stable Diffusion (model: a toy world "
-                'folder; default: the shipped one)', model='optional')
+register_editor('toy', 'diffex.toyworld:toy_editor',
+                "LEDITS++ on the toy world's miniature Stable Diffusion (model: a toy world folder; default: the shipped one)",
+                model='optional')
 register_editor('toy-oracle', 'diffex.toyworld:OracleEditor',
                 "the toy world's exact counterfactual editor (edits faces drawn by diffex.toyworld.draw)", model='none')
 register_editor('toy-oracle-noisy', 'diffex.toyworld:NoisyOracleEditor',

@@ -15,7 +15,7 @@ __all__ = ['FAMILIES', 'HAIR_RGB', 'SKIN_RGB', 'BG_RGB', 'FACIAL_HAIR_RGB', 'SIZ
            'toy_text_encoder', 'toy_schedulers', 'to_tensor', 'to_pil', 'latents', 'toy_pipeline', 'ToyCNN', 'label',
            'causes', 'has', 'counterfactual', 'prompt_words', 'attribute_phrases', 'attribute_of', 'attribute_map',
            'draw', 'face_of', 'toy_prompt_paths', 'OracleEditor', 'NoisyOracleEditor', 'ProbeVerifier', 'probe_read',
-           'read_changes', 'own_paths', 'ToyWorld', 'load', 'probe_verifier', 'RuleClassifier']
+           'read_changes', 'own_paths', 'ToyWorld', 'load', 'probe_verifier', 'toy_editor', 'RuleClassifier']
 
 # %% ../nbs/08_toyworld.ipynb #125a1f85
 import numpy as np
@@ -673,6 +673,17 @@ def probe_verifier(model: str|Path|None = None, # a toy world folder; None: the 
                   ) -> ProbeVerifier:
     "The toy world's probe verifier, as `make_verifier('toy-probes')` builds it: reads only faces of the toy world."
     return load(model, diffusion=False).verifier()
+
+# %% ../nbs/08_toyworld.ipynb #f8396862
+def toy_editor(model: str|Path|None = None,  # a toy world folder; None: the one shipped in the package
+               device: str|None = None,       # where the model runs; None: the CPU
+               torch_dtype=None,              # its torch dtype; None: float32
+               **settings):                   # `ToyWorld.editor` settings: cache_dir, batch_size, `LeditsEditor` parameters
+    """LEDITS++ on the toy world's miniature Stable Diffusion with the tuned `TOY_EDIT` settings (overridable), as
+    `make_editor('toy')` builds it. FileNotFoundError for a folder without a toy world, TypeError for a positional setting."""
+    w = load(model)
+    if device is not None or torch_dtype is not None: w.pipe = w.pipe.to(device=device, dtype=torch_dtype)
+    return w.editor(**settings)
 
 # %% ../nbs/08_toyworld.ipynb #c14ce68b
 from PIL import ImageOps

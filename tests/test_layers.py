@@ -13,12 +13,12 @@ import pytest
 ROOT = Path(__file__).parents[1]
 ANY = {'toyworld', 'baselines', 'bench', 'cli'}          # may use any module (DESIGN.md)
 # Known edges against the order, in chapters being changed by other work (03_editing: the compatibility name
-# `diffex.editing.LeditsEditor` reaches `ledits`, the editor registry's toy entry reaches `toyworld`; 00a_tiny: its
+# `diffex.editing.LeditsEditor` reaches `ledits`; 00a_tiny: its
 # test editors need `editing`, so that notebook belongs after 03_editing; 02_classifiers: the old names
 # `diffex.classifiers.Verifier`, `Observation`, `CLIPVerifier` are read lazily from `verifiers`, where they moved). They are listed
 # so that this test guards every other module now; a listed edge that disappears fails the test, so the list only
 # shrinks: delete the entry then.
-KNOWN = {('editing', 'ledits'), ('editing', 'toyworld'), ('tiny', 'editing'), ('classifiers', 'verifiers')}
+KNOWN = {('editing', 'ledits'), ('tiny', 'editing'), ('classifiers', 'verifiers')}
 
 def order() -> list[str]:
     "The exported modules in notebook order."
