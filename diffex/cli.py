@@ -446,7 +446,7 @@ def _add_model_args(g):
                         'the toy world (they know only faces drawn in their own process): use `diffex demo --oracle`')
     g.add_argument('--editor-model', default=None, metavar='PATH',
                    help="the named editor's checkpoint: a diffusers folder or hub id (ledits, instruct: required; toy: "
-                        'a toy world folder, default the shipped one)')
+                        'a toy world folder; toy-instruct: a toy instruction model folder; default the shipped one)')
     from diffex.verifiers import verifiers
     g.add_argument('--verifier', default=None, metavar='NAME',
                    help=f'checks that each edit happened and what else it changed, by name ({", ".join(verifiers())} or '

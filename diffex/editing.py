@@ -520,6 +520,9 @@ register_editor('instruct', 'diffex.instruct:InstructEditor.from_pretrained',
 register_editor('toy', 'diffex.toyworld:toy_editor',
                 "LEDITS++ on the toy world's miniature Stable Diffusion (model: a toy world folder; default: the shipped one)",
                 model='optional')
+register_editor('toy-instruct', 'diffex.toyinstruct:toy_instruct_editor',
+                "an instruction editor on the toy world's miniature model (model: a folder diffex.toyinstruct.export_instruct "
+                'wrote; default: the shipped one)', model='optional')
 register_editor('toy-oracle', 'diffex.toyworld:OracleEditor',
                 "the toy world's exact counterfactual editor (edits faces drawn by diffex.toyworld.draw)", model='none')
 register_editor('toy-oracle-noisy', 'diffex.toyworld:NoisyOracleEditor',

@@ -79,6 +79,22 @@ def test_toy_editor_by_name_is_the_toy_worlds_ledits(tmp_path):
     assert type(ed).__name__ == 'LeditsEditor' and ed.strength.name == 'edit_guidance_scale'
 
 
+def test_explain_with_the_toy_instruction_editor_by_name(capsys, tmp_path, monkeypatch):
+    "--editor toy-instruct on a toy face: the toy probes verify its edits by default, as for --editor toy."
+    from diffex import toyinstruct, toyworld
+    from diffex.explanation import Explanation
+    monkeypatch.setitem(toyinstruct.TOY_INSTRUCT, 'num_inference_steps', 2)     # few steps: the wiring, not quality
+    toyworld.draw(toyworld.sample_face(3)).save(tmp_path/'face.png')
+    code, out, err = run(capsys, 'explain', '--image', tmp_path/'face.png', '--classifier', 'toy:older', '--corpus', 'toy',
+                         '--target', 'older', '--editor', 'toy-instruct', '--seeds', 1, '--depth', 1, '--quiet',
+                         '--cache-dir', 'none', '--out', tmp_path/'out')
+    assert code == 0, err
+    ex = Explanation.load(tmp_path/'out'/'explanation')
+    assert ex.models['verifier'] == 'toy-probes' and 'instruct' in ex.models['editor'], ex.models
+    verified = [v for effs in ex.effects.values() for e in effs.values() for v in e.verified]
+    assert verified and any(v is not None for v in verified), verified        # the probes read its edits
+
+
 # --- verifiers by name (issue 30) ---
 
 def test_unknown_verifier_lists_the_known_ones(capsys, explain_args):

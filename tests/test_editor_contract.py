@@ -1,7 +1,8 @@
 """The editor contract (`diffex.tiny.check_editor`, issue 30) run on every editor diffex ships and every test fake.
 
 LEDITS++ on tiny random SD and SDXL pipelines and on the toy world's shipped model, the toy world's exact and noisy
-oracles, the instruction editor on tiny random components, the direction-aware fake `TinyTintEditor`, and the
+oracles, the instruction editor on tiny random components and the toy instruction model (by its registry name
+'toy-instruct'), the direction-aware fake `TinyTintEditor`, and the
 second editor of `03c_second_editor` (`BlurEditor`, built by its registry name 'blur'). Each runs
 with one thread and few denoising steps: the contract checks structure (determinism, batching, caching, sizes,
 directions, errors, hooks), not edit quality. Run with `-s` to see what each editor measured:
@@ -74,6 +75,15 @@ def test_instruct_tiny():
                        atol=2, joint=False)
     _report('InstructEditor tiny', rep)
 
+def test_toy_instruct_by_name():
+    "The toy instruction model, made by its registry name as the CLI makes it (3 steps: 9 UNet evaluations an edit)."
+    from diffex import toyworld
+    face = toyworld.draw(toyworld.sample_face(3))
+    rep = check_editor(lambda d: make_editor('toy-instruct', cache_dir=d, num_inference_steps=3), face, TOY_WORDS,
+                       atol=2, joint=False)
+    _report('toy-instruct', rep)
+    assert (rep['inversion_evals'], rep['edit_evals'], rep['null_evals']) == (0, 9, 9), rep
+
 def test_tiny_tint():
     rep = check_editor(lambda d: TinyTintEditor(cache_dir=d), _noise(1, 20))
     _report('TinyTintEditor', rep)
@@ -115,7 +125,7 @@ def test_blur_by_name():
 def test_every_registered_factory_resolves():
     "No registry line names a module or attribute that does not exist (they are imported only when used)."
     from diffex.editing import EDITORS
-    assert {'ledits', 'instruct', 'toy', 'toy-oracle', 'toy-oracle-noisy', 'blur'} <= set(EDITORS)
+    assert {'ledits', 'instruct', 'toy', 'toy-instruct', 'toy-oracle', 'toy-oracle-noisy', 'blur'} <= set(EDITORS)
     for name, entry in EDITORS.items(): assert callable(entry.load()), name
 
 def test_editors_with_a_model_take_device_and_dtype():
