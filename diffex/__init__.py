@@ -6,7 +6,8 @@ pandas. `__all__` lists the names; every other module stays importable as `diffe
 
 `diffex.explain` is the function `explain`: the package keeps that name for the function even after the module of
 the same name is imported, so use `from diffex.explain import ...` (or `importlib.import_module('diffex.explain')`)
-for the module.
+for the module. `diffex.verifiers` is the module (`from diffex import verifiers` is how diffex itself reads it); its
+function `verifiers()` lists the registered verifiers: `diffex.verifiers.verifiers()`, like `diffex.editors()`.
 """
 __version__ = "0.0.1"
 
@@ -23,13 +24,13 @@ _LAZY = {
     'HFClassifier': 'classifiers:HFClassifier', 'FunctionClassifier': 'classifiers:FunctionClassifier',
     'OnnxClassifier': 'classifiers:OnnxClassifier', 'CLIPZeroShot': 'classifiers:CLIPZeroShot',
     'Verifier': 'verifiers:Verifier', 'CLIPVerifier': 'verifiers:CLIPVerifier', 'Observation': 'verifiers:Observation',
-    'make_verifier': 'verifiers:make_verifier',
+    'make_verifier': 'verifiers:make_verifier', 'register_verifier': 'verifiers:register_verifier',
     'Editor': 'editing:Editor', 'Inversion': 'editing:Inversion', 'Strength': 'editing:Strength',
     'make_editor': 'editing:make_editor', 'editors': 'editing:editors', 'register_editor': 'editing:register_editor',
     'LeditsEditor': 'ledits:LeditsEditor', 'InstructEditor': 'instruct:InstructEditor',
     'check_editor': 'tiny:check_editor', 'Effect': 'effects:Effect', 'explore': 'widgets:explore',
     'load_image': 'images:load_image', 'ImageError': 'images:ImageError',
-    'toyworld': 'toyworld',
+    'toyworld': 'toyworld', 'verifiers': 'verifiers',
 }
 __all__ = list(_LAZY)
 _KEEP = {n for n, v in _LAZY.items() if ':' in v and v.split(':')[0] == n}   # a function named like its module

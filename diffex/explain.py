@@ -14,7 +14,8 @@ __all__ = ['explain', 'screen_editor', 'explain_dataset', 'run_lock', 'RunLocked
 
 # %% ../nbs/05_explain.ipynb #d501f9f3
 from .corpus import SemanticTree
-from .classifiers import Classifier, Verifier, load_image
+from .classifiers import Classifier, load_image
+from .verifiers import Verifier
 from .editing import Editor, image_digest
 from .search import SearchConfig, beam_search
 from .faithful import FDR, adjusted_order

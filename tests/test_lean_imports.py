@@ -77,3 +77,12 @@ def test_unknown_name_says_where_the_names_are():
     code = "import diffex\ntry: diffex.explian\nexcept AttributeError as e: print(e)"
     assert _run(code) == "module 'diffex' has no attribute 'explian'; its names are in diffex.__all__"
     assert _run("import diffex\nprint(diffex.mining.__name__)") == 'diffex.mining'      # any submodule, lazily
+
+def test_verifiers_is_the_module_its_functions_flat():
+    "`from diffex import verifiers` is the module (diffex reads it so); its registry functions are also flat names."
+    code = ("import diffex\nfrom diffex import verifiers, make_verifier, register_verifier, Verifier\n"
+            "from diffex.classifiers import Verifier as Old\n"
+            "print(verifiers is sys.modules['diffex.verifiers'], make_verifier is verifiers.make_verifier,\n"
+            "      register_verifier is verifiers.register_verifier, Verifier is verifiers.Verifier is Old,\n"
+            "      'toy-probes' in verifiers.verifiers())")
+    assert _run(code) == 'True True True True True'
