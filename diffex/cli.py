@@ -203,6 +203,7 @@ def add_demo_args(p: argparse.ArgumentParser):
     p.add_argument('--seed', type=int, default=0, help='seed of the generated faces (default: 0)')
     p.add_argument('--oracle', action='store_true',
                    help='edit with exact counterfactuals instead of the diffusion model')
+    _add_verifier_args(p, "toy-probes, the toy world's attribute probe")
     p.add_argument('--out', type=Path, default=Path('diffex-demo'), help='report folder (default: ./diffex-demo)')
     p.add_argument('--cache-dir', type=Path, default=None,
                    help='inversion and edit cache ' + CACHE_HELP.format(default_edit_cache(), 'edits', 'edits'))
@@ -269,13 +270,15 @@ def run_demo(args) -> int:
         raise UsageError(f'--classifier must be one of {", ".join(toyworld.RULES)}, not {args.classifier!r}')
     if args.images < 1 or args.seeds < 1: raise UsageError('--images and --seeds must be at least 1')
     search = search_config(args)
+    verifier = _verifier_choice(args.verifier, args.verifier_model, 'toy')   # its mistakes before any model loads
     procs = demo_processes(args.processes, args.images)
     if procs > 1 and args.threads is None: args.threads = 1   # one torch thread per worker, one worker per core
     set_threads(args.threads)
     t0 = time.time()
     name, causes = args.classifier, toyworld.causes(args.classifier)
     opts = dict(name=name, oracle=args.oracle, cache_dir=_edit_cache(args.cache_dir), seeds=args.seeds,
-                search=search, threads=args.threads, progress=not args.quiet and procs == 1)
+                search=search, threads=args.threads, progress=not args.quiet and procs == 1,
+                verifier=verifier or 'none', verifier_model=args.verifier_model)
     _demo_setup(opts)
     world, editor = _DEMO['world'], _DEMO['editor']
     open_case = lambda f: (not toyworld.label(name, f) and f.hair_style != 'bald'
@@ -284,8 +287,9 @@ def run_demo(args) -> int:
     say(f'diffex demo: explaining the toy classifier "{name}" (true rule: {toyworld.RULES[name]["text"]}) '
           f'on {plural(len(faces), "face")}')
     how = f'; {procs} processes with one torch thread each' if procs > 1 else ''
-    say(f'  editor: {editor.name}; corpus: {world.corpus.domain} ({world.corpus.n_leaves} leaves); '
-          f'{search.describe(args.seeds)}{how}; loaded in {time.time() - t0:.1f} s', flush=True)
+    say(f'  editor: {editor.name}; verifier: {opts["verifier"]}; corpus: {world.corpus.domain} '
+          f'({world.corpus.n_leaves} leaves); {search.describe(args.seeds)}{how}; loaded in {time.time() - t0:.1f} s',
+          flush=True)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     jobs = [(i, im, out/f'image_{i:02d}', opts) for i, (f, im) in enumerate(faces)]
     pool, exs = _demo_pool(procs) if procs > 1 else None, []
@@ -332,7 +336,7 @@ def demo_processes(n: int|None, # --processes, None: the default
     cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
     return max(1, min(cores, faces))
 
-_DEMO: dict = {}   # the loaded world, classifier and editor of `run_demo`; a forked worker inherits them
+_DEMO: dict = {}   # the loaded world, classifier, editor and verifier of `run_demo`; a forked worker inherits them
 
 def _demo_face(job: tuple) -> tuple:
     "Explain one demo face (in the demo's process or a worker) and save it; returns `(index, folder, seconds)`."
@@ -342,19 +346,20 @@ def _demo_face(job: tuple) -> tuple:
     if not _DEMO: _demo_setup(opts)                   # a spawned (not forked) worker loads the world itself
     t0 = time.time()
     ex = explain(image, _DEMO['clf'], _DEMO['editor'], _DEMO['world'].corpus, opts['name'], seeds=opts['seeds'],
-                 search=opts['search'], verifier=_DEMO['world'].verifier(), progress=opts['progress'])
+                 search=opts['search'], verifier=_DEMO['verifier'], progress=opts['progress'])
     ex.save(folder)
     return i, folder, time.time() - t0
 
 def _demo_setup(opts: dict):
-    "Load the toy world, the classifier and the editor of a demo into `_DEMO`."
+    "Load the toy world, the classifier, the editor and the verifier of a demo into `_DEMO`."
     import torch
     from diffex import toyworld
     if opts['threads']: torch.set_num_threads(opts['threads'])
     world = toyworld.load(diffusion=not opts['oracle'])
     editor = world.oracle() if opts['oracle'] else world.editor(cache_dir=opts['cache_dir'])
     if not opts['oracle']: world.pipe                 # read the model now, so that forked workers share it
-    _DEMO.update(world=world, clf=world.classifier(opts['name']), editor=editor)
+    verifier = load_verifier(opts['verifier'], opts['verifier_model'], 'toy')   # None for 'none'
+    _DEMO.update(world=world, clf=world.classifier(opts['name']), editor=editor, verifier=verifier)
 
 # %% ../nbs/10_cli.ipynb #e8aa1150
 def _demo_pool(n: int):
@@ -447,11 +452,14 @@ def _add_model_args(g):
     g.add_argument('--editor-model', default=None, metavar='PATH',
                    help="the named editor's checkpoint: a diffusers folder or hub id (ledits, instruct: required; toy: "
                         'a toy world folder; toy-instruct: a toy instruction model folder; default the shipped one)')
+    _add_verifier_args(g, "toy-probes with a toy world editor, else none. toy-probes reads only the toy world's faces")
+
+def _add_verifier_args(g, default: str): # what runs without --verifier, for the help
+    "The --verifier and --verifier-model options of `diffex explain` and `diffex demo`."
     from diffex.verifiers import verifiers
     g.add_argument('--verifier', default=None, metavar='NAME',
                    help=f'checks that each edit happened and what else it changed, by name ({", ".join(verifiers())} or '
-                        'none; its model in --verifier-model). Default: toy-probes with a toy world editor, else none. '
-                        'toy-probes reads only the toy world\'s faces')
+                        f'none; its model in --verifier-model). Default: {default}')
     g.add_argument('--verifier-model', default=None, metavar='PATH',
                    help="the named verifier's model: for clip, a CLIP folder or hub id (required)")
 

@@ -180,10 +180,30 @@ def test_demo_prints_what_it_ranks_by_on_the_exact_oracle(capsys, tmp_path):
         a, e = ex.assessed[p][d], ex.effects[p][d]
         assert name.strip() == p and adj == a.format(2) and raw == e.format(2, ex.n_seeds, verified=True), (name, adj, raw)
         assert (star == '*') == (p in sig), (p, star)
+    assert ex.models['verifier'] == 'toy-probes' and '; verifier: toy-probes; ' in out   # the demo's default
     adjusted = [abs(ex.assessed[p][d].mean) for p, d in want]
     assert adjusted == sorted(adjusted, reverse=True)           # the printed order is the order of the adjusted column
     last = out.rstrip('\n').splitlines()[-1]
     assert last.endswith(str((tmp_path/'d'/'index.html').absolute())) and (tmp_path/'d'/'index.html').is_file(), last
+
+
+def test_demo_takes_a_verifier_by_name(capsys, tmp_path):
+    "--verifier none: the demo's edits go unverified; a wrong --verifier is one line before any model loads."
+    from diffex.explanation import Explanation
+    code, out, err = run(capsys, 'demo', '--oracle', '--images', 1, '--seeds', 1, '--depth', 1, '--verifier', 'none',
+                         '--quiet', '--out', tmp_path/'d')
+    assert code == 0, err
+    ex = Explanation.load(tmp_path/'d'/'image_00')
+    verified = [v for effs in ex.effects.values() for e in effs.values() for v in e.verified]
+    assert ex.models['verifier'] is None and verified and set(verified) == {None}, (ex.models, verified)
+    assert '; verifier: none; ' in out, out
+    for args, want in [(['--verifier', 'clipp'], "no verifier named 'clipp'; known verifiers: "),
+                       (['--verifier', 'clip'], '--verifier clip needs --verifier-model PATH'),
+                       (['--verifier-model', 'org/clip'], '--verifier-model goes with --verifier NAME'),
+                       (['--verifier', 'toy-probes', '--verifier-model', tmp_path/'nope'], 'nope\': no such folder')]:
+        with patch('diffex.cli._demo_setup', lambda *a: pytest.fail('a model was loaded before the check')):
+            code, out, err = run(capsys, 'demo', '--oracle', '--out', tmp_path/'e', *args)
+        assert code == 2 and want in err and err.count('\n') == 1, (args, err)
 
 
 def test_ranking_prints_side_effects_and_directions():
