@@ -685,8 +685,8 @@ def distinct_top(st: SearchState, n: int, # the search state and how many candid
 # %% ../nbs/04b_search.ipynb #0b3c1a1c
 def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
                ) -> list:              # the nodes confirmed, in order
-    """Every seed for the first `confirm` (else `beam`) distinct candidates, repeated while that changes which they are,
-    within the budget; recorded at their levels as `rescored`. After a cheaper `screen_score`, every seed is redone at
+    """Every seed for the first `confirm` (else `beam`) distinct candidates and every node ranked above the last of
+    them (no one-seed estimate stays among them), repeated while that changes which they are, within the budget; recorded at their levels as `rescored`. After a cheaper `screen_score`, every seed is redone at
     full fidelity."""
     cfg = st.config
     if not st.rest or st.stopped == 'budget': return []
@@ -694,7 +694,8 @@ def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
     t0, level_of, done = time.time(), {p: lv for lv in st.levels for p in lv.scored}, []
     full = lambda c: c.path_str in done if st.screen_score is not None else not set(st.seeds) - st.seeds_of(c)
     for _ in range(len(st.effects)):                  # each round confirms one candidate at least, or stops
-        need = [c for c in (tree[p] for p in distinct_top(st, m)) if not full(c)]
+        top, r = distinct_top(st, m), st.ranking()
+        need = [c for c in (tree[p] for p in r[:r.index(top[-1]) + 1] if top) if not full(c)]
         got = complete_seeds(st, need) if need else []
         for c in got:
             p = c.path_str; done.append(p); level_of[p].rescored.append(p); level_of[p].edits += st.added[p]

@@ -30,12 +30,17 @@ leaves_only=False)`), the same directions, verifier and editor. Measures (issue 
 Jobs run face by face (every corpus, classifier and direction for face 0, then face 1, ...), so a run stopped early
 covers every corpus with fewer faces. One thread; every record is one line of `results.jsonl`.
 
-A search other than today's defaults is measured on its own, beside the exhaustive and default records already made
-(exhaustive search is not run again: the trained classifiers' targets come from its recorded exact-arm records):
+The records labelled 'default' are the fixed beam (the default before issue 34, code 08b6008). Any other search is
+measured on its own under a label, beside the exhaustive and old default records already made (exhaustive search is
+not run again: the trained classifiers' targets come from its recorded exact-arm records). Today's default, the
+optimistic search (`benchmarks/search/optimistic.md`), was recorded as
 
-    OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --set optimistic=True \
-        --corpora faces mined-350-s0 deep-350-s0 --arms exact --faces 2
-    python benchmarks/search/run.py table --search optimistic           # old default, this search, exhaustive
+    BENCH_CODE=915525b OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --arms exact --faces 2
+    BENCH_CODE=915525b OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --arms noisy --faces 2
+    python benchmarks/search/run.py table --search optimistic --markdown   # old default, optimistic, exhaustive
+
+and other settings are tried with `--set` (e.g. `--search beam5 --set beam=5 --corpora faces mined-350-s0 --arms
+exact`; `--out FILE` keeps trial records out of results.jsonl, `table --from FILE` reads them).
 
 Its records carry `search` = the label (`--search`) and `settings` (the `--set` settings, applied to `explain`).
 
