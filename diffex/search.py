@@ -70,7 +70,7 @@ class SearchConfig:
                                   # seeds, see settle_ranking); None: 0
     fixed_beam: bool = False      # value a parent by its own edit alone and expand the strongest `beam` (the search of
                                   # diffex before issue 34); False: by an optimistic estimate of its best descendant, with
-                                  # distinct candidates confirmed (see optimistic_level)
+                                  # distinct candidates confirmed (see optimistic_level); beam=None is exhaustive either way
     prune: float = 0.1            # optimistic: a parent is expanded only if its optimistic value is above this share of
                                   # the strongest effect found so far (0: every parent with any effect)
     confirm: int|None = None      # optimistic: distinct candidates of the final top given every seed; None: `beam`
@@ -171,8 +171,7 @@ def describe(self: SearchConfig, seeds: int|None = None) -> str:
     "The settings in words, for headers of reports: 'beam 3, 3 seeds screened with 1'."
     leaves = ' (leaves in the beam)' if self.beam_leaves else ''
     opt = 'optimistic ' if (not self.fixed_beam) else ''
-    out = ['exhaustive search' if self.beam is None and self.fixed_beam else
-           f'{opt}beam {self.beam}{leaves}' if self.beam is not None else 'optimistic search, every parent of value']
+    out = ['exhaustive search' if self.beam is None else f'{opt}beam {self.beam}{leaves}']
     if seeds is not None:
         if self.screen is None or self.screen >= seeds: out.append(f'{plural(seeds, "seed")} each')
         else:
@@ -479,7 +478,7 @@ def settle_ranking(st: SearchState, tree, # the finished search's state and its 
     screening estimate comes from another editor setting)."""
     cfg = st.config
     if not cfg.adapt or len(st.seeds) < 2 or st.stopped == 'budget': return []   # one seed asked for: no intervals
-    opt = not cfg.fixed_beam
+    opt = not cfg.fixed_beam and cfg.beam is not None
     k = ((cfg.confirm or cfg.beam) if opt else cfg.beam) or max(1, len(st.effects) - 1)
     pool = list(st.seeds) + [max(st.seeds) + 1 + i for i in range(cfg.retries + len(st.seeds))]
     t0, start, done = time.time(), st.spent, []
@@ -749,7 +748,7 @@ def beam_search(tree,                              # a `SemanticTree`
         raise TypeError(f'isolate must be a whole number of semantics (0: none), not {isolate!r}')
     if isolate < 0: raise ValueError(f'isolate must be at least 0 (0: none), not {isolate}')
     st = SearchState(SearchConfig.of(search, **settings), score, seeds, screen_score, edits_per_seed, reorder=reorder)
-    opt, cands = not st.config.fixed_beam, frontier(tree.root)
+    opt, cands = not st.config.fixed_beam and st.config.beam is not None, frontier(tree.root)
     st.prio.update({c.path_str: math.inf for c in cands} if opt else {})
     while cands:
         if st.config.depth is not None and len(st.levels) >= st.config.depth: st.stopped = 'depth'; break

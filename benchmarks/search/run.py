@@ -35,8 +35,8 @@ measured on its own under a label, beside the exhaustive and old default records
 not run again: the trained classifiers' targets come from its recorded exact-arm records). Today's default, the
 optimistic search (`benchmarks/search/optimistic.md`), was recorded as
 
-    BENCH_CODE=915525b OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --arms exact --faces 2
-    BENCH_CODE=915525b OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --arms noisy --faces 2
+    BENCH_CODE=7a6385b OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --arms exact --faces 2
+    BENCH_CODE=7a6385b OMP_NUM_THREADS=1 python benchmarks/search/run.py run --search optimistic --arms noisy --faces 2
     python benchmarks/search/run.py table --search optimistic --markdown   # old default, optimistic, exhaustive
 
 and other settings are tried with `--set` (e.g. `--search beam5 --set beam=5 --corpora faces mined-350-s0 --arms
