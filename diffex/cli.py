@@ -259,6 +259,7 @@ def print_ranking(ex,            # an `Explanation`
             if a.side_effects: say(f'        {a.also_changed()}', file=file)
     rest = [p for p in ex.significant() if p not in {q for q, _ in ex.top(k)}]
     if rest: say(f'  also significant, below the top {k}: {", ".join(rest)}', file=file)
+    if ex.unsearched_text(): say(f'  {ex.unsearched_text()}', file=file)
 
 # %% ../nbs/10_cli.ipynb #98421f5b
 @handler('demo')

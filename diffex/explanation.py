@@ -178,6 +178,30 @@ def _check_not_empty(self: Explanation, what: str):
     if self.effects: return
     raise ValueError(f'{what}: this explanation of {self.target!r} has no semantic scored: {self.why_empty()}')
 
+# %% ../nbs/04h_explanation.ipynb #9fcdb041
+@patch
+def unsearched(self: Explanation, depth: int = 1, # subtrees rooted down to this many levels below the root
+              ) -> dict:                           # path -> (semantics never edited, edits to score them)
+    """The subtrees whose editable semantics the search never edited, in tree order: how many, and the edits it would
+    take to score them with this run's seeds in its directions (`SearchResult.unsearched`). Empty when every editable
+    semantic was edited."""
+    return self.search.unsearched(self.tree, seeds=self.n_seeds, directions=len(self.config.directions), depth=depth)
+
+@patch
+def unsearched_text(self: Explanation, n: int = 4, # name the `n` subtrees with most unedited semantics
+                   ) -> str:
+    """What the search left unedited, in one line as every view writes it ('' when nothing): 'never edited: 230 of
+    362 semantics (690 edits to score them); most in hair (105, 315 edits), ...; a larger budget searches them'."""
+    sub = self.unsearched(depth=1)
+    if not sub: return ''
+    total = sum(1 for x in self.tree.editable_nodes() if x.path_str not in self.effects)
+    edits = total * self.n_seeds * len(self.config.directions)
+    most = sorted(sub.items(), key=lambda kv: -kv[1][0])[:n]
+    parts = ', '.join(f'{q} ({k}, {plural(e, "edit")})' for q, (k, e) in most)
+    return (f'never edited: {total} of {len(self.tree.editable_nodes())} semantics ({plural(edits, "edit")} to score '
+            f'them); most in {parts}; explain with a larger budget (SearchConfig.budget) to search them')
+
+
 # %% ../nbs/04h_explanation.ipynb #86b1763f
 @patch
 def test_text(self: Explanation, path: str, direction: str) -> str:
@@ -248,7 +272,8 @@ verifier watches changed<br/>
 {{ img(ex.image) }} original ({{ '%+.3f'|format(ex.original_score) }}) {{ img(ex.null_images[s0]) }} null edit, \
 seed {{ s0 }} ({{ '%+.3f'|format(ex.base[s0]) }})
 {% if ex.not_edited() %}<br/><span style="color:#a04000">could not be edited (every edit rejected by the verifier): \
-{{ ex.not_edited()|join(', ') }}</span>{% endif %}</div>
+{{ ex.not_edited()|join(', ') }}</span>{% endif %}
+{% if ex.unsearched_text() %}<br/><span style="color:#555">{{ ex.unsearched_text() }}</span>{% endif %}</div>
 <table class="dx-repr" style="margin-left:0;margin-right:auto;text-align:left">
 <tr>{% for h in ['edit', 'semantic', 'effect [95% CI]', '', 'edits'] %}<th style="{{ L }}">{{ h }}</th>{% endfor %}</tr>
 {% for r in rows %}

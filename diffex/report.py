@@ -162,6 +162,7 @@ def report_html(ex, # an `Explanation`
                                'edits: verified = the asked-for attribute appeared, clean = nothing else the verifier '
                                'watches changed'),
             ('cost', f"{c.get('edits')} edits, {c.get('unet_evals')} UNet evaluations, {c.get('seconds')} s"),
+            *([('not searched', ex.unsearched_text())] if ex.unsearched_text() else []),
             ('diffex', ex.version)]
     ranked = [dict(p=q, effs=[dict(d=d, e=e, weak=weak_mark(e, ex.n_seeds), faith=faith_marks(ex, q, d))
                               for d, e in ex.effects[q].items()]) for q in top[:k] + [q for q in ex.significant()

@@ -223,3 +223,23 @@ def test_repr_is_left_aligned_under_jupyterlab_css(browser, tmp_path):
     finally: page.close()
     assert got['plainAlign'] == 'right' and got['plainLeft'] > 100, got      # the CSS is JupyterLab's: it would centre
     assert got['left'] == 0 and got['aligns'] == ['left'] and got['n'] > 20, got
+
+def test_unsearched_said_alike_by_every_view(tmp_path):
+    "What the search never edited (`Explanation.unsearched_text`) is the same line in the repr, the report and the CLI."
+    import io
+    from diffex.cli import print_ranking
+    said = 0
+    for name in RUNS:
+        ex = _load(name)
+        text = ex.unsearched_text()
+        total = sum(1 for x in ex.tree.editable_nodes() if x.path_str not in ex.effects)
+        assert bool(text) == bool(total), name
+        if not text: continue
+        said += 1
+        assert text.startswith(f'never edited: {total} of {len(ex.tree.editable_nodes())} semantics'), text
+        assert sum(k for k, _ in ex.unsearched().values()) == total
+        out = io.StringIO(); print_ranking(ex, file=out)
+        for view, page in (('repr', ex._repr_html_()), ('report', ex.to_html(tmp_path/name).read_text(encoding='utf-8')),
+                           ('cli', out.getvalue())):
+            assert (str(escape(text)) if view != 'cli' else text) in page, (name, view)
+    assert said, 'no golden run leaves a semantic unedited: this test checks nothing'
