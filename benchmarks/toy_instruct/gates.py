@@ -28,12 +28,15 @@ def null_fidelity(world, editor, n: int = 50, seed: int = 0) -> dict:
     from diffex.toyworld import FAMILIES, draw, probe_read, sample_face
     rng = random.Random(seed)
     faces = [sample_face(rng) for _ in range(n)]
-    moved = []
+    moved, diff = [], []
     for f in faces:
         im = draw(f)
-        r0, r1 = probe_read(world.probe, [im, editor.reconstruct(editor.invert(im, seed=0))])
+        null = editor.reconstruct(editor.invert(im, seed=0))
+        r0, r1 = probe_read(world.probe, [im, null])
         moved.append([k for k in FAMILIES if r0[k] != r1[k]])
+        diff.append(float(np.abs(np.asarray(null, dtype=float) - np.asarray(im, dtype=float)).mean()))
     return dict(n=n, same=float(np.mean([not m for m in moved])), families_changed=float(np.mean([len(m) for m in moved])),
+                mean_absdiff=float(np.mean(diff)),   # grey levels (0-255), null edit vs input, mean over pixels and faces
                 by_family=dict(collections.Counter(k for m in moved for k in m).most_common()))
 
 def families(rows):
@@ -103,7 +106,8 @@ def main():
             rec['null'] = {'instruction': null_fidelity(world, ed, a.null_n), 'LEDITS++ toy': null_fidelity(world, world.editor(), a.null_n)}
             for name, v in rec['null'].items():
                 print(f"null edit reads as its input ({name}): {v['same']:.2f} of {v['n']} faces (seed 0), "
-                      f"{v['families_changed']:.2f} families changed on average; {v['by_family']}", flush=True)
+                      f"{v['families_changed']:.2f} families changed on average, mean |null - input| {v['mean_absdiff']:.1f} grey levels; "
+                      f"{v['by_family']}", flush=True)
         print('summary:', rec['summary'])
     with open(a.out, 'a') as f: f.write(json.dumps(rec) + '\n')
 
