@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['gradcam', 'last_conv', 'overlay', 'flat_search', 'diffex_reference', 'Candidate', 'ReferenceResult',
+__all__ = ['gradcam', 'last_conv', 'overlay', 'flat_search', 'Candidate', 'ReferenceResult', 'diffex_reference',
            'reference_items', 'reference_keywords', 'reference_word', 'ReferenceEditor', 'StockLedits', 'PerCallEditor',
            'as_reference_editor']
 
@@ -134,6 +134,39 @@ def _as_tree(corpus) -> SemanticTree:
     if isinstance(corpus, SemanticTree): return corpus
     return SemanticTree.load(corpus) if Path(str(corpus)).suffix == '.json' else SemanticTree.builtin(str(corpus))
 
+# %% ../nbs/09_baselines.ipynb #953b00e3
+@dataclass
+class Candidate:
+    "One scored item or keyword, as the reference code reports it."
+    path: str          # corpus path
+    keyword: str       # the string that was edited with
+    scores: list       # target probability of each sample's edit
+    base_score: float  # target probability of the original image
+    @property
+    def mean_score(self) -> float: return float(np.mean(self.scores))
+    @property
+    def delta(self) -> float: return self.mean_score - self.base_score
+
+@dataclass
+class ReferenceResult:
+    "The outcome of `diffex_reference`: the scored items, the beam, the top leaves, and what it cost."
+    target: str
+    base_score: float            # target probability of the original image
+    level1: list                 # every scored item, strongest first
+    beam: list                   # the items kept
+    leaves: list                 # the top-k leaves, strongest first
+    params: dict
+    cost: dict                   # edits, inversions, unet_evals, classifier_calls, seconds
+    def ranking(self) -> list[str]: return [c.path for c in self.leaves]
+    def top(self, k: int = 5) -> list[Candidate]: return self.leaves[:k]
+    def to_frame(self):
+        import pandas as pd
+        return pd.DataFrame([dict(path=c.path, keyword=c.keyword, delta=c.delta, mean_score=c.mean_score,
+                                  base_score=c.base_score) for c in self.leaves])
+    def __repr__(self):
+        return (f'ReferenceResult(target={self.target!r}, {len(self.level1)} items, beam {len(self.beam)}, '
+                f'top: {", ".join(f"{c.path} ({c.delta:+.3f})" for c in self.leaves[:3])}; {self.cost})')
+
 # %% ../nbs/09_baselines.ipynb #fe8c01ca
 def diffex_reference(image,                      # a PIL image, a path or an array
                      classifier: Classifier,     # the model being explained
@@ -191,39 +224,6 @@ def diffex_reference(image,                      # a PIL image, a path or an arr
                   min_delta=min_delta, score='prob', editor=ed.name, corpus=tree.domain)
     if ed is not editor and hasattr(ed, 'close'): ed.close()   # a wrapper made here: drop its UNet counter
     return ReferenceResult(tname, base, level1, kept, leaves[:top_k], params, cost)
-
-# %% ../nbs/09_baselines.ipynb #953b00e3
-@dataclass
-class Candidate:
-    "One scored item or keyword, as the reference code reports it."
-    path: str          # corpus path
-    keyword: str       # the string that was edited with
-    scores: list       # target probability of each sample's edit
-    base_score: float  # target probability of the original image
-    @property
-    def mean_score(self) -> float: return float(np.mean(self.scores))
-    @property
-    def delta(self) -> float: return self.mean_score - self.base_score
-
-@dataclass
-class ReferenceResult:
-    "The outcome of `diffex_reference`: the scored items, the beam, the top leaves, and what it cost."
-    target: str
-    base_score: float            # target probability of the original image
-    level1: list                 # every scored item, strongest first
-    beam: list                   # the items kept
-    leaves: list                 # the top-k leaves, strongest first
-    params: dict
-    cost: dict                   # edits, inversions, unet_evals, classifier_calls, seconds
-    def ranking(self) -> list[str]: return [c.path for c in self.leaves]
-    def top(self, k: int = 5) -> list[Candidate]: return self.leaves[:k]
-    def to_frame(self):
-        import pandas as pd
-        return pd.DataFrame([dict(path=c.path, keyword=c.keyword, delta=c.delta, mean_score=c.mean_score,
-                                  base_score=c.base_score) for c in self.leaves])
-    def __repr__(self):
-        return (f'ReferenceResult(target={self.target!r}, {len(self.level1)} items, beam {len(self.beam)}, '
-                f'top: {", ".join(f"{c.path} ({c.delta:+.3f})" for c in self.leaves[:3])}; {self.cost})')
 
 # %% ../nbs/09_baselines.ipynb #62f3fea0
 def reference_items(tree: SemanticTree) -> list[SemanticNode]:

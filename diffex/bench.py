@@ -11,9 +11,9 @@ from typing import Sequence
 from fastcore.basics import patch_to
 
 # %% auto #0
-__all__ = ['ROW_SECTIONS', 'SECTIONS', 'DEFAULT_SECTIONS', 'BENCH_CORPORA', 'SCALE_METHODS', 'EDITORS', 'DIFFEX_CASE',
+__all__ = ['SECTIONS', 'DEFAULT_SECTIONS', 'BENCH_CORPORA', 'SCALE_METHODS', 'ROW_SECTIONS', 'EDITORS', 'DIFFEX_CASE',
            'REFERENCE_CASE', 'COLUMNS', 'CPU_OPTIONS', 'SD15_UNET', 'SD15_VAE', 'SD15_TEXT', 'GPU_CASES',
-           'IMPORT_CASES', 'HEAVY_MODULES', 'run', 'BenchResult', 'machine_info', 'BenchConfig', 'Meter',
+           'IMPORT_CASES', 'HEAVY_MODULES', 'BenchConfig', 'BenchResult', 'run', 'machine_info', 'Meter',
            'precision_at_k', 'toy_faces', 'distractors', 'scaled_corpus', 'toy_classifier', 'toy_editor', 'compare',
            'oracle_precision', 'corpus_scaling', 'seed_scaling', 'batch_scaling', 'bench_corpus', 'scale_comparison',
            'scaling_frame', 'accelerate_scaling', 'cpu_options', 'demo_rows', 'sd15_random_pipeline', 'gpu_rows',
@@ -31,33 +31,55 @@ from .explain import explain
 from .search import SearchConfig, plural
 from .baselines import diffex_reference, flat_search
 
-# %% ../nbs/11_bench.ipynb #ff374d69
-def run(cfg: BenchConfig|None = None, log=print) -> BenchResult:
-    "Run the benchmark sections of `cfg` and return the table's rows with the raw figures."
-    cfg = cfg or BenchConfig()
-    bad = set(cfg.sections) - set(SECTIONS)
-    if bad: raise ValueError(f'unknown sections {sorted(bad)}; known: {SECTIONS}')
-    started, t0, rows, raw = time.strftime('%Y-%m-%d %H:%M:%S %Z'), time.perf_counter(), [], {}
-    machine = machine_info()
-    with _threads(cfg.threads):
-        for name, fn in [('compare', compare), ('oracle', oracle_precision), ('corpus', corpus_scaling),
-                         ('seeds', seed_scaling), ('batch', batch_scaling), ('cpu', cpu_options),
-                         ('accelerate', accelerate_scaling), ('demo', demo_rows),
-                         ('gpu', gpu_rows), ('imports', import_rows),
-                         ('scale', scale_comparison)]:
-            if name not in cfg.sections: continue
-            log(f'[{time.perf_counter() - t0:6.0f}s] {name}')
-            out = fn(cfg, log)
-            if isinstance(out, tuple): out, raw[name] = out
-            rows += out
-    machine['load_average_end'] = list(os.getloadavg()) if hasattr(os, 'getloadavg') else None
-    return BenchResult(rows, raw, asdict(cfg), machine, started, round(time.perf_counter() - t0, 1))
+# %% ../nbs/11_bench.ipynb #d2eb8161
+SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'cpu', 'accelerate', 'demo', 'gpu', 'imports', 'scale')
+DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != 'scale')   # 'scale' takes most of an hour on a CPU: asked for
+BENCH_CORPORA = ('toy', 'toy-100', 'toy-260')          # the corpora of the 'scale' section (see `bench_corpus`)
+SCALE_METHODS = ('diffex', 'reference', 'exhaustive')
 
-@contextlib.contextmanager
-def _threads(n):
-    old = torch.get_num_threads(); torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
+@dataclass
+class BenchConfig:
+    "What the benchmark runs."
+    editor: str = 'toy'            # 'toy', 'tiny' or 'oracle' (see `toy_editor`)
+    target: str = 'older'          # the toy classifier explained
+    steps: int = 20                # inversion steps of the comparison and batch rows (the toy world's own setting)
+    scale_steps: int = 1           # inversion steps of the corpus, seeds and accelerate rows
+    images: int = 2                # images of the diffex-vs-reference comparison (medians over them)
+    oracle_images: int = 20        # images per toy classifier for precision@k with exact edits
+    sizes: tuple = (10, 100, 1000) # corpus sizes (leaves)
+    seed_counts: tuple = (1, 2, 4) # seeds
+    batch_sizes: tuple = (1, 2, 4, 8, 16) # editor batch sizes K
+    batch_prompts: int = 16        # prompts edited in the batch rows
+    processes: tuple = (1, 2)      # accelerate processes
+    cpu_repeats: int = 3           # repeats of the cpu rows (options interleaved in each; medians)
+    cpu_compile: bool = True       # also time torch.compile in the cpu rows (its first call compiles: minutes)
+    demo_processes: tuple = (1, None) # `diffex demo --processes` of the demo rows (None: its default)
+    dataset_images: int = 4        # images of the accelerate rows
+    threads: int = 1               # torch intra-op threads (per process)
+    sections: tuple = DEFAULT_SECTIONS # which sections run (see `SECTIONS`)
+    seed: int = 0                  # picks the faces
+    gpu_steps: int = 20            # inversion steps of the GPU rows
+    gpu_batch_sizes: tuple = (1, 4, 16)  # K of the GPU rows
+    gpu_dtypes: tuple = ('float16', 'bfloat16', 'float32')
+    gpu_compile: tuple = (False, True)
+    gpu_compile_dtypes: tuple = ('float16',)  # dtypes also measured under torch.compile (each batch shape compiles)
+    gpu_corpus: int = 100          # leaves of the toy model's GPU explanation
+    world: str|None = None         # toy world folder of the trained classifiers (None: the package's)
+    corpus_leaves: int|None = None # corpus of the comparison and seeds rows: None = the toy corpus, else scaled_corpus
+    import_runs: int = 3           # fresh processes per statement of the import rows (the median is reported)
+    search: SearchConfig = SearchConfig() # diffex's search settings (the row names describe the defaults)
+    scale_corpora: tuple = BENCH_CORPORA  # corpora of the 'scale' section (names of `bench_corpus`)
+    scale_methods: tuple = SCALE_METHODS  # methods of the 'scale' section
+
+    def corpus(self) -> SemanticTree:
+        return SemanticTree.builtin('toy') if self.corpus_leaves is None else scaled_corpus(self.corpus_leaves)
+
+    @classmethod
+    def quick(cls, **kw) -> BenchConfig:
+        "A smoke run: every section, tiny sizes."
+        return cls(**{**dict(steps=1, images=1, oracle_images=3, sizes=(10, 40), seed_counts=(1, 2), batch_sizes=(1, 4),
+                             batch_prompts=4, dataset_images=2, corpus_leaves=10, import_runs=1, cpu_repeats=1, cpu_compile=False,
+                             scale_corpora=('toy',)), **kw})
 
 # %% ../nbs/11_bench.ipynb #54983ad6
 @dataclass
@@ -86,6 +108,34 @@ class BenchResult:
                        f'{v:+.2f}' if str(r).startswith('ratio ') else f.format(v)))
                      for v, r in zip(df[c], df['case'])]
         return df.fillna('').to_string(index=False, max_colwidth=70)
+
+# %% ../nbs/11_bench.ipynb #ff374d69
+def run(cfg: BenchConfig|None = None, log=print) -> BenchResult:
+    "Run the benchmark sections of `cfg` and return the table's rows with the raw figures."
+    cfg = cfg or BenchConfig()
+    bad = set(cfg.sections) - set(SECTIONS)
+    if bad: raise ValueError(f'unknown sections {sorted(bad)}; known: {SECTIONS}')
+    started, t0, rows, raw = time.strftime('%Y-%m-%d %H:%M:%S %Z'), time.perf_counter(), [], {}
+    machine = machine_info()
+    with _threads(cfg.threads):
+        for name, fn in [('compare', compare), ('oracle', oracle_precision), ('corpus', corpus_scaling),
+                         ('seeds', seed_scaling), ('batch', batch_scaling), ('cpu', cpu_options),
+                         ('accelerate', accelerate_scaling), ('demo', demo_rows),
+                         ('gpu', gpu_rows), ('imports', import_rows),
+                         ('scale', scale_comparison)]:
+            if name not in cfg.sections: continue
+            log(f'[{time.perf_counter() - t0:6.0f}s] {name}')
+            out = fn(cfg, log)
+            if isinstance(out, tuple): out, raw[name] = out
+            rows += out
+    machine['load_average_end'] = list(os.getloadavg()) if hasattr(os, 'getloadavg') else None
+    return BenchResult(rows, raw, asdict(cfg), machine, started, round(time.perf_counter() - t0, 1))
+
+@contextlib.contextmanager
+def _threads(n):
+    old = torch.get_num_threads(); torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(old)
 
 # %% ../nbs/11_bench.ipynb #5799b92f
 @patch_to(BenchResult)
@@ -153,56 +203,6 @@ def machine_info() -> dict:
                 platform=platform.platform(),
                 load_average=list(os.getloadavg()) if hasattr(os, 'getloadavg') else None,
                 toy_model_step=json.loads(sd.read_text()).get('step') if sd.exists() else None)
-
-# %% ../nbs/11_bench.ipynb #d2eb8161
-SECTIONS = ('compare', 'oracle', 'corpus', 'seeds', 'batch', 'cpu', 'accelerate', 'demo', 'gpu', 'imports', 'scale')
-DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != 'scale')   # 'scale' takes most of an hour on a CPU: asked for
-BENCH_CORPORA = ('toy', 'toy-100', 'toy-260')          # the corpora of the 'scale' section (see `bench_corpus`)
-SCALE_METHODS = ('diffex', 'reference', 'exhaustive')
-
-@dataclass
-class BenchConfig:
-    "What the benchmark runs."
-    editor: str = 'toy'            # 'toy', 'tiny' or 'oracle' (see `toy_editor`)
-    target: str = 'older'          # the toy classifier explained
-    steps: int = 20                # inversion steps of the comparison and batch rows (the toy world's own setting)
-    scale_steps: int = 1           # inversion steps of the corpus, seeds and accelerate rows
-    images: int = 2                # images of the diffex-vs-reference comparison (medians over them)
-    oracle_images: int = 20        # images per toy classifier for precision@k with exact edits
-    sizes: tuple = (10, 100, 1000) # corpus sizes (leaves)
-    seed_counts: tuple = (1, 2, 4) # seeds
-    batch_sizes: tuple = (1, 2, 4, 8, 16) # editor batch sizes K
-    batch_prompts: int = 16        # prompts edited in the batch rows
-    processes: tuple = (1, 2)      # accelerate processes
-    cpu_repeats: int = 3           # repeats of the cpu rows (options interleaved in each; medians)
-    cpu_compile: bool = True       # also time torch.compile in the cpu rows (its first call compiles: minutes)
-    demo_processes: tuple = (1, None) # `diffex demo --processes` of the demo rows (None: its default)
-    dataset_images: int = 4        # images of the accelerate rows
-    threads: int = 1               # torch intra-op threads (per process)
-    sections: tuple = DEFAULT_SECTIONS # which sections run (see `SECTIONS`)
-    seed: int = 0                  # picks the faces
-    gpu_steps: int = 20            # inversion steps of the GPU rows
-    gpu_batch_sizes: tuple = (1, 4, 16)  # K of the GPU rows
-    gpu_dtypes: tuple = ('float16', 'bfloat16', 'float32')
-    gpu_compile: tuple = (False, True)
-    gpu_compile_dtypes: tuple = ('float16',)  # dtypes also measured under torch.compile (each batch shape compiles)
-    gpu_corpus: int = 100          # leaves of the toy model's GPU explanation
-    world: str|None = None         # toy world folder of the trained classifiers (None: the package's)
-    corpus_leaves: int|None = None # corpus of the comparison and seeds rows: None = the toy corpus, else scaled_corpus
-    import_runs: int = 3           # fresh processes per statement of the import rows (the median is reported)
-    search: SearchConfig = SearchConfig() # diffex's search settings (the row names describe the defaults)
-    scale_corpora: tuple = BENCH_CORPORA  # corpora of the 'scale' section (names of `bench_corpus`)
-    scale_methods: tuple = SCALE_METHODS  # methods of the 'scale' section
-
-    def corpus(self) -> SemanticTree:
-        return SemanticTree.builtin('toy') if self.corpus_leaves is None else scaled_corpus(self.corpus_leaves)
-
-    @classmethod
-    def quick(cls, **kw) -> BenchConfig:
-        "A smoke run: every section, tiny sizes."
-        return cls(**{**dict(steps=1, images=1, oracle_images=3, sizes=(10, 40), seed_counts=(1, 2), batch_sizes=(1, 4),
-                             batch_prompts=4, dataset_images=2, corpus_leaves=10, import_runs=1, cpu_repeats=1, cpu_compile=False,
-                             scale_corpora=('toy',)), **kw})
 
 # %% ../nbs/11_bench.ipynb #03d07c28
 class Meter:

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'HTTP_LOGGERS', 'mine_corpus', 'MiningError',
-           'AnswerParseError', 'show_answer', 'extract_json', 'json_values', 'strip_reasoning', 'parse_items', 'Item',
-           'clean_name', 'load_images', 'image_png', 'sha256', 'VLMBackend', 'OpenAIBackend', 'safe_url', 'url_secrets',
-           'SecretFilter', 'hide_secrets', 'describe_body', 'TransformersBackend', 'CachedBackend', 'ask_items']
+__all__ = ['log', 'NAME_KEYS', 'DESC_KEYS', 'SYN_KEYS', 'LIST_KEYS', 'PROMPTS', 'HTTP_LOGGERS', 'VLMBackend', 'mine_corpus',
+           'MiningError', 'AnswerParseError', 'show_answer', 'extract_json', 'json_values', 'strip_reasoning',
+           'parse_items', 'Item', 'clean_name', 'load_images', 'image_png', 'sha256', 'OpenAIBackend', 'safe_url',
+           'url_secrets', 'SecretFilter', 'hide_secrets', 'describe_body', 'TransformersBackend', 'CachedBackend',
+           'ask_items']
 
 # %% ../nbs/01_mining.ipynb #6f19d070
 from PIL import Image
@@ -23,6 +24,17 @@ from .corpus import SemanticNode, SemanticTree, CorpusError, norm, dedupe_synony
 
 # %% ../nbs/01_mining.ipynb #58242463
 log = logging.getLogger('diffex.mining')
+
+# %% ../nbs/01_mining.ipynb #a8d6d1bf
+class VLMBackend:
+    "A vision-language model that answers chats. Subclasses implement `chat` and `spec`."
+    def chat(self, messages: list[dict], images: list[Image.Image] = ()) -> str:
+        "The model's answer to `messages`; `images` go with the first user message."
+        raise NotImplementedError
+    def spec(self) -> dict:
+        "What identifies this model and its settings (never a secret): for cache keys and provenance."
+        raise NotImplementedError
+    def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v!r}" for k, v in self.spec().items() if k != "backend")})'
 
 # %% ../nbs/01_mining.ipynb #d76861fc
 def mine_corpus(images, # sample images: a folder, paths, PIL images (see `load_images`), or None to ask from the domain alone
@@ -395,17 +407,6 @@ def image_png(im, # a PIL image (or anything `diffex.images.load_image` reads)
     b = io.BytesIO(); im.save(b, format='PNG'); return b.getvalue()
 
 def sha256(b: bytes|str) -> str: return hashlib.sha256(b.encode() if isinstance(b, str) else b).hexdigest()
-
-# %% ../nbs/01_mining.ipynb #a8d6d1bf
-class VLMBackend:
-    "A vision-language model that answers chats. Subclasses implement `chat` and `spec`."
-    def chat(self, messages: list[dict], images: list[Image.Image] = ()) -> str:
-        "The model's answer to `messages`; `images` go with the first user message."
-        raise NotImplementedError
-    def spec(self) -> dict:
-        "What identifies this model and its settings (never a secret): for cache keys and provenance."
-        raise NotImplementedError
-    def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v!r}" for k, v in self.spec().items() if k != "backend")})'
 
 # %% ../nbs/01_mining.ipynb #94168b49
 class OpenAIBackend(VLMBackend):
