@@ -115,10 +115,15 @@ def adjusted(self: Explanation) -> bool:
 def ranking(self: Explanation, specific: bool = True, # a node whose children were scored gives way to them
             adjusted: bool|None = None,  # rank by effects adjusted for side effects; None: when side effects are known
            ) -> list[str]:
-    "Scored paths, most important first (see `SearchResult.ranking`), by adjusted effects where side effects are known."
-    r = self.search.ranking(specific)
+    """Scored paths, most important first (see `SearchResult.ranking`), by adjusted effects where side effects are known;
+    by the effects in the directions the run asked for (`config.directions`) only: an edit in another direction, made
+    to isolate a side effect, adjusts effects and never ranks a semantic (a semantic with only such edits is left out)."""
+    asked = set(self.config.directions)
+    own = {p: {d: e for d, e in by.items() if d in asked} for p, by in self.effects.items()}
+    r = SearchResult({p: by for p, by in own.items() if by}, self.levels, self.rank).ranking(specific)
     if not (self.adjusted if adjusted is None else adjusted): return r
-    return sorted(r, key=lambda p: -adjusted_importance(self.assessed[p], self.rank))
+    return sorted(r, key=lambda p: -adjusted_importance({d: a for d, a in self.assessed[p].items() if d in asked},
+                                                        self.rank))
 
 @patch
 def not_edited(self: Explanation) -> list[str]:
@@ -165,7 +170,7 @@ def to_frame(self: Explanation):
                              ci_low=lo, ci_high=hi, n=e.n, success_rate=e.success_rate, status=e.status,
                              adjusted=a.adjusted[0], adjusted_low=a.adjusted[2], adjusted_high=a.adjusted[3],
                              p_value=a.p, q_value=a.q, significant=a.significant, side_effects=a.also_changed(),
-                             importance=importance(effs, self.rank), rank=rk[p], specific=p in spec))
+                             importance=importance(effs, self.rank), rank=rk.get(p), specific=p in spec))
     return pd.DataFrame(rows).sort_values(['rank', 'direction']).reset_index(drop=True)
 
 @patch
