@@ -112,20 +112,6 @@ def adjusted(self: Explanation) -> bool:
     return any(a.adjusted_for for by_dir in self.assessed.values() for a in by_dir.values())
 
 @patch
-def ranking(self: Explanation, specific: bool = True, # a node whose children were scored gives way to them
-            adjusted: bool|None = None,  # rank by effects adjusted for side effects; None: when side effects are known
-           ) -> list[str]:
-    """Scored paths, most important first (see `SearchResult.ranking`), by adjusted effects where side effects are known;
-    by the effects in the directions the run asked for (`config.directions`) only: an edit in another direction, made
-    to isolate a side effect, adjusts effects and never ranks a semantic (a semantic with only such edits is left out)."""
-    asked = set(self.config.directions)
-    own = {p: {d: e for d, e in by.items() if d in asked} for p, by in self.effects.items()}
-    r = SearchResult({p: by for p, by in own.items() if by}, self.levels, self.rank).ranking(specific)
-    if not (self.adjusted if adjusted is None else adjusted): return r
-    return sorted(r, key=lambda p: -adjusted_importance({d: a for d, a in self.assessed[p].items() if d in asked},
-                                                        self.rank))
-
-@patch
 def not_edited(self: Explanation) -> list[str]:
     """The semantics the editor could not produce: edited, and every edit rejected by the verifier. They have no
     estimate (never 'no effect'), rank last and take no beam place; a parent among them was searched through its
@@ -142,6 +128,21 @@ def effect(self: Explanation, path: str, direction: str = 'add') -> Effect:
     "The effect of `path` in `direction`."
     if path not in self.effects: raise KeyError(f'{path!r} was not scored; scored: {list(self.effects)[:10]}...')
     return self.effects[path][direction]
+
+# %% ../nbs/04h_explanation.ipynb #ee881e0d
+@patch
+def ranking(self: Explanation, specific: bool = True, # a node whose children were scored gives way to them
+            adjusted: bool|None = None,  # rank by effects adjusted for side effects; None: when side effects are known
+           ) -> list[str]:
+    """Scored paths, most important first (see `SearchResult.ranking`), by adjusted effects where side effects are known;
+    by the effects in the directions the run asked for (`config.directions`) only: an edit in another direction, made
+    to isolate a side effect, adjusts effects and never ranks a semantic (a semantic with only such edits is left out)."""
+    asked = set(self.config.directions)
+    own = {p: {d: e for d, e in by.items() if d in asked} for p, by in self.effects.items()}
+    r = SearchResult({p: by for p, by in own.items() if by}, self.levels, self.rank).ranking(specific)
+    if not (self.adjusted if adjusted is None else adjusted): return r
+    return sorted(r, key=lambda p: -adjusted_importance({d: a for d, a in self.assessed[p].items() if d in asked},
+                                                        self.rank))
 
 # %% ../nbs/04h_explanation.ipynb #f36984a6
 @patch

@@ -42,16 +42,6 @@ def edit_prompts(node, joint: bool = False) -> list[str]:
     return chain[::-1]
 
 # %% ../nbs/04b_search.ipynb #529cee8c
-RESCORE = ('top', 'kept')
-
-def _count(name: str, v, unit: str, none: str):
-    "`v` as a whole number of at least 1, or None; a ValueError that names `name` otherwise."
-    if v is None: return None
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f'{name} must be a whole number (or None: {none}), not {v!r}')
-    if v < 1: raise ValueError(f'{name} must be at least 1{unit} (or None: {none}), not {v}')
-    return int(v)
-
 @dataclass(frozen=True)
 class SearchConfig:
     "The settings of `beam_search`, checked when made (ValueError out of range, TypeError of a wrong type)."
@@ -75,44 +65,59 @@ class SearchConfig:
                                   # the strongest effect found so far (0: every parent with any effect)
     confirm: int|None = None      # optimistic: distinct candidates of the final top given every seed; None: `beam`
 
-    def __post_init__(self):
-        put = lambda k, v: object.__setattr__(self, k, v)
-        put('beam', _count('beam', self.beam, '', 'exhaustive search'))
-        put('screen', _count('screen', self.screen, ' seed', 'no screening'))
-        put('screen_parents', _count('screen_parents', self.screen_parents, ' seed', 'as screen'))
-        put('depth', _count('depth', self.depth, '', 'down to the leaves'))
-        put('budget', _count('budget', self.budget, ' edit', 'no limit'))
-        r = 0 if self.retries is None else self.retries
-        if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, np.integer)):
-            raise TypeError(f'retries must be a whole number of seeds (0 or None: no retries), not {r!r}')
-        if r < 0: raise ValueError(f'retries must be at least 0 (0: no retries), not {r}')
-        put('retries', int(r))
-        a = 0 if self.adapt is None else self.adapt
-        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f'adapt must be a whole number of edits (0 or None: no adaptive seeds), not {a!r}')
-        if a < 0: raise ValueError(f'adapt must be at least 0 edits (0: no adaptive seeds), not {a}')
-        put('adapt', int(a))
-        if not isinstance(self.beam_leaves, (bool, np.bool_)):
-            raise TypeError(f'beam_leaves must be True or False, not {self.beam_leaves!r}')
-        put('beam_leaves', bool(self.beam_leaves))
-        m = self.min_effect
-        if isinstance(m, (bool, np.bool_)) or not isinstance(m, (int, float, np.number)):
-            raise TypeError(f'min_effect must be a number (an effect size), not {m!r}')
-        if not math.isfinite(m):
-            raise ValueError(f'min_effect must be a finite number (an effect size; 0: expand every kept semantic), '
-                             f'not {m!r}')
-        put('min_effect', float(m))
-        if not isinstance(self.fixed_beam, (bool, np.bool_)):
-            raise TypeError(f'fixed_beam must be True or False, not {self.fixed_beam!r}')
-        put('fixed_beam', bool(self.fixed_beam))
-        p = self.prune
-        if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)):
-            raise TypeError(f'prune must be a number (a share of the strongest effect, in [0, 1)), not {p!r}')
-        if not 0 <= p < 1: raise ValueError(f'prune must be in [0, 1) (a share of the strongest effect), not {p!r}')
-        put('prune', float(p))
-        put('confirm', _count('confirm', self.confirm, ' candidate', 'as beam'))
-        if self.rescore not in RESCORE: raise ValueError(f'rescore must be one of {RESCORE}, not {self.rescore!r}')
-        if self.rank not in RANKS: raise ValueError(f'rank must be one of {RANKS}, not {self.rank!r}')
+    def __post_init__(self): _check_config(self)   # every field checked and normalised (below)
+
+
+# %% ../nbs/04b_search.ipynb #3265809c
+RESCORE = ('top', 'kept')
+
+def _count(name: str, v, unit: str, none: str):
+    "`v` as a whole number of at least 1, or None; a ValueError that names `name` otherwise."
+    if v is None: return None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f'{name} must be a whole number (or None: {none}), not {v!r}')
+    if v < 1: raise ValueError(f'{name} must be at least 1{unit} (or None: {none}), not {v}')
+    return int(v)
+
+def _check_config(self: SearchConfig):
+    "Check and normalise every field of a new `SearchConfig` (ValueError out of range, TypeError of a wrong type)."
+    put = lambda k, v: object.__setattr__(self, k, v)
+    put('beam', _count('beam', self.beam, '', 'exhaustive search'))
+    put('screen', _count('screen', self.screen, ' seed', 'no screening'))
+    put('screen_parents', _count('screen_parents', self.screen_parents, ' seed', 'as screen'))
+    put('depth', _count('depth', self.depth, '', 'down to the leaves'))
+    put('budget', _count('budget', self.budget, ' edit', 'no limit'))
+    r = 0 if self.retries is None else self.retries
+    if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, np.integer)):
+        raise TypeError(f'retries must be a whole number of seeds (0 or None: no retries), not {r!r}')
+    if r < 0: raise ValueError(f'retries must be at least 0 (0: no retries), not {r}')
+    put('retries', int(r))
+    a = 0 if self.adapt is None else self.adapt
+    if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+        raise TypeError(f'adapt must be a whole number of edits (0 or None: no adaptive seeds), not {a!r}')
+    if a < 0: raise ValueError(f'adapt must be at least 0 edits (0: no adaptive seeds), not {a}')
+    put('adapt', int(a))
+    if not isinstance(self.beam_leaves, (bool, np.bool_)):
+        raise TypeError(f'beam_leaves must be True or False, not {self.beam_leaves!r}')
+    put('beam_leaves', bool(self.beam_leaves))
+    m = self.min_effect
+    if isinstance(m, (bool, np.bool_)) or not isinstance(m, (int, float, np.number)):
+        raise TypeError(f'min_effect must be a number (an effect size), not {m!r}')
+    if not math.isfinite(m):
+        raise ValueError(f'min_effect must be a finite number (an effect size; 0: expand every kept semantic), '
+                         f'not {m!r}')
+    put('min_effect', float(m))
+    if not isinstance(self.fixed_beam, (bool, np.bool_)):
+        raise TypeError(f'fixed_beam must be True or False, not {self.fixed_beam!r}')
+    put('fixed_beam', bool(self.fixed_beam))
+    p = self.prune
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)):
+        raise TypeError(f'prune must be a number (a share of the strongest effect, in [0, 1)), not {p!r}')
+    if not 0 <= p < 1: raise ValueError(f'prune must be in [0, 1) (a share of the strongest effect), not {p!r}')
+    put('prune', float(p))
+    put('confirm', _count('confirm', self.confirm, ' candidate', 'as beam'))
+    if self.rescore not in RESCORE: raise ValueError(f'rescore must be one of {RESCORE}, not {self.rescore!r}')
+    if self.rank not in RANKS: raise ValueError(f'rank must be one of {RANKS}, not {self.rank!r}')
 
 # %% ../nbs/04b_search.ipynb #b3d0ff09
 @patch(cls_method=True)
@@ -146,6 +151,7 @@ def from_dict(cls: SearchConfig, d: dict) -> SearchConfig:
     old = {'fixed_beam': True} if 'beam' in d and 'fixed_beam' not in d else {}
     return cls(**{**old, **{k: v for k, v in d.items() if k in cls.names()}})
 
+# %% ../nbs/04b_search.ipynb #43ea65d1
 @patch(cls_method=True)
 def field_help(cls: SearchConfig) -> dict:
     """Each setting's documentation (its field comment, with the comment lines right below it, which docments does not
