@@ -4,7 +4,7 @@
     OMP_NUM_THREADS=1 nohup .venv/bin/python benchmarks/toy_instruct/train.py --out runs/toy_instruct > runs/toy_instruct/nohup.log 2>&1 &
 
 Run the same command again to resume from runs/toy_instruct/checkpoint.pt. A fresh checkout resumes from the committed checkpoint
-(step 3,000, copied at 07:18 UTC on 2026-12-06): `mkdir -p runs/toy_instruct && cp benchmarks/toy_instruct/resume/* runs/toy_instruct/`,
+(step 4,000, copied at 08:01 UTC on 2026-12-06; gates not yet measured at this step: the shipped weights are step 3,000): `mkdir -p runs/toy_instruct && cp benchmarks/toy_instruct/resume/* runs/toy_instruct/`,
 then the command above. Progress: runs/toy_instruct/train_log.jsonl
 (loss, sec_per_step every 25 steps); the EMA model is exported to runs/toy_instruct/model at every checkpoint.
 `--time-steps N` only times N steps (no checkpoint) and prints seconds per step and per 1,000 steps.
