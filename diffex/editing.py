@@ -4,16 +4,16 @@
 
 # %% ../nbs/03_editing.ipynb #587c0642
 from __future__ import annotations
-import copy, hashlib, importlib, io, json, logging, math, os, re, struct, tempfile, warnings
+import copy, hashlib, io, json, logging, math, os, re, struct, tempfile, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 # %% auto #0
-__all__ = ['load_rgb', 'DIRECTIONS', 'MODEL_KINDS', 'EDITORS', 'image_digest', 'content_key', 'EditCache', 'UNetCounter',
-           'Inversion', 'Editor', 'Strength', 'fit_canvas', 'to_canvas', 'from_canvas', 'ProcessorFallbackNote',
-           'quiet_processor_note', 'EditorEntry', 'register_editor', 'editors', 'editor_entry', 'make_editor']
+__all__ = ['load_rgb', 'DIRECTIONS', 'EDITORS', 'image_digest', 'content_key', 'EditCache', 'UNetCounter', 'Inversion', 'Editor',
+           'Strength', 'fit_canvas', 'to_canvas', 'from_canvas', 'ProcessorFallbackNote', 'quiet_processor_note',
+           'EditorEntry', 'register_editor', 'editors', 'editor_entry', 'make_editor']
 
 # %% ../nbs/03_editing.ipynb #27ec565c
 import numpy as np
@@ -34,6 +34,7 @@ def content_key(*parts) -> str:
 
 # %% ../nbs/03_editing.ipynb #7125675b
 from .images import load_image
+from .registry import MODEL_KINDS, RegistryEntry, check_registration  # noqa: F401 (MODEL_KINDS: its old home)
 load_rgb = load_image   # the one image reader of diffex (`diffex.images`), under the name the editors used
 
 # %% ../nbs/03_editing.ipynb #6342fb33
@@ -443,24 +444,10 @@ def quiet_processor_note():
     finally: log.removeFilter(f)
 
 # %% ../nbs/03_editing.ipynb #10256c75
-MODEL_KINDS = ('required', 'optional', 'none')
-
 @dataclass(frozen=True)
-class EditorEntry:
-    "One editor of the registry: how `make_editor` builds it, and what it is."
-    name: str                # what a user types: `make_editor(name)`, `--editor NAME`
-    factory: object          # 'module:attr' (imported on first use) or a callable returning an `Editor`
-    description: str         # one line: what the editor is, and what its model is
-    model: str = 'required'  # its `model` argument: 'required' (a path or hub id), 'optional' or 'none';
-                             # an editor with a model also takes `device` and `torch_dtype`
-
-    def load(self):
-        "The factory, its module imported now if it is named by a string."
-        if callable(self.factory): return self.factory
-        mod, _, attr = self.factory.partition(':')
-        obj = importlib.import_module(mod)
-        for a in attr.split('.'): obj = getattr(obj, a)
-        return obj
+class EditorEntry(RegistryEntry):
+    """One editor of the registry: how `make_editor` builds it, and what it is (`diffex.registry.RegistryEntry`: name,
+    factory, description, model). An editor with a model also takes `device` and `torch_dtype`."""
 
 EDITORS: dict = {}   # name -> EditorEntry; fill with `register_editor`
 
@@ -473,14 +460,7 @@ def register_editor(name: str,          # the editor's name: lower case, digits 
                     replace: bool = False,   # allow replacing an editor of the same name
                    ) -> EditorEntry:
     "Add an editor to the registry. Raises ValueError for a bad name or factory, or a name already taken."
-    if not isinstance(name, str) or not re.fullmatch(r'[a-z0-9][a-z0-9-]*', name):
-        raise ValueError(f"an editor's name is lower case letters, digits and '-', such as 'my-editor'; got {name!r}")
-    if not callable(factory) and not (isinstance(factory, str) and re.fullmatch(r'[\w.]+:[\w.]+', factory)):
-        raise ValueError(f"factory must be a callable or a 'module:attr' string such as 'mypkg.editors:MyEditor'; "
-                         f"got {factory!r}")
-    if model not in MODEL_KINDS: raise ValueError(f'model must be one of {MODEL_KINDS}, got {model!r}')
-    if name in EDITORS and not replace:
-        raise ValueError(f'an editor named {name!r} is registered already; pass replace=True to replace it')
+    check_registration('editor', name, factory, model, EDITORS, replace, 'mypkg.editors:MyEditor')
     EDITORS[name] = e = EditorEntry(name, factory, str(description), model)
     return e
 

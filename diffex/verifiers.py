@@ -4,14 +4,14 @@
 
 # %% ../nbs/02b_verifiers.ipynb #8247f00d
 from __future__ import annotations
-import functools, importlib, inspect, re, warnings
+import functools, inspect, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['MODEL_KINDS', 'VERIFIERS', 'Observation', 'Verifier', 'VerifierEntry', 'register_verifier', 'verifiers',
-           'make_verifier', 'verifier_entry', 'CLIPVerifier']
+__all__ = ['VERIFIERS', 'Observation', 'Verifier', 'VerifierEntry', 'register_verifier', 'verifiers', 'make_verifier',
+           'verifier_entry', 'CLIPVerifier']
 
 # %% ../nbs/02b_verifiers.ipynb #922d9de6
 import numpy as np
@@ -21,6 +21,7 @@ from fastcore.basics import patch
 
 # %% ../nbs/02b_verifiers.ipynb #b1915841
 from .classifiers import clip_context
+from .registry import MODEL_KINDS, RegistryEntry, check_registration  # noqa: F401 (MODEL_KINDS: its old home)
 
 # %% ../nbs/02b_verifiers.ipynb #3509386e
 @dataclass
@@ -106,26 +107,13 @@ def _checked_observe(fn, owner: str):
     return observe
 
 # %% ../nbs/02b_verifiers.ipynb #c17830ea
-MODEL_KINDS = ('required', 'optional', 'none')
-
 @dataclass(frozen=True)
-class VerifierEntry:
-    "One verifier of the registry: how `make_verifier` builds it, and what it is."
-    name: str                # what a user types: `make_verifier(name)`, `--verifier NAME`
-    factory: object          # 'module:attr' (imported on first use) or a callable returning a `Verifier`
-    description: str         # one line: what the verifier is, what images it can read, and what its model is
-    model: str = 'required'  # its `model` argument: 'required' (a path or hub id), 'optional' or 'none';
-                             # a verifier with a required model also takes `device` (the CLI passes --device)
-
-    def load(self):
-        "The factory, its module imported now if it is named by a string."
-        if callable(self.factory): return self.factory
-        mod, _, attr = self.factory.partition(':')
-        obj = importlib.import_module(mod)
-        for a in attr.split('.'): obj = getattr(obj, a)
-        return obj
+class VerifierEntry(RegistryEntry):
+    """One verifier of the registry: how `make_verifier` builds it, and what it is (`diffex.registry.RegistryEntry`:
+    name, factory, description, model). A verifier with a required model also takes `device` (the CLI passes --device)."""
 
 VERIFIERS: dict = {}   # name -> VerifierEntry; fill with `register_verifier`
+
 
 # %% ../nbs/02b_verifiers.ipynb #a47f4703
 def register_verifier(name: str,          # the verifier's name: lower case, digits and '-'
@@ -135,15 +123,7 @@ def register_verifier(name: str,          # the verifier's name: lower case, dig
                       replace: bool = False,   # allow replacing a verifier of the same name
                      ) -> VerifierEntry:
     "Add a verifier to the registry. Raises ValueError for a bad name, factory or model kind, or a name already taken."
-    if not isinstance(name, str) or not re.fullmatch(r'[a-z0-9][a-z0-9-]*', name) or name == 'none':
-        raise ValueError(f"a verifier's name is lower case letters, digits and '-', such as 'my-verifier', and not "
-                         f"'none'; got {name!r}")
-    if not callable(factory) and not (isinstance(factory, str) and re.fullmatch(r'[\w.]+:[\w.]+', factory)):
-        raise ValueError(f"factory must be a callable or a 'module:attr' string such as 'mypkg.checks:MyVerifier'; "
-                         f"got {factory!r}")
-    if model not in MODEL_KINDS: raise ValueError(f'model must be one of {MODEL_KINDS}, got {model!r}')
-    if name in VERIFIERS and not replace:
-        raise ValueError(f'a verifier named {name!r} is registered already; pass replace=True to replace it')
+    check_registration('verifier', name, factory, model, VERIFIERS, replace, 'mypkg.checks:MyVerifier', ('none',))
     VERIFIERS[name] = e = VerifierEntry(name, factory, str(description), model)
     return e
 
