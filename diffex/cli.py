@@ -12,8 +12,8 @@ from pathlib import Path
 __all__ = ['HANDLERS', 'CACHE_HELP', 'SUBCOMMANDS', 'UsageError', 'handler', 'terminal_text', 'say', 'corpus_arg',
            'add_search_args', 'search_config', 'cache_root', 'default_cache_dir', 'default_edit_cache', 'add_mine_args',
            'make_backend', 'run_mine', 'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'run_demo',
-           'demo_processes', 'add_explain_args', 'onnx_settings', 'load_classifier', 'load_editor', 'load_verifier',
-           'run_explain', 'build_parser', 'main']
+           'demo_processes', 'add_explain_args', 'onnx_settings', 'load_classifier', 'load_editor', 'check_model_arg',
+           'load_verifier', 'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
 import numpy as np
@@ -526,12 +526,7 @@ def load_editor(spec: str,    # --editor: a registered editor's name, or a LEDIT
             raise UsageError(f'--editor-model goes with an editor name, not with the checkpoint --editor {spec!r}')
         spec, model, flag = 'ledits', spec, '--editor'
     entry = editing.editor_entry(spec)
-    if entry.model == 'required' and model is None:
-        raise UsageError(f'--editor {spec} needs --editor-model PATH (a diffusers folder or hub id)')
-    if entry.model == 'none' and model is not None: raise UsageError(f'--editor {spec} takes no --editor-model')
-    if model is not None and not Path(model).expanduser().exists() and (
-            model.startswith(('.', '/', '~')) or model.count('/') > 1):
-        raise UsageError(f'{flag} {model!r}: no such folder')
+    check_model_arg(entry, 'editor', model, 'a diffusers folder or hub id', flag)
     settings = dict(cache_dir=cache_dir)
     if entry.model != 'none':                 # an editor with a model takes where it runs and its dtype
         import torch
@@ -543,6 +538,20 @@ _ORACLES = ('oracle', 'toy-oracle', 'toy-oracle-noisy')   # editors of the toy w
 def _checkpoint(spec: str) -> bool:
     "Whether an `--editor` value that is no editor's name names a checkpoint: a folder, or a hub id such as org/name."
     return Path(spec).expanduser().exists() or '/' in spec or spec.startswith(('.', '~'))
+
+def check_model_arg(entry,           # a registry entry (`diffex.registry.RegistryEntry`): its `name` and `model` kind
+                    kind: str,       # 'editor' or 'verifier': the options are --KIND and --KIND-model
+                    model,           # the --KIND-model given, or None
+                    what: str,       # what a model is, for the message, e.g. 'a diffusers folder or hub id'
+                    flag: str|None = None, # the option that gave `model` in messages; None: --KIND-model
+                   ):
+    "UsageError when --KIND-model is missing, not wanted, or a path that does not exist (a hub id is left to the loader)."
+    if entry.model == 'required' and model is None:
+        raise UsageError(f'--{kind} {entry.name} needs --{kind}-model PATH ({what})')
+    if entry.model == 'none' and model is not None: raise UsageError(f'--{kind} {entry.name} takes no --{kind}-model')
+    if model is not None and not Path(model).expanduser().exists() and (
+            model.startswith(('.', '/', '~')) or model.count('/') > 1):
+        raise UsageError(f'{flag or f"--{kind}-model"} {model!r}: no such folder')
 
 # %% ../nbs/10_cli.ipynb #6e1d88a5
 def load_verifier(name: str|None,       # --verifier: a registered verifier's name, 'none', or None (not given)
@@ -572,12 +581,7 @@ def _verifier_choice(name, model, editor) -> str|None:
         raise UsageError(f"--verifier toy-probes reads only the toy world's faces, edited by a toy world editor "
                          f'(--editor toy), not --editor {editor}: use --verifier clip --verifier-model PATH, or none')
     entry = verifier_entry(name)
-    if entry.model == 'required' and model is None:
-        raise UsageError(f'--verifier {name} needs --verifier-model PATH (a checkpoint folder or hub id)')
-    if entry.model == 'none' and model is not None: raise UsageError(f'--verifier {name} takes no --verifier-model')
-    if model is not None and not Path(model).expanduser().exists() and (
-            model.startswith(('.', '/', '~')) or model.count('/') > 1):
-        raise UsageError(f'--verifier-model {model!r}: no such folder')
+    check_model_arg(entry, 'verifier', model, 'a checkpoint folder or hub id')
     return name
 
 def _toy_editor(spec: str) -> bool:
