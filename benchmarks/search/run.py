@@ -7,7 +7,9 @@ have, with exact and noisy oracle edits, so that only the search is judged.
     python benchmarks/search/run.py table --markdown > benchmarks/search/gap.md
 
 Corpora (`diffex.corpus_shapes`): the built-in `faces`, and for generator seeds 0, 1 and 2 (2 held out: it is used
-only for the final table, marked `held out`) a mined and a deep corpus of 350 and of 1,100 leaves.
+only for the final table, marked `held out`) a mined and a deep corpus of 350 and of 1,100 leaves. Asked for by name
+(`--corpora`), also the fixed benchmark corpora of `diffex.bench` ('toy', 37 leaves; 'toy-100'; 'toy-260'), where the
+cost curves of the Performance page start.
 
 Arms: exact edits (`toyworld.OracleEditor`, which draws refinements such as 'neat full beard') and a seeded noisy
 oracle (`toyworld.NoisyOracleEditor`: 5% failed edits, side effects on 34% of edits, the toy LEDITS++ editor's
@@ -43,6 +45,27 @@ and other settings are tried with `--set` (e.g. `--search beam5 --set beam=5 --c
 exact`; `--out FILE` keeps trial records out of results.jsonl, `table --from FILE` reads them).
 
 Its records carry `search` = the label (`--search`) and `settings` (the `--set` settings, applied to `explain`).
+
+Two labels name another procedure than `explain`:
+- `--search exhaustive` runs exhaustive search alone (on corpora that have no exhaustive records yet, such as the toy
+  corpora; the trained classifiers' targets come from its exact arm, so run the exact arm first or both together);
+- `--search reference` (or any label starting with 'reference') runs the DiffEx reference procedure
+  (`baselines.diffex_reference`, its own defaults: 4 samples per keyword, beam 8, top 25; `--set` settings go to
+  it) on the same jobs and editor arm. It takes no verifier and has no direction (it edits by adding each keyword,
+  with no parent context); its ranking (`ReferenceResult.ranking`, the top leaves by |delta| of probability) is
+  scored exactly as the other searches' rankings, and its cost is every edit it makes.
+
+The reference and the toy corpora were recorded as (the exact arm first, so that the trained classifiers have targets)
+
+    git archive e6347a2 diffex | tar -x -C /tmp/snap34-e6347a2
+    cd /tmp && export BENCH_CODE=e6347a2 PYTHONPATH=/tmp/snap34-e6347a2 OMP_NUM_THREADS=1
+    python RUN run --search exhaustive --arms exact --corpora toy toy-100 toy-260
+    python RUN run --search optimistic-e6347a2 --arms exact --corpora toy toy-100 toy-260
+    python RUN run --search reference --arms exact --corpora toy toy-100 toy-260 faces mined-350-s0 ...
+    python RUN table --search optimistic reference      # several labelled searches side by side
+
+(RUN = benchmarks/search/run.py; the same with `--arms noisy`), and the toy corpora with the optimistic search of
+7a6385b (label 'optimistic', `BENCH_CODE=7a6385b` from its own snapshot), so that one code spans every size.
 
 The code measured is whatever `import diffex` finds. To measure one commit while the working tree changes, run from a
 snapshot of it (from a folder other than the repository root, so that the checkout is not imported instead):
@@ -135,13 +158,37 @@ def faces_for(name: str, clf, direction: str, n: int) -> list:
     return out
 
 
+def method_of(label: str|None) -> str:
+    "What a `--search` label runs: 'both' (no label: exhaustive and explain), 'exhaustive', 'reference' or 'explain'."
+    if label is None: return 'both'
+    return 'exhaustive' if label == 'exhaustive' else 'reference' if label.startswith('reference') else 'explain'
+
+
+def load_corpus(name: str):
+    "A benchmark corpus by name: a fixed one of `diffex.bench` ('toy', 'toy-100', 'toy-260') or a `corpus_shape`."
+    from diffex import bench
+    from diffex.corpus_shapes import corpus_shape
+    return bench.bench_corpus(name) if name in bench.BENCH_CORPORA else corpus_shape(name)
+
+
+def corpus_meta(corpus: str) -> tuple:
+    "(shape, size, seed) of a corpus name: 'faces' (size 123), 'toy' (37), 'toy-100', 'mined-350-s0', ..."
+    if corpus == 'faces': return 'faces', 123, None
+    if corpus == 'toy': return 'toy', 37, None
+    shape, size, seed = (corpus.split('-') + [None, None])[:3]
+    return shape, int(''.join(ch for ch in size if ch.isdigit())) if size else None, int(seed[1:]) if seed else None
+
+
 def run_job(corpus: str, tree, attrs: dict, name: str, clf, direction: str, face, face_i: int, verifier,
             label: str|None = None, settings: dict|None = None, arms=ARMS, wants: dict|None = None) -> list:
     """The four records (arm x search) of one face, classifier, direction and corpus; with `label`, only the records of
-    `explain(**settings)` under that label (one per arm), the trained classifiers' targets taken from `wants`."""
+    that search under that label (one per arm: `explain(**settings)`, exhaustive search alone, or
+    `diffex_reference(**settings)`, see `method_of`), the trained classifiers' targets taken from `wants` (or, for
+    exhaustive search, from its own exact arm)."""
     from diffex import groundtruth, toyworld
     from diffex.explain import explain
-    from diffex.baselines import flat_search
+    from diffex.baselines import flat_search, diffex_reference
+    method = method_of(label)
     im = toyworld.draw(face)
     drawable = set(attrs.values()) - {None}
     if name in SHIPPED:
@@ -149,29 +196,36 @@ def run_job(corpus: str, tree, attrs: dict, name: str, clf, direction: str, face
         causes = [c for c in causes if c in drawable]
         if not causes: return [dict(corpus=corpus, classifier=name, direction=direction, face=face_i,
                                     skipped='no cause drawable', **({'search': label} if label else {}))]
-    shape, size, seed = (corpus.split('-') + [None, None])[:3] if corpus != 'faces' else ('faces', '123', None)
-    base = dict(corpus=corpus, shape=shape, size=int(''.join(ch for ch in size if ch.isdigit())) if size else None,
-                seed=int(seed[1:]) if seed else None, classifier=name, kind='shipped' if name in SHIPPED else 'trained',
-                direction=direction, face=face_i, nodes=len(attrs), code=os.environ.get('BENCH_CODE', 'working tree'))
+    shape, size, seed = corpus_meta(corpus)
+    base = dict(corpus=corpus, shape=shape, size=size, seed=seed, classifier=name,
+                kind='shipped' if name in SHIPPED else 'trained', direction=direction, face=face_i, nodes=len(attrs),
+                code=os.environ.get('BENCH_CODE', 'working tree'))
     recs, want = [], None
-    if label is not None:
-        base['settings'] = settings or {}
+    if method != 'both':
+        if method != 'exhaustive': base['settings'] = settings or {}
         want = (wants or {}).get((corpus, name, direction, face_i))
-        if name not in SHIPPED and want is None:
+        if name not in SHIPPED and want is None and not (method == 'exhaustive' and arms[:1] == ('exact',)):
             return [dict(base, search=label, skipped='no exhaustive record for the target')]
     for arm in arms:
         editor = toyworld.OracleEditor() if arm == 'exact' else toyworld.NoisyOracleEditor()
-        t0 = time.time()
-        exh = None if label is not None else flat_search(im, clf, editor, tree, name, seeds=3, directions=(direction,),
-                                                         verifier=verifier, leaves_only=False, keep_images=False)
-        t1 = time.time()
-        ex = explain(im, clf, editor, tree, name, directions=(direction,), verifier=verifier, progress=False,
-                     keep_images=False, **(settings or {}))
-        t2 = time.time()
-        if arm == 'exact' and name not in SHIPPED and exh is not None:
-            want = groundtruth.exact_top({p: e[direction].mean for p, e in exh.effects.items()
-                                          if direction in e and e[direction].n}, attrs)
-        runs = (('exhaustive', exh, t1 - t0), ('default', ex, t2 - t1)) if label is None else ((label, ex, t2 - t1),)
+        runs = []
+        if method in ('both', 'exhaustive'):
+            t0 = time.time()
+            exh = flat_search(im, clf, editor, tree, name, seeds=3, directions=(direction,), verifier=verifier,
+                              leaves_only=False, keep_images=False)
+            runs.append(('exhaustive', exh, time.time() - t0))
+            if arm == 'exact' and name not in SHIPPED:
+                want = groundtruth.exact_top({p: e[direction].mean for p, e in exh.effects.items()
+                                              if direction in e and e[direction].n}, attrs)
+        if method in ('both', 'explain'):
+            t0 = time.time()
+            ex = explain(im, clf, editor, tree, name, directions=(direction,), verifier=verifier, progress=False,
+                         keep_images=False, **(settings or {}))
+            runs.append(('default' if label is None else label, ex, time.time() - t0))
+        if method == 'reference':    # no verifier, no direction: the reference's own procedure
+            t0 = time.time()
+            ref = diffex_reference(im, clf, editor, tree, name, **(settings or {}))
+            runs.append((label, ref, time.time() - t0))
         for search, e, secs in runs:
             rk = e.ranking()
             r = dict(base, arm=arm, search=search, edits=int(e.cost['edits']), seconds=round(secs, 2),
@@ -193,8 +247,8 @@ def done_keys(path: Path, label: str|None = None) -> set:
     for line in path.read_text().splitlines():
         if line.strip():
             r = json.loads(line)
-            if (label is None) != (r.get('search', 'default') in ('default', 'exhaustive')): continue
-            if label is not None and r.get('search') != label: continue
+            s = r.get('search', 'default')
+            if (s not in ('default', 'exhaustive')) if label is None else s != label: continue
             keys.add((r['corpus'], r['classifier'], r['direction'], r['face'], r.get('arm')))
     return keys
 
@@ -220,7 +274,7 @@ def run(args):
     import torch
     torch.set_num_threads(1)
     from diffex import toyworld
-    from diffex.corpus_shapes import corpus_names, corpus_shape
+    from diffex.corpus_shapes import corpus_names
     world = toyworld.load(diffusion=False)
     verifier = toyworld.ProbeVerifier(Memo(world.probe.eval()))
     world.nets = {n: Memo(m) for n, m in world.nets.items()}
@@ -241,7 +295,7 @@ def run(args):
     for i in range(args.faces):
         for corpus in names:
             if corpus not in trees:
-                t = corpus_shape(corpus)
+                t = load_corpus(corpus)
                 trees[corpus] = (t, toyworld.attribute_map(t))
             tree, attrs = trees[corpus]
             for n, c in clfs.items():
@@ -263,24 +317,28 @@ def load(path: Path) -> list:
 
 
 def table(args):
-    """Print precision@k / agreement@k (pooled) and edits per corpus and arm: today's default search and exhaustive
-    search, and with `--search LABEL` that search beside them (its records from `--from`, default `--out`)."""
+    """Print precision@k / agreement@k (pooled) and edits per corpus and arm: the old default search and exhaustive
+    search, and with `--search LABEL [LABEL ...]` those searches beside them (their records from `--from`, default
+    `--out`), e.g. `--search optimistic reference`. With labels, a row covers the jobs every labelled search with
+    records on that corpus and arm ran, in every column."""
     from diffex.corpus_shapes import HELD_OUT
     recs = [r for r in load(args.out) if 'skipped' not in r and r.get('search') in ('default', 'exhaustive')]
-    label = args.search
-    if label:
-        recs += [r for r in load(args.source or args.out) if 'skipped' not in r and r.get('search') == label]
+    labels = [lab for lab in dict.fromkeys(args.search or []) if lab not in ('default', 'exhaustive')]
+    if labels:
+        recs += [r for r in load(args.source or args.out) if 'skipped' not in r and r.get('search') in labels]
     if not recs: print(f'no records in {args.out}'); return
-    searches = ('default', label, 'exhaustive') if label else ('default', 'exhaustive')
+    searches = ('default', *labels, 'exhaustive')
     def pooled(rs, kind):
         rs = [r for r in rs if r['kind'] == kind and r['hits'] is not None]
         k = sum(r['k'] for r in rs)
         return (sum(r['hits'] for r in rs) / k if k else None), len(rs)
     def f2(v): return '–' if v is None else f'{v:.2f}'
+    job = lambda r: (r['corpus'], r['classifier'], r['direction'], r['face'])
     def row(name, nodes, arm, rs):
-        if label:     # only the jobs the labelled search ran, so that every column covers the same jobs
-            ran = {(r['corpus'], r['classifier'], r['direction'], r['face']) for r in rs if r['search'] == label}
-            rs = [r for r in rs if (r['corpus'], r['classifier'], r['direction'], r['face']) in ran]
+        if labels:    # only the jobs the labelled searches ran, so that every column covers the same jobs
+            ran = [{job(r) for r in rs if r['search'] == lab} for lab in labels]
+            ran = set.intersection(*[j for j in ran if j])
+            rs = [r for r in rs if job(r) in ran]
         by = {s: [r for r in rs if r['search'] == s] for s in searches}
         ps = [pooled(by[s], 'shipped') for s in searches]
         ag = [pooled(by[s], 'trained') for s in searches]
@@ -290,27 +348,31 @@ def table(args):
                 *('–' if e is None else f'{e:,.0f}' for e in ed), *share]
     groups = {}
     for r in recs: groups.setdefault((r['corpus'], r['arm']), []).append(r)
-    if label: groups = {k: v for k, v in groups.items() if any(r['search'] == label for r in v)}
-    order = lambda key: (key[0] != 'faces', str(key[0].split('-')[-1]), key[0], key[1])
-    short = {'default': 'default', 'exhaustive': 'exhaustive', label: label}
-    head = ['corpus', 'nodes', 'arm', 'faces', *(f'p@k {short[s]}' for s in searches),
-            *(f'agree@k {short[s]}' for s in searches), *(f'edits {short[s]}' for s in searches),
-            *(f'cost share {short[s]}' for s in searches[:-1])]
+    if labels: groups = {k: v for k, v in groups.items() if any(r['search'] in labels for r in v)}
+    seeded = lambda c: c != 'faces' and c.rsplit('-', 1)[-1][:1] == 's'    # a generated corpus: SHAPE-LEAVES-sSEED
+    nodes_of = {c: groups[c, a][0]['nodes'] for c, a in groups}
+    order = lambda key: ((2, str(key[0].split('-')[-1]), key[0]) if seeded(key[0]) else
+                         (int(key[0] == 'faces'), nodes_of[key[0]], key[0])) + (key[1],)   # toy corpora, faces, seeded
+    head = ['corpus', 'nodes', 'arm', 'faces', *(f'p@k {s}' for s in searches),
+            *(f'agree@k {s}' for s in searches), *(f'edits {s}' for s in searches),
+            *(f'cost share {s}' for s in searches[:-1])]
     rows = []
     for key in sorted(groups, key=order):
         rs = groups[key]
         seed = rs[0]['seed']
         rows.append(row(key[0] + (' (held out)' if seed in HELD_OUT else ''), str(rs[0]['nodes']), key[1], rs))
-    for shape_size in sorted({r['corpus'].rsplit('-', 1)[0] for r in recs if r['corpus'] != 'faces'}):
+    for shape_size in sorted({r['corpus'].rsplit('-', 1)[0] for r in recs if seeded(r['corpus'])}):
         for arm in ARMS:
-            rs = [r for c, a in groups if c.rsplit('-', 1)[0] == shape_size and a == arm for r in groups[c, a]
-                  if r['seed'] not in HELD_OUT]
+            rs = [r for c, a in groups if seeded(c) and c.rsplit('-', 1)[0] == shape_size and a == arm
+                  for r in groups[c, a] if r['seed'] not in HELD_OUT]
             if rs: rows.append(row(f'{shape_size} (seeds 0, 1)', '', arm, rs))
-    faces = sorted({r['face'] for r in recs if not label or r['search'] == label})
+    faces = sorted({r['face'] for r in recs if not labels or r['search'] in labels})
     note = (f"faces per classifier and direction: {len(faces)} (indices {faces}); 'faces' column: jobs with shipped "
             "classifiers + jobs with trained ones, each job one face, one classifier, one direction; p@k and agree@k "
             "pooled (found / asked); edits: mean per job; cost share: edits / exhaustive edits"
-            + (f"; every column over the jobs '{label}' ran" if label else ''))
+            + (f"; every column over the jobs {', '.join(repr(lab) for lab in labels)} ran" if labels else '')
+            + ("; 'reference': the DiffEx reference procedure (no verifier, adds each keyword)"
+               if any(method_of(lab) == 'reference' for lab in labels) else ''))
     if args.markdown:
         print('| ' + ' | '.join(head) + ' |'); print('|' + '---|' * len(head))
         for r in rows: print('| ' + ' | '.join(r) + ' |')
@@ -331,7 +393,8 @@ def main(argv=None):
     r.add_argument('--classifiers', nargs='*', default=None, help=f'classifiers (default: all: {SHIPPED + TRAINED})')
     r.add_argument('--out', type=Path, default=RESULTS)
     r.add_argument('--search', default=None, help="run only explain with --set settings, recorded under this label "
-                   "(exhaustive search is not run again)")
+                   "(exhaustive search is not run again); 'exhaustive': exhaustive search alone; 'reference...': the "
+                   "DiffEx reference procedure with --set settings")
     r.add_argument('--set', nargs='*', default=None, metavar='KEY=VALUE', help='explain settings for --search, '
                    "e.g. optimistic=True beam=4")
     r.add_argument('--arms', nargs='*', default=None, choices=ARMS, help='arms (default: both)')
@@ -339,8 +402,9 @@ def main(argv=None):
     t = sub.add_parser('table', help='print the table of the recorded results')
     t.add_argument('--out', type=Path, default=RESULTS)
     t.add_argument('--markdown', action='store_true', help='a markdown table')
-    t.add_argument('--search', default=None, help='also this labelled search, beside the default and exhaustive ones')
-    t.add_argument('--from', dest='source', type=Path, default=None, help="the labelled search's records (default: --out)")
+    t.add_argument('--search', nargs='*', default=None, metavar='LABEL',
+                   help='also these labelled searches, beside the old default and exhaustive ones')
+    t.add_argument('--from', dest='source', type=Path, default=None, help="the labelled searches' records (default: --out)")
     a = p.parse_args(argv)
     if a.cmd == 'train': torch.set_num_threads(1); trained_classifiers()
     else: run(a) if a.cmd == 'run' else table(a)
