@@ -9,11 +9,11 @@ from dataclasses import fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['HANDLERS', 'CACHE_HELP', 'SUBCOMMANDS', 'UsageError', 'handler', 'terminal_text', 'say', 'corpus_arg',
+__all__ = ['HANDLERS', 'CACHE_HELP', 'DEMO_EDITOR', 'SUBCOMMANDS', 'UsageError', 'handler', 'terminal_text', 'say', 'corpus_arg',
            'add_search_args', 'search_config', 'cache_root', 'default_cache_dir', 'default_edit_cache', 'add_mine_args',
            'make_backend', 'run_mine', 'add_demo_args', 'add_threads_arg', 'set_threads', 'print_ranking', 'run_demo',
-           'demo_processes', 'add_explain_args', 'onnx_settings', 'load_classifier', 'load_editor', 'check_model_arg',
-           'load_verifier', 'run_explain', 'build_parser', 'main']
+           'demo_editors', 'demo_editor', 'demo_processes', 'add_explain_args', 'onnx_settings', 'load_classifier',
+           'load_editor', 'editor_choice', 'check_model_arg', 'load_verifier', 'run_explain', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #46bd9b8b
 import numpy as np
@@ -194,6 +194,8 @@ def run_mine(args) -> int:
     return 0
 
 # %% ../nbs/10_cli.ipynb #7f2ea66a
+DEMO_EDITOR = 'toy'   # LEDITS++ on the toy model: chosen at equal compute (issue 31), the instruction editor no better
+
 def add_demo_args(p: argparse.ArgumentParser):
     "The options of `diffex demo`."
     p.add_argument('--classifier', default='older',
@@ -201,8 +203,15 @@ def add_demo_args(p: argparse.ArgumentParser):
     p.add_argument('--images', type=int, default=2, help='number of generated faces (default: 2)')
     p.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
     p.add_argument('--seed', type=int, default=0, help='seed of the generated faces (default: 0)')
+    p.add_argument('--editor', default=None, metavar='NAME',
+                   help=f"the toy world's editor by name: {', '.join(demo_editors())} (default: {DEMO_EDITOR}, "
+                        "LEDITS++ on the toy model; toy-instruct: the toy instruction model; toy-oracle: exact "
+                        'counterfactuals)')
+    p.add_argument('--editor-model', default=None, metavar='PATH',
+                   help="the editor's model folder (toy: a toy world folder; toy-instruct: a folder export_instruct "
+                        'wrote; default: the shipped one)')
     p.add_argument('--oracle', action='store_true',
-                   help='edit with exact counterfactuals instead of the diffusion model')
+                   help='the same as --editor toy-oracle (an alias): exact counterfactuals, no diffusion model')
     _add_verifier_args(p, "toy-probes, the toy world's attribute probe")
     p.add_argument('--out', type=Path, default=Path('diffex-demo'), help='report folder (default: ./diffex-demo)')
     p.add_argument('--cache-dir', type=Path, default=None,
@@ -271,13 +280,14 @@ def run_demo(args) -> int:
         raise UsageError(f'--classifier must be one of {", ".join(toyworld.RULES)}, not {args.classifier!r}')
     if args.images < 1 or args.seeds < 1: raise UsageError('--images and --seeds must be at least 1')
     search = search_config(args)
-    verifier = _verifier_choice(args.verifier, args.verifier_model, 'toy')   # its mistakes before any model loads
+    ed, ed_model = demo_editor(args)                                    # its mistakes before any model loads
+    verifier = _verifier_choice(args.verifier, args.verifier_model, ed)   # and the verifier's
     procs = demo_processes(args.processes, args.images)
     if procs > 1 and args.threads is None: args.threads = 1   # one torch thread per worker, one worker per core
     set_threads(args.threads)
     t0 = time.time()
     name, causes = args.classifier, toyworld.causes(args.classifier)
-    opts = dict(name=name, oracle=args.oracle, cache_dir=_edit_cache(args.cache_dir), seeds=args.seeds,
+    opts = dict(name=name, editor=ed, editor_model=ed_model, cache_dir=_edit_cache(args.cache_dir), seeds=args.seeds,
                 search=search, threads=args.threads, progress=not args.quiet and procs == 1,
                 verifier=verifier or 'none', verifier_model=args.verifier_model)
     _demo_setup(opts)
@@ -288,7 +298,8 @@ def run_demo(args) -> int:
     say(f'diffex demo: explaining the toy classifier "{name}" (true rule: {toyworld.RULES[name]["text"]}) '
           f'on {plural(len(faces), "face")}')
     how = f'; {procs} processes with one torch thread each' if procs > 1 else ''
-    say(f'  editor: {editor.name}; verifier: {opts["verifier"]}; corpus: {world.corpus.domain} '
+    which = ed if editor.name == ed else f'{ed} ({editor.name})'           # the name, and the weights' identity
+    say(f'  editor: {which}; verifier: {opts["verifier"]}; corpus: {world.corpus.domain} '
           f'({world.corpus.n_leaves} leaves); {search.describe(args.seeds)}{how}; loaded in {time.time() - t0:.1f} s',
           flush=True)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
@@ -313,16 +324,28 @@ def run_demo(args) -> int:
     where = 'on the one face' if len(exs) == 1 else f'across the {len(exs)} faces'
     say(f'\n{where}, the top {len(causes)}: {", ".join(top)}')
     say(f'true causes of "{name}": {", ".join(causes)} -> {hits} of {len(causes)} found at the top')
-    _write_report(exs, ds, out)
+    _write_report(exs, ds, out, f'diffex demo: the toy classifier "{name}" on {plural(len(exs), "face")}, editor {ed}')
     say(f'total {time.time() - t0:.0f} s; figures and explanations in {out}/; report: {(out/"index.html").absolute()}')
     return 0
 
-def _write_report(exs, ds, out: Path):
-    "The HTML report: a page per image and a front page."
-    from diffex.report import write_report
-    write_report(exs, out, dataset=ds)
-
 # %% ../nbs/10_cli.ipynb #38e5ddff
+def demo_editors() -> list[str]:
+    """The editors `diffex demo` takes: the toy world's, registered as `toy` or `toy-*` (`diffex.editing.editors()`),
+    the ones that draw the toy corpus's words on the toy faces."""
+    from diffex.editing import editors
+    return [n for n in editors() if _toy_editor(n)]
+
+def demo_editor(args) -> tuple[str, str|None]:
+    """The editor `diffex demo` runs and its model folder (None: the shipped one): `--editor` (default `DEMO_EDITOR`),
+    or toy-oracle for `--oracle`, its alias; checked by `editor_choice` before any model loads. `UsageError` for
+    `--oracle` with another `--editor`, and for whatever `editor_choice` refuses."""
+    spec = args.editor
+    if args.oracle:
+        if spec not in (None, 'toy-oracle'):
+            raise UsageError(f'--oracle means --editor toy-oracle; it cannot go with --editor {spec}')
+        spec = 'toy-oracle'
+    return editor_choice(spec or DEMO_EDITOR, args.editor_model, demo=True)
+
 def demo_processes(n: int|None, # --processes, None: the default
                    faces: int,    # faces to explain
                   ) -> int:
@@ -352,14 +375,16 @@ def _demo_face(job: tuple) -> tuple:
     return i, folder, time.time() - t0
 
 def _demo_setup(opts: dict):
-    "Load the toy world, the classifier, the editor and the verifier of a demo into `_DEMO`."
+    """Load the toy world, the classifier, the editor and the verifier of a demo into `_DEMO`. Every editor reads its
+    model as it is built (`load_editor`), so forked workers share it and read nothing."""
     import torch
     from diffex import toyworld
+    from diffex.editing import editor_entry
     if opts['threads']: torch.set_num_threads(opts['threads'])
-    world = toyworld.load(diffusion=not opts['oracle'])
-    editor = world.oracle() if opts['oracle'] else world.editor(cache_dir=opts['cache_dir'])
-    if not opts['oracle']: world.pipe                 # read the model now, so that forked workers share it
-    verifier = load_verifier(opts['verifier'], opts['verifier_model'], 'toy')   # None for 'none'
+    world = toyworld.load(diffusion=False)            # faces, classifier and probe; the editor brings its own model
+    exact = editor_entry(opts['editor']).model == 'none'   # the oracles draw in microseconds: no disk cache
+    editor = load_editor(opts['editor'], None if exact else opts['cache_dir'], model=opts['editor_model'], demo=True)
+    verifier = load_verifier(opts['verifier'], opts['verifier_model'], opts['editor'])   # None for 'none'
     _DEMO.update(world=world, clf=world.classifier(opts['name']), editor=editor, verifier=verifier)
 
 # %% ../nbs/10_cli.ipynb #e8aa1150
@@ -385,6 +410,11 @@ def _sigint_held():
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try: yield
     finally: signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+def _write_report(exs, ds, out: Path, title: str|None = None):
+    "The HTML report: a page per image and a front page, titled `title` (None: `write_report`'s own title)."
+    from diffex.report import write_report
+    write_report(exs, out, dataset=ds, title=title)
 
 def _edit_cache(arg) -> Path|None:
     if arg is not None and str(arg).lower() == 'none': return None
@@ -446,10 +476,11 @@ def _add_onnx_args(p):
 def _add_model_args(g):
     "The --editor and --verifier options of `diffex explain`."
     from diffex.editing import editors
+    names = ', '.join(n for n in editors() if n not in _ORACLES)
     g.add_argument('--editor', required=True, metavar='NAME|PATH',
-                   help=f'an editor by name ({", ".join(n for n in editors() if n not in _ORACLES)}; its checkpoint in --editor-model), or a Stable '
-                        'Diffusion / SDXL diffusers folder or hub id for LEDITS++ on it. The toy oracles exist only in '
-                        'the toy world (they know only faces drawn in their own process): use `diffex demo --oracle`')
+                   help=f'an editor by name ({names}; its checkpoint in --editor-model), or a Stable Diffusion / SDXL '
+                        'diffusers folder or hub id for LEDITS++ on it. The toy oracles exist only in the toy world '
+                        '(they know only faces drawn in their own process): `diffex demo --editor NAME` runs them')
     g.add_argument('--editor-model', default=None, metavar='PATH',
                    help="the named editor's checkpoint: a diffusers folder or hub id (ledits, instruct: required; toy: "
                         'a toy world folder; toy-instruct: a toy instruction model folder; default the shipped one)')
@@ -509,14 +540,35 @@ def load_editor(spec: str,    # --editor: a registered editor's name, or a LEDIT
                 device=None,  # where its model runs; None: the editor's default
                 fp16=False,   # half precision for its model
                 model=None,   # --editor-model: the checkpoint of a named editor
+                demo=False,   # for `diffex demo`: the toy world's editors only (`demo_editors()`)
                ):
-    """The editor named by `--editor` (and `--editor-model`), built by `diffex.editing.make_editor`. Raises
-    `UsageError` for the toy oracles (they exist only in the toy world), an unknown name (listing the known editors),
-    a missing or unneeded `--editor-model`, or a checkpoint folder that does not exist."""
+    """The editor named by `--editor` (and `--editor-model`), checked by `editor_choice` and built by
+    `diffex.editing.make_editor`; `UsageError` for what `editor_choice` refuses."""
     from diffex import editing
-    if spec in _ORACLES:
+    spec, model = editor_choice(spec, model, demo)
+    settings = dict(cache_dir=cache_dir)
+    if editing.editor_entry(spec).model != 'none':   # an editor with a model takes where it runs and its dtype
+        import torch
+        settings.update(device=device, torch_dtype=torch.float16 if fp16 else None)
+    return editing.make_editor(spec, model, **settings)
+
+def editor_choice(spec: str,  # --editor: a registered editor's name, or (diffex explain) a LEDITS++ checkpoint
+                  model=None, # --editor-model, or None
+                  demo=False, # for `diffex demo`: the toy world's editors only (`demo_editors()`)
+                 ) -> tuple[str, str|None]: # (a registered editor's name, its model or None)
+    """The registered editor and model that `--editor` and `--editor-model` name, checked before any model loads:
+    `diffex explain` takes every registered editor but the toy oracles, or a checkpoint (LEDITS++ on it); `diffex demo`
+    the toy world's editors. Raises `UsageError` for a name the command does not take (listing those it does), a
+    missing or unneeded `--editor-model`, or a folder that does not exist (a toy editor's model is always a folder)."""
+    from diffex import editing
+    if demo and spec not in demo_editors():
+        why = (f'--editor {spec} does not draw the toy corpus on toy faces (run it with `diffex explain`)'
+               if spec in editing.editors() else f'no editor named {spec!r} in the demo')
+        raise UsageError(f"{why}; the demo's editors: {', '.join(demo_editors())}")
+    if not demo and spec in _ORACLES:
         raise UsageError(f'--editor {spec}: the oracle exists only in the toy world (it edits faces drawn in its own '
-                         'process, never an image file); use `diffex demo --oracle`, or --editor toy')
+                         f"process, never an image file); use `diffex demo --editor {_ORACLES[spec]}`, or "
+                         '--editor toy')
     flag = '--editor-model'
     if spec not in editing.editors():
         if not _checkpoint(spec):
@@ -525,32 +577,37 @@ def load_editor(spec: str,    # --editor: a registered editor's name, or a LEDIT
         if model is not None:
             raise UsageError(f'--editor-model goes with an editor name, not with the checkpoint --editor {spec!r}')
         spec, model, flag = 'ledits', spec, '--editor'
-    entry = editing.editor_entry(spec)
-    check_model_arg(entry, 'editor', model, 'a diffusers folder or hub id', flag)
-    settings = dict(cache_dir=cache_dir)
-    if entry.model != 'none':                 # an editor with a model takes where it runs and its dtype
-        import torch
-        settings.update(device=device, torch_dtype=torch.float16 if fp16 else None)
-    return editing.make_editor(spec, model, **settings)
+    check_model_arg(editing.editor_entry(spec), 'editor', model, 'a diffusers folder or hub id', flag,
+                    hub=not _toy_editor(spec))
+    return spec, model
 
-_ORACLES = ('oracle', 'toy-oracle', 'toy-oracle-noisy')   # editors of the toy world's own faces only
+_ORACLES = {'oracle': 'toy-oracle', 'toy-oracle': 'toy-oracle', 'toy-oracle-noisy': 'toy-oracle-noisy'}
+# the editors of the toy world's own faces only, by what `diffex explain --editor` may say -> their demo name
 
 def _checkpoint(spec: str) -> bool:
     "Whether an `--editor` value that is no editor's name names a checkpoint: a folder, or a hub id such as org/name."
     return Path(spec).expanduser().exists() or '/' in spec or spec.startswith(('.', '~'))
 
+def _toy_editor(spec: str) -> bool:
+    "Whether `--editor spec` edits in the toy world: a registered editor named toy or toy-*."
+    from diffex.editing import editors
+    return spec in editors() and (spec == 'toy' or spec.startswith('toy-'))
+
+# %% ../nbs/10_cli.ipynb #e31c0a03
 def check_model_arg(entry,           # a registry entry (`diffex.registry.RegistryEntry`): its `name` and `model` kind
                     kind: str,       # 'editor' or 'verifier': the options are --KIND and --KIND-model
                     model,           # the --KIND-model given, or None
                     what: str,       # what a model is, for the message, e.g. 'a diffusers folder or hub id'
                     flag: str|None = None, # the option that gave `model` in messages; None: --KIND-model
+                    hub: bool = True, # whether the model may be a hub id; False: a folder, which must exist
                    ):
-    "UsageError when --KIND-model is missing, not wanted, or a path that does not exist (a hub id is left to the loader)."
+    """UsageError when --KIND-model is missing, not wanted, or a path that does not exist (a hub id, where `hub`, is
+    left to the loader)."""
     if entry.model == 'required' and model is None:
         raise UsageError(f'--{kind} {entry.name} needs --{kind}-model PATH ({what})')
     if entry.model == 'none' and model is not None: raise UsageError(f'--{kind} {entry.name} takes no --{kind}-model')
     if model is not None and not Path(model).expanduser().exists() and (
-            model.startswith(('.', '/', '~')) or model.count('/') > 1):
+            not hub or model.startswith(('.', '/', '~')) or model.count('/') > 1):
         raise UsageError(f'{flag or f"--{kind}-model"} {model!r}: no such folder')
 
 # %% ../nbs/10_cli.ipynb #6e1d88a5
@@ -583,11 +640,6 @@ def _verifier_choice(name, model, editor) -> str|None:
     entry = verifier_entry(name)
     check_model_arg(entry, 'verifier', model, 'a checkpoint folder or hub id')
     return name
-
-def _toy_editor(spec: str) -> bool:
-    "Whether `--editor spec` edits in the toy world: a registered editor named toy or toy-*."
-    from diffex.editing import editors
-    return spec in editors() and (spec == 'toy' or spec.startswith('toy-'))
 
 # %% ../nbs/10_cli.ipynb #a985ab4e
 @handler('explain')

@@ -27,11 +27,12 @@ def explain_args(tmp_path):
 
 # --- editors by name (issue 30) ---
 
-@pytest.mark.parametrize('name', ['oracle', 'toy-oracle', 'toy-oracle-noisy'])
-def test_oracle_outside_the_toy_demo_is_one_clear_line(capsys, explain_args, name):
+@pytest.mark.parametrize('name, demo', [('oracle', 'toy-oracle'), ('toy-oracle', 'toy-oracle'),
+                                        ('toy-oracle-noisy', 'toy-oracle-noisy')])
+def test_oracle_outside_the_toy_demo_is_one_clear_line(capsys, explain_args, name, demo):
     code, out, err = run(capsys, *explain_args, '--editor', name)
     assert code == 2 and err.count('\n') == 1, err
-    assert 'exists only in the toy world' in err and 'diffex demo --oracle' in err, err
+    assert 'exists only in the toy world' in err and f'use `diffex demo --editor {demo}`' in err, err
     assert 'model_index.json' not in err and 'huggingface' not in err.lower()
 
 
@@ -93,6 +94,92 @@ def test_explain_with_the_toy_instruction_editor_by_name(capsys, tmp_path, monke
     assert ex.models['verifier'] == 'toy-probes' and 'instruct' in ex.models['editor'], ex.models
     verified = [v for effs in ex.effects.values() for e in effs.values() for v in e.verified]
     assert verified and any(v is not None for v in verified), verified        # the probes read its edits
+
+
+# --- the demo's editors (issue 31) ---
+
+def _no_model(*a, **k): pytest.fail('a model was loaded before the check')
+
+def test_the_demo_offers_the_toy_worlds_editors():
+    from diffex.cli import demo_editors
+    names = demo_editors()
+    assert {'toy', 'toy-instruct', 'toy-oracle', 'toy-oracle-noisy'} <= set(names), names
+    assert not {'ledits', 'instruct', 'blur'} & set(names), names        # no real checkpoint, no hash-of-prompt edits
+
+
+@pytest.mark.parametrize('args, want', [
+    (['--editor', 'toyy'], "no editor named 'toyy' in the demo; the demo's editors: "),
+    (['--editor', './sd15'], "no editor named './sd15' in the demo; the demo's editors: "),
+    (['--editor', 'blur'], "--editor blur does not draw the toy corpus on toy faces (run it with `diffex explain`); "
+                           "the demo's editors: "),
+    (['--editor', 'ledits', '--editor-model', 'org/sd15'], '--editor ledits does not draw the toy corpus'),
+    (['--oracle', '--editor', 'toy'], '--oracle means --editor toy-oracle; it cannot go with --editor toy'),
+    (['--oracle', '--editor', 'toy-instruct'], 'it cannot go with --editor toy-instruct'),
+    (['--editor', 'toy-oracle', '--editor-model', 'x'], '--editor toy-oracle takes no --editor-model'),
+    (['--oracle', '--editor-model', 'x'], '--editor toy-oracle takes no --editor-model'),
+    (['--editor', 'toy-instruct', '--editor-model', 'no-such-model'], "--editor-model 'no-such-model': no such folder"),
+    (['--editor', 'toy', '--editor-model', 'no/such'], "--editor-model 'no/such': no such folder"),
+])
+def test_demo_editor_mistakes_are_one_line_before_any_model_loads(capsys, tmp_path, args, want):
+    from diffex.cli import demo_editors
+    with patch('diffex.cli._demo_setup', _no_model), patch('diffex.editing.make_editor', _no_model):
+        code, out, err = run(capsys, 'demo', '--out', tmp_path/'d', *args)
+    assert code == 2 and err.count('\n') == 1 and out == '', (args, err)
+    assert err.startswith('diffex demo: error: ') and want in err, (args, err)
+    if "the demo's editors" in want: assert err.rstrip().endswith(', '.join(demo_editors())), err
+    assert not (tmp_path/'d').exists()
+
+
+def test_demo_editor_default_and_the_oracle_alias(capsys, tmp_path):
+    "Without --editor the demo runs LEDITS++ ('toy'); --oracle is --editor toy-oracle; the setup gets what was chosen."
+    from diffex.cli import build_parser, demo_editor, DEMO_EDITOR
+    p = build_parser()
+    choice = lambda *a: demo_editor(p.parse_args(['demo', *map(str, a)]))
+    assert DEMO_EDITOR == 'toy' and choice() == ('toy', None)
+    assert choice('--oracle') == choice('--editor', 'toy-oracle') == choice('--oracle', '--editor', 'toy-oracle')
+    assert choice('--oracle') == ('toy-oracle', None)
+    assert choice('--editor', 'toy-instruct', '--editor-model', tmp_path) == ('toy-instruct', str(tmp_path))
+    seen = []
+    def setup(opts): seen.append(opts); raise KeyboardInterrupt          # stop where the models would load
+    with patch('diffex.cli._demo_setup', setup):
+        for args in ([], ['--oracle'], ['--editor', 'toy-oracle-noisy', '--verifier', 'none'],
+                     ['--editor', 'toy-instruct', '--editor-model', tmp_path]):
+            assert run(capsys, 'demo', '--processes', 1, '--out', tmp_path/'d', *args)[0] == 130, args
+    assert [(o['editor'], o['editor_model'], o['verifier']) for o in seen] == [
+        ('toy', None, 'toy-probes'), ('toy-oracle', None, 'toy-probes'), ('toy-oracle-noisy', None, 'none'),
+        ('toy-instruct', str(tmp_path), 'toy-probes')]
+
+
+def test_demo_with_the_editor_named_is_the_oracle_alias(capsys, tmp_path):
+    "--editor toy-oracle runs what --oracle runs; the header and the report's front page name the editor."
+    import re
+    outs = {}
+    for flag in (['--editor', 'toy-oracle'], ['--oracle']):
+        d = tmp_path/flag[-1]
+        code, out, err = run(capsys, 'demo', *flag, '--images', 1, '--seeds', 1, '--depth', 1, '--processes', 1,
+                             '--quiet', '--out', d)
+        assert code == 0, err
+        assert '  editor: toy-oracle; verifier: toy-probes; ' in out, out
+        assert 'editor toy-oracle</h1>' in (d/'index.html').read_text()
+        outs[flag[-1]] = re.sub(r'[\d.]+ s\b', 'S s', out.replace(str(d), 'OUT'))
+    assert outs['toy-oracle'] == outs['--oracle']
+
+
+def test_demo_with_the_toy_instruction_editor_in_two_processes(capsys, tmp_path, monkeypatch):
+    """--editor toy-instruct with --processes 2: the forked workers edit with the instruction model that the demo's
+    process read (2 denoising steps: the wiring, not quality; about 20 s on one core)."""
+    from diffex import toyinstruct
+    from diffex.explanation import Explanation
+    monkeypatch.setitem(toyinstruct.TOY_INSTRUCT, 'num_inference_steps', 2)
+    code, out, err = run(capsys, 'demo', '--editor', 'toy-instruct', '--images', 2, '--processes', 2, '--seeds', 1,
+                         '--depth', 1, '--quiet', '--cache-dir', 'none', '--out', tmp_path/'d')
+    assert code == 0, err
+    assert '  editor: toy-instruct (instruct-' in out and '; 2 processes with one torch thread each' in out, out
+    for i in range(2):
+        ex = Explanation.load(tmp_path/'d'/f'image_{i:02d}')
+        assert ex.models['editor'].startswith('instruct-') and ex.models['verifier'] == 'toy-probes', ex.models
+        assert ex.info.editor_params['num_inference_steps'] == 2 and ex.cost['unet_evals'] > 0, (ex.info, ex.cost)
+    assert 'editor toy-instruct</h1>' in (tmp_path/'d'/'index.html').read_text()
 
 
 # --- verifiers by name (issue 30) ---
