@@ -209,23 +209,29 @@ def table(args):
         rs = [r for r in recs if r['corpus'] == corpus and r['direction'] == d]
         by = {}
         for r in rs: by.setdefault((r['rule'], r['face']), {})[r['search']] = r
-        pairs = [v for v in by.values() if 'diffex' in v and 'exhaustive' in v]
-        if not pairs: continue
-        faces = sorted({v['diffex']['face'] for v in pairs})
-        def p(s): return sum(v[s]['hits'] for v in pairs) / sum(v[s]['k'] for v in pairs)
-        def mean(s, f): return sum(v[s][f] for v in pairs) / len(pairs)
-        share = mean('diffex', 'unet_evals') / mean('exhaustive', 'unet_evals')
-        later = [r['unet_new'] for r in rs if r['search'] == 'exhaustive' and r['rule'] != RULES[0]]
-        met = p('diffex') >= TARGET_P and p('diffex') >= p('exhaustive') - 0.02 and share <= TARGET_SHARE
-        rows.append([corpus, str(rs[0]['nodes']), d, f'{len(faces)} of 6', str(len(pairs)), f"{p('diffex'):.2f}",
-                     f"{p('exhaustive'):.2f}", f"{mean('diffex', 'unet_evals'):,.0f}",
-                     f"{mean('exhaustive', 'unet_evals'):,.0f}", f'{share:.3f}', f"{mean('diffex', 'edits'):,.0f}",
-                     f"{mean('exhaustive', 'edits'):,.0f}", (f'max {max(later)}' if later else '–'),
-                     'yes' if met else 'no'])
+        for rule in (None,) + RULES:        # the corpus (every rule pooled), then each rule
+            pairs = [v for (ru, _), v in by.items() if 'diffex' in v and 'exhaustive' in v and rule in (None, ru)]
+            if not pairs: continue
+            faces = {f for _, f in by}
+            full = sorted(f for f in faces if all('diffex' in by.get((ru, f), {}) and 'exhaustive' in by.get((ru, f), {})
+                                                  for ru in RULES))
+            def p(s): return sum(v[s]['hits'] for v in pairs) / sum(v[s]['k'] for v in pairs)
+            def mean(s, f): return sum(v[s][f] for v in pairs) / len(pairs)
+            share = mean('diffex', 'unet_evals') / mean('exhaustive', 'unet_evals')
+            later = [v['exhaustive']['unet_new'] for (ru, _), v in by.items()
+                     if 'exhaustive' in v and ru != RULES[0] and rule in (None, ru)]
+            met = p('diffex') >= TARGET_P and p('diffex') >= p('exhaustive') - 0.02 and share <= TARGET_SHARE
+            rows.append([corpus if rule is None else f'{corpus} · {rule}', str(rs[0]['nodes']), d,
+                         f'{len(full)} of 6' if rule is None else '', str(len(pairs)), f"{p('diffex'):.2f}",
+                         f"{p('exhaustive'):.2f}", f"{mean('diffex', 'unet_evals'):,.0f}",
+                         f"{mean('exhaustive', 'unet_evals'):,.0f}", f'{share:.3f}', f"{mean('diffex', 'edits'):,.0f}",
+                         f"{mean('exhaustive', 'edits'):,.0f}", (f'max {max(later)}' if later else '–'),
+                         ('yes' if met else 'no') if rule is None else ''])
     print('| ' + ' | '.join(head) + ' |'); print('|' + '---|' * len(head))
     for r in rows: print('| ' + ' | '.join(r) + ' |')
     codes = sorted({r['code'] for r in recs})
-    print(f"\nfaces: shared by {', '.join(RULES)} (indices from 0); jobs: one rule on one face with both searches; "
+    print(f"\nfaces: shared by {', '.join(RULES)}, those with both searches recorded for every rule; jobs: one rule on one "
+          "face with both searches (the rows 'corpus · rule': that rule alone); "
           "p@k: precision@k (distinct), pooled (causes found / causes asked); UNet evals: mean per job, what the search "
           "costs alone with an empty cache (inversions and null edits included), from the measured cost of every cache "
           "entry it asked for; share: diffex / exhaustive; target met: p@k >= 0.90, >= exhaustive's - 0.02, share "
