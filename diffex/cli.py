@@ -303,7 +303,7 @@ def run_demo(args) -> int:
           f'({world.corpus.n_leaves} leaves); {search.describe(args.seeds)}{how}; loaded in {time.time() - t0:.1f} s',
           flush=True)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    jobs = [(i, im, out/f'image_{i:02d}', opts) for i, (f, im) in enumerate(faces)]
+    jobs = [(i, f, out/f'image_{i:02d}', opts) for i, (f, _) in enumerate(faces)]
     pool, exs = _demo_pool(procs) if procs > 1 else None, []
     try:
         with _sigint_held():                          # a Ctrl-C while the workers start waits until they can take it
@@ -365,9 +365,11 @@ _DEMO: dict = {}   # the loaded world, classifier, editor and verifier of `run_d
 def _demo_face(job: tuple) -> tuple:
     "Explain one demo face (in the demo's process or a worker) and save it; returns `(index, folder, seconds)`."
     import time
+    from diffex import toyworld
     from diffex.explain import explain
-    i, image, folder, opts = job
+    i, face, folder, opts = job
     if not _DEMO: _demo_setup(opts)                   # a spawned (not forked) worker loads the world itself
+    image = toyworld.draw(face)                       # drawn here: a spawned worker's oracle knows only its own faces
     t0 = time.time()
     ex = explain(image, _DEMO['clf'], _DEMO['editor'], _DEMO['world'].corpus, opts['name'], seeds=opts['seeds'],
                  search=opts['search'], verifier=_DEMO['verifier'], progress=opts['progress'])

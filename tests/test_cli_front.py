@@ -182,6 +182,21 @@ def test_demo_with_the_toy_instruction_editor_in_two_processes(capsys, tmp_path,
     assert 'editor toy-instruct</h1>' in (tmp_path/'d'/'index.html').read_text()
 
 
+def test_spawned_demo_workers_build_the_named_editor_themselves(capsys, tmp_path):
+    "Where workers are spawned, not forked (macOS, Windows), each builds the editor --editor names from the job's options."
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from diffex import cli
+    from diffex.explanation import Explanation
+    spawned = lambda n: ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), initializer=cli._quiet_worker)
+    with patch('diffex.cli._demo_pool', spawned):
+        code, out, err = run(capsys, 'demo', '--editor', 'toy-oracle-noisy', '--images', 2, '--processes', 2,
+                             '--seeds', 1, '--depth', 1, '--quiet', '--out', tmp_path/'d')
+    assert code == 0, err
+    assert '  editor: toy-oracle-noisy; ' in out and '2 processes' in out, out
+    assert [Explanation.load(tmp_path/'d'/f'image_{i:02d}').models['editor'] for i in range(2)] == ['toy-oracle-noisy'] * 2
+
+
 # --- verifiers by name (issue 30) ---
 
 def test_unknown_verifier_lists_the_known_ones(capsys, explain_args):
