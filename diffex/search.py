@@ -593,8 +593,10 @@ def child_value(st: SearchState, node, # the search state and a scored node with
 def wake_deferred(st: SearchState, bar: float, # the search state and the level's pruning bar
                   fn: Callable|None = None,    # the screening scorer; None: `st.score`
                  ) -> list:                    # the nodes screened
-    """Screen the deferred children of each parent some of whose screened children the verifier could check (passed or
-    rejected: a name it knows) or moved the score above `bar`; all of them when no edit of the search was checked."""
+    """Screen the deferred children of each parent whose own edit, or one of whose screened children, moved the score
+    above `bar`, or some of whose screened children the verifier could check (passed or rejected: a name it knows); all
+    of them when no edit of the search was checked. A parent edited by its own name ('skin tone') draws nothing the
+    verifier can name, but when its edit moves the score, its subtree may hold a cause however its first half read."""
     out, checked = [], lambda e: any(v is not None for x in e.values() for v in x.verified)
     blind = not any(checked(e) for e in st.effects.values())        # no verifier: no family can be told undrawable
     for p, rest in list(st.deferred.items()):
@@ -602,7 +604,8 @@ def wake_deferred(st: SearchState, bar: float, # the search state and the level'
         up = rest[0].parent
         while up.path_str != p: up = up.parent
         sib = [st.effects[c.path_str] for c in frontier(up) if c.path_str in st.effects]
-        if blind or any(checked(e) or importance(e, st.config.rank) > bar for e in sib):
+        moved = importance(st.effects.get(p, {}), st.config.rank) > bar
+        if blind or moved or any(checked(e) or importance(e, st.config.rank) > bar for e in sib):
             del st.deferred[p]
             out += score_nodes(st, rest, st.first, fn)
     return out
