@@ -118,28 +118,42 @@ class Memo(torch.nn.Module):
 
 def trained_classifiers(names=TRAINED) -> dict:
     """name -> (classifier, held-out accuracy) for the `names` among `TRAINED`: `groundtruth.train_rule_classifier` with
-    seed `TRAIN_SEED`, trained once (about 5 minutes each on a busy core) and kept in `classifiers/` (not committed)."""
-    import torch
+    seed `TRAIN_SEED`, kept in `classifiers/` (committed, safetensors, with their sha256 in the .json beside them). The
+    weights are committed because training is not bitwise the same on two CPU kinds: the records of a trained
+    classifier hold only for its weights (`weights_id`). Without the files, it trains them (about 5 minutes each on a
+    busy core) and writes them."""
     from diffex import groundtruth, toyworld
     from diffex.classifiers import TorchClassifier
+    from safetensors.torch import load_file, save_file
     out = {}
     CACHE.mkdir(exist_ok=True)
     for n in [n for n in TRAINED if n in names]:
-        f, meta = CACHE/f'{n}-s{TRAIN_SEED}.pt', CACHE/f'{n}-s{TRAIN_SEED}.json'
+        f, meta = CACHE/f'{n}-s{TRAIN_SEED}.safetensors', CACHE/f'{n}-s{TRAIN_SEED}.json'
         if f.exists() and meta.exists():
             net = toyworld.ToyCNN({n: 2}, width=16)
-            net.load_state_dict(torch.load(f, weights_only=True))
+            net.load_state_dict(load_file(str(f)))
             acc = json.loads(meta.read_text())['held_out_accuracy']
         else:
             t0 = time.time()
             clf, acc = groundtruth.train_rule_classifier(n, seed=TRAIN_SEED)
             net = clf.model.net
-            torch.save(net.state_dict(), f)
-            meta.write_text(json.dumps(dict(rule=n, seed=TRAIN_SEED, held_out_accuracy=acc)))
+            save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(f))
+            meta.write_text(json.dumps(dict(rule=n, seed=TRAIN_SEED, held_out_accuracy=acc, sha256_12=sha12(f))) + '\n')
             print(f'trained {n} (seed {TRAIN_SEED}): held-out accuracy {acc:.3f}, {time.time() - t0:.0f} s', flush=True)
         out[n] = (TorchClassifier(Head(net.eval(), n), toyworld.to_tensor, [f'not {n}', n], name=f'bench-{n}-s{TRAIN_SEED}',
                                   batch_size=256), acc)
     return out
+
+
+def sha12(path: Path) -> str:
+    import hashlib
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def weights_id(name: str) -> str|None:
+    "The id of trained classifier `name`'s committed weights (the first 12 hex digits of their sha256); None: none yet."
+    f = CACHE/f'{name}-s{TRAIN_SEED}.safetensors'
+    return sha12(f) if f.exists() else None
 
 
 def faces_for(name: str, clf, direction: str, n: int) -> list:
@@ -235,21 +249,20 @@ def run_job(corpus: str, tree, attrs: dict, name: str, clf, direction: str, face
                                                                   * len(causes)))
             else:
                 a = groundtruth.agreement_distinct(rk, attrs, want)
-                r.update(k=len(want), want=want, hits=None if a is None else round(a * len(want)))
+                r.update(k=len(want), want=want, hits=None if a is None else round(a * len(want)),
+                         weights=weights_id(name))
             recs.append(r)
     return recs
 
 
 def done_keys(path: Path, label: str|None = None) -> set:
-    "The jobs recorded in `path`: of the exhaustive/default runs, or (with `label`) of that search, with their arms."
-    if not path.exists(): return set()
+    """The jobs recorded in `path` (a trained classifier's only with today's weights, see `load`): of the
+    exhaustive/default runs, or (with `label`) of that search, with their arms."""
     keys = set()
-    for line in path.read_text().splitlines():
-        if line.strip():
-            r = json.loads(line)
-            s = r.get('search', 'default')
-            if (s not in ('default', 'exhaustive')) if label is None else s != label: continue
-            keys.add((r['corpus'], r['classifier'], r['direction'], r['face'], r.get('arm')))
+    for r in load(path):
+        if (label is None) != (r.get('search', 'default') in ('default', 'exhaustive')): continue
+        if label is not None and r.get('search') != label: continue
+        keys.add((r['corpus'], r['classifier'], r['direction'], r['face'], r.get('arm')))
     return keys
 
 
@@ -312,8 +325,25 @@ def run(args):
                           f'{time.time() - t0:5.1f} s', flush=True)
 
 
-def load(path: Path) -> list:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+def load(path: Path, current: bool = True) -> list:
+    """The records of `path`. With `current`, a trained classifier's record counts only if it was made with today's
+    committed weights (`weights_id`), and its agreement@k is recounted from its top findings against the target of
+    exhaustive search's exact-arm record with those weights (records made before a target was remeasured keep their
+    findings, not their old target)."""
+    recs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    if not current: return recs
+    ids = {n: weights_id(n) for n in TRAINED}
+    ok = lambda r: r['classifier'] not in TRAINED or (ids[r['classifier']] and r.get('weights') == ids[r['classifier']])
+    recs = [r for r in recs if ok(r)]
+    wants = {(r['corpus'], r['classifier'], r['direction'], r['face']): r['want'] for r in recs
+             if r['classifier'] in TRAINED and r.get('search') == 'exhaustive' and r.get('arm') == 'exact'
+             and r.get('want') is not None}
+    for r in recs:
+        if r['classifier'] in TRAINED and 'top' in r:
+            w = wants.get((r['corpus'], r['classifier'], r['direction'], r['face']))
+            if w is None: r['hits'] = None; continue
+            r.update(want=w, k=len(w), hits=len(set(r['top'][:len(w)]) & set(w)) if w else None)
+    return recs
 
 
 def table(args):
