@@ -414,6 +414,47 @@ def table(args):
         print(note)
 
 
+TARGETS = {'toy-100': 1 / 2, 'faces': 1 / 2, 'mined-350': 1 / 3, 'mined-1100': 1 / 3, 'deep-350': 1 / 5,
+           'deep-1100': 1 / 8}   # issue 34: most share of exhaustive search's edits, per corpus (toy, toy-260: none)
+
+
+def summary(args):
+    """Print, per corpus (generator seeds pooled, the held-out seed included), the cost of the search `--search` at
+    exhaustive search's precision: its edits against exhaustive search's (share, issue 34's target), its precision@k
+    (shipped classifiers) and agreement@k (trained ones) against exhaustive search's, one row per arm, over the jobs
+    the search ran."""
+    recs = [r for r in load(args.out) if 'skipped' not in r and r.get('search') in (args.search, 'exhaustive')]
+    job = lambda r: (r['corpus'], r['classifier'], r['direction'], r['face'], r['arm'])
+    ran = {job(r) for r in recs if r['search'] == args.search}
+    recs = [r for r in recs if job(r) in ran]
+    family = lambda c: c.rsplit('-', 1)[0] if c.rsplit('-', 1)[-1][:1] == 's' and c != 'faces' else c
+    def pooled(rs, kind):
+        rs = [r for r in rs if r['kind'] == kind and r['hits'] is not None]
+        k = sum(r['k'] for r in rs)
+        return sum(r['hits'] for r in rs) / k if k else None
+    f2 = lambda v: '–' if v is None else f'{v:.2f}'
+    rows, fams = [], sorted({family(r['corpus']) for r in recs}, key=lambda f: min(r['nodes'] for r in recs
+                                                                                   if family(r['corpus']) == f))
+    for f in fams:
+        for arm in ARMS:
+            rs = [r for r in recs if family(r['corpus']) == f and r['arm'] == arm]
+            if not rs: continue
+            by = {s: [r for r in rs if r['search'] == s] for s in (args.search, 'exhaustive')}
+            ed = [sum(r['edits'] for r in by[s]) / len(by[s]) for s in by]
+            share, t = ed[0] / ed[1], TARGETS.get(f)
+            nodes = sorted({r['nodes'] for r in rs})
+            rows.append([f, f'{nodes[0]:,}' if len(nodes) == 1 else f'{nodes[0]:,}-{nodes[-1]:,}', arm,
+                         f'{ed[0]:,.0f} / {ed[1]:,.0f}', f'{share:.3f}' + (f' (≤ {t:.3f})' if t else ''),
+                         ' / '.join(f2(pooled(by[s], 'shipped')) for s in by),
+                         ' / '.join(f2(pooled(by[s], 'trained')) for s in by), str(len(by[args.search]))])
+    head = ['corpus', 'editable nodes', 'arm', 'edits diffex / exhaustive', 'cost share (target)',
+            'precision@k diffex / exhaustive', 'agreement@k diffex / exhaustive', 'jobs']
+    print('| ' + ' | '.join(head) + ' |'); print('|' + '---|' * len(head))
+    for r in rows: print('| ' + ' | '.join(r) + ' |')
+    print(f"\nsearch {args.search!r} against exhaustive search, every job it ran (generator seeds 0-2 pooled, the "
+          "held-out seed 2 included); edits: mean per job")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -435,9 +476,12 @@ def main(argv=None):
     t.add_argument('--search', nargs='*', default=None, metavar='LABEL',
                    help='also these labelled searches, beside the old default and exhaustive ones')
     t.add_argument('--from', dest='source', type=Path, default=None, help="the labelled searches' records (default: --out)")
+    m = sub.add_parser('summary', help="the cost at exhaustive search's precision, per corpus and arm (markdown)")
+    m.add_argument('--out', type=Path, default=RESULTS)
+    m.add_argument('--search', required=True, metavar='LABEL', help='the labelled search to compare with exhaustive search')
     a = p.parse_args(argv)
     if a.cmd == 'train': torch.set_num_threads(1); trained_classifiers()
-    else: run(a) if a.cmd == 'run' else table(a)
+    else: {'run': run, 'table': table, 'summary': summary}[a.cmd](a)
 
 
 if __name__ == '__main__':
