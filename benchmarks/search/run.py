@@ -329,13 +329,14 @@ def load(path: Path, current: bool = True) -> list:
     """The records of `path`. With `current`, a trained classifier's record counts only if it was made with today's
     committed weights (`weights_id`), and its agreement@k is recounted from its top findings against the target of
     exhaustive search's exact-arm record with those weights (records made before a target was remeasured keep their
-    findings, not their old target)."""
+    findings, not their old target; another file's records take their targets from `RESULTS` too)."""
     recs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
     if not current: return recs
     ids = {n: weights_id(n) for n in TRAINED}
     ok = lambda r: r['classifier'] not in TRAINED or (ids[r['classifier']] and r.get('weights') == ids[r['classifier']])
     recs = [r for r in recs if ok(r)]
-    wants = {(r['corpus'], r['classifier'], r['direction'], r['face']): r['want'] for r in recs
+    base = recs if Path(path).resolve() == RESULTS.resolve() else recs + [r for r in load(RESULTS, False) if ok(r)]
+    wants = {(r['corpus'], r['classifier'], r['direction'], r['face']): r['want'] for r in base
              if r['classifier'] in TRAINED and r.get('search') == 'exhaustive' and r.get('arm') == 'exact'
              and r.get('want') is not None}
     for r in recs:
@@ -423,7 +424,8 @@ def summary(args):
     exhaustive search's precision: its edits against exhaustive search's (share, issue 34's target), its precision@k
     (shipped classifiers) and agreement@k (trained ones) against exhaustive search's, one row per arm, over the jobs
     the search ran."""
-    recs = [r for r in load(args.out) if 'skipped' not in r and r.get('search') in (args.search, 'exhaustive')]
+    recs = [r for r in load(args.out) if 'skipped' not in r and r.get('search') == 'exhaustive']
+    recs += [r for r in load(args.source or args.out) if 'skipped' not in r and r.get('search') == args.search]
     job = lambda r: (r['corpus'], r['classifier'], r['direction'], r['face'], r['arm'])
     ran = {job(r) for r in recs if r['search'] == args.search}
     recs = [r for r in recs if job(r) in ran]
@@ -479,6 +481,7 @@ def main(argv=None):
     m = sub.add_parser('summary', help="the cost at exhaustive search's precision, per corpus and arm (markdown)")
     m.add_argument('--out', type=Path, default=RESULTS)
     m.add_argument('--search', required=True, metavar='LABEL', help='the labelled search to compare with exhaustive search')
+    m.add_argument('--from', dest='source', type=Path, default=None, help="the labelled search's records (default: --out)")
     a = p.parse_args(argv)
     if a.cmd == 'train': torch.set_num_threads(1); trained_classifiers()
     else: {'run': run, 'table': table, 'summary': summary}[a.cmd](a)
