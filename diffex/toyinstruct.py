@@ -10,8 +10,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['N_FACES', 'BENCH_STREAMS', 'TEMPLATES', 'PATHS', 'HELD_OUT_PAIRS', 'TOY_INSTRUCT', 'face_key', 'benchmark_faces',
            'face_split', 'held_out_pair', 'instruction', 'instruct_tokenizer', 'sample_pair', 'pair_batch',
-           'widen_unet', 'train_instruct', 'instruct_scheduler', 'export_instruct', 'instruct_pipeline',
-           'instruct_model_step', 'pair_gates', 'toy_instruct_editor']
+           'widen_unet', 'instruct_loss', 'train_instruct', 'instruct_scheduler', 'export_instruct',
+           'instruct_pipeline', 'instruct_model_step', 'pair_gates', 'toy_instruct_editor']
 
 # %% ../nbs/08d_toyinstruct.ipynb #0f0569d9
 import numpy as np
@@ -128,6 +128,21 @@ def _start_models(init_from: str|Path|None, tok):
     te.resize_token_embeddings(len(tok), mean_resizing=False)
     return unet, te
 
+# %% ../nbs/08d_toyinstruct.ipynb #89ee139c
+def instruct_loss(unet, te, tok,      # the widened UNet, the text encoder, the tokenizer
+                  src, dst, ins, drop, # a `pair_batch`: sources, targets (N, 3, H, W) in [-1, 1], instructions, image-drop mask (N,)
+                  alphas: torch.Tensor, # the training schedule's alphas_cumprod (T,)
+                  p2_gamma: float = 0.0, # per-sample weight (1 - alpha_bar_t) ** p2_gamma; 0: the plain MSE
+                 ) -> torch.Tensor:
+    "The scalar training loss of one batch (timesteps uniform in 0..T-1, then the noise, from torch's global RNG)."
+    z, c = latents(dst), latents(src) * (~drop).view(-1, 1, 1, 1)
+    noise = torch.randn_like(z)
+    t = torch.randint(0, len(alphas), (len(z),))
+    a = alphas[t].view(-1, 1, 1, 1)
+    pred = unet(torch.cat([a.sqrt() * z + (1 - a).sqrt() * noise, c], 1), t, encoder_hidden_states=encode_prompts(tok, te, ins)).sample
+    if p2_gamma == 0: return F.mse_loss(pred, noise)
+    return ((1 - a) ** p2_gamma * (pred - noise) ** 2).mean()
+
 # %% ../nbs/08d_toyinstruct.ipynb #45281563
 def train_instruct(out: str|Path,          # folder for checkpoint.pt, train_log.jsonl and the exported model (model/)
                    steps: int = 20000,     # total optimiser steps (a resumed run continues up to this)
@@ -141,6 +156,8 @@ def train_instruct(out: str|Path,          # folder for checkpoint.pt, train_log
                    init_from: str|Path|None = None, # the text-to-image toy model folder to start from; default: the shipped one
                    max_minutes: float|None = None, # stop after the first checkpoint past this many minutes
                    export: bool = True,    # export the EMA model to out/model at every checkpoint
+                   p_text: float = 0.1,    # share of identity pairs (empty instruction, target = input; `pair_batch`)
+                   p2_gamma: float = 0.0,  # loss weight (1 - alpha_bar_t) ** p2_gamma (`instruct_loss`); 0: plain MSE
                   ) -> Path:
     "Train or resume the toy instruction model; returns the checkpoint path."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -157,8 +174,9 @@ def train_instruct(out: str|Path,          # folder for checkpoint.pt, train_log
         unet.load_state_dict(ck['unet']); te.load_state_dict(ck['te'])
         ema_unet.load_state_dict(ck['ema_unet']); ema_te.load_state_dict(ck['ema_te'])
         opt.load_state_dict(ck['opt']); step = ck['step']; torch.set_rng_state(ck['torch_rng'])
-        log(event='resume', step=step, lr=lr, batch=batch)
-    else: log(event='start', steps=steps, batch=batch, lr=lr, seed=seed, init_from=str(init_from or 'shipped'))
+        log(event='resume', step=step, lr=lr, batch=batch, p_text=p_text, p2_gamma=p2_gamma)
+    else: log(event='start', steps=steps, batch=batch, lr=lr, seed=seed, init_from=str(init_from or 'shipped'), p_text=p_text,
+              p2_gamma=p2_gamma)
     def save():
         atomic_save(dict(unet=unet.state_dict(), te=te.state_dict(), ema_unet=ema_unet.state_dict(), ema_te=ema_te.state_dict(),
                          opt=opt.state_dict(), step=step, torch_rng=torch.get_rng_state()), ckpt_path)
@@ -167,13 +185,7 @@ def train_instruct(out: str|Path,          # folder for checkpoint.pt, train_log
     unet.train(); te.train()
     while step < steps:
         for g in opt.param_groups: g['lr'] = lr * min(1.0, (step + 1) / warmup)
-        src, dst, ins, drop = pair_batch(step, batch, seed)
-        z, c = latents(dst), latents(src) * (~drop).view(-1, 1, 1, 1)
-        noise = torch.randn_like(z)
-        t = torch.randint(0, ddpm.config.num_train_timesteps, (batch,))
-        a = alphas[t].view(-1, 1, 1, 1)
-        pred = unet(torch.cat([a.sqrt() * z + (1 - a).sqrt() * noise, c], 1), t, encoder_hidden_states=encode_prompts(tok, te, ins)).sample
-        loss = F.mse_loss(pred, noise)
+        loss = instruct_loss(unet, te, tok, *pair_batch(step, batch, seed, p_text=p_text), alphas, p2_gamma)
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step(); step += 1
@@ -271,7 +283,7 @@ def pair_gates(world,            # a `toyworld.ToyWorld` (its probe reads the ed
                 others_unchanged_when_shown=float(np.mean(shown)) if shown else float('nan'))
 
 # %% ../nbs/08d_toyinstruct.ipynb #1f60655a
-TOY_INSTRUCT = dict(num_inference_steps=10, guidance_scale=2.0, image_guidance_scale=1.2)   # chosen on validation faces
+TOY_INSTRUCT = dict(num_inference_steps=10, guidance_scale=4.0, image_guidance_scale=5.0)   # chosen on validation faces
 
 def toy_instruct_editor(model: str|Path|None = None,          # a folder written by `export_instruct`; None: the shipped model
                         device: str|None = None,              # where the model runs; None: the CPU

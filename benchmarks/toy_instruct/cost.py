@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 def components(size, seed=0):
-    from diffusers import AutoencoderKL, DPMSolverMultistepScheduler, UNet2DConditionModel
+    from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
     from diffex.tiny import tiny_tokenizer
     torch.manual_seed(seed)

@@ -5,9 +5,12 @@ on held-out faces, and on the held-out (attribute, context) pairs (`toyinstruct.
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/toy_instruct/gates.py --val --n 4    # choose the guidance scales
 
 Faces: `edit_success` at seed 0 (the stream the LEDITS++ figures used; every face of it was kept out of training). `--val`
-runs a small grid of guidance scales on `edit_success` at seed 99 (other faces, also never trained on) and prints the best by
-mean success + mean others unchanged. Then (`--null-n`) how often the null edit reads as its input, for this editor and for the
-toy LEDITS++ editor on the same faces. One JSON line per run is appended to --out.
+runs a small grid of guidance scales on validation faces (`toyinstruct.face_split(f) == 'val'`: never trained on, never in a
+benchmark; `edit_success`'s seed-99 stream with every other face skipped) and prints the best by mean success + mean others
+unchanged + the share of null edits that read as their input (each 0-1, `--null-n` validation faces). Then (`--null-n`) how
+often the null edit reads as its input, for this editor and for the toy LEDITS++ editor on the same faces. `--lambda-min`
+sets the sampler's `lambda_min_clipped` (DPM-Solver++ starts where log(alpha/sigma) reaches it; default: the model folder's
+scheduler). One JSON line per run is appended to --out.
 """
 import argparse, json, time
 from pathlib import Path
@@ -20,14 +23,23 @@ def run(world, ed, n, seed, paths):
     rows = edit_success(world, n=n, seed=seed, paths=paths, editor=ed)
     return rows, time.time() - t0, ed.unet_evals - u0
 
-def null_fidelity(world, editor, n: int = 50, seed: int = 0) -> dict:
+def val_only(sample_face):
+    "`sample_face` drawing validation-split faces only (the faces that remain after skipping the others of the same stream)."
+    from diffex.toyinstruct import face_split
+    def draw_val(rng):
+        while True:
+            f = sample_face(rng)
+            if face_split(f) == 'val': return f
+    return draw_val
+
+def null_fidelity(world, editor, n: int = 50, seed: int = 0, val: bool = False) -> dict:
     """How often the null edit (the empty instruction; LEDITS++'s reconstruction) reads as its input, on the first `n` faces
     of `random.Random(seed)`: every effect is measured against the null edit, so a null edit that redraws the face measures
     effects on another face (and `edit_success` credits an edit whose null edit already shows the attribute)."""
     import collections, random
     from diffex.toyworld import FAMILIES, draw, probe_read, sample_face
-    rng = random.Random(seed)
-    faces = [sample_face(rng) for _ in range(n)]
+    rng, pick = random.Random(seed), val_only(sample_face) if val else sample_face
+    faces = [pick(rng) for _ in range(n)]
     moved, diff = [], []
     for f in faces:
         im = draw(f)
@@ -60,6 +72,7 @@ def main():
     p.add_argument('--grid', default='3:1.2,5:1.5,7.5:1.5,5:1.0', help='--val: text:image guidance pairs (default 3:1.2,5:1.5,7.5:1.5,5:1.0)')
     p.add_argument('--null-n', type=int, default=50,
                    help='faces on which the null edit is compared with its input, for this editor and toy LEDITS++ (default 50; 0: skip)')
+    p.add_argument('--lambda-min', type=float, default=None, help="the sampler's lambda_min_clipped (default: the model's scheduler)")
     p.add_argument('--out', default='benchmarks/toy_instruct/gates_cpu.jsonl')
     a = p.parse_args()
     torch.set_num_threads(1)
@@ -69,25 +82,37 @@ def main():
     from diffex.instruct import InstructEditor
     world = toyworld.load()
     step = json.loads((Path(a.model)/'training.json').read_text())['step']
-    base = InstructEditor(instruct_pipeline(a.model), batch_size=32, num_inference_steps=a.steps)
+    pipe = instruct_pipeline(a.model)
+    if a.lambda_min is not None:
+        from diffusers import DPMSolverMultistepScheduler
+        pipe.scheduler = DPMSolverMultistepScheduler.from_config(pipe.scheduler.config, lambda_min_clipped=a.lambda_min)
+    base = InstructEditor(pipe, batch_size=32, num_inference_steps=a.steps)
     leaves = [q for q in toyworld.EDITS if gated(q)]
-    rec = dict(model=a.model, step=step, n=a.n, steps=a.steps)
+    lam = pipe.scheduler.config.lambda_min_clipped
+    rec = dict(model=a.model, step=step, n=a.n, steps=a.steps, lambda_min_clipped=lam if np.isfinite(lam) else None)
     if a.val:
         res = []
         for gt, gi in [tuple(map(float, g.split(':'))) for g in a.grid.split(',')]:
             ed = base.variant(guidance_scale=gt, image_guidance_scale=gi)
-            rows, s, u = run(world, ed, a.n, 99, leaves)
+            from unittest import mock
+            import diffex.toytrain
+            with mock.patch.object(diffex.toytrain, 'sample_face', val_only(diffex.toytrain.sample_face)):
+                rows, s, u = run(world, ed, a.n, 99, leaves)
             m = edit_summary(rows)
-            res.append(dict(text=gt, image=gi, **m, seconds=round(s), unet_evals=u))
-            print(f'step {step}, text {gt}, image {gi}: success {m["mean_success"]:.3f}, others unchanged '
-                  f'{m["mean_others_unchanged"]:.3f} ({a.n} faces per leaf, seed 99, {s:.0f} s)', flush=True)
-        best = max(res, key=lambda r: r['mean_success'] + r['mean_others_unchanged'])
+            nf = null_fidelity(world, ed, a.null_n, seed=99, val=True) if a.null_n else dict(same=0.0, mean_absdiff=float('nan'))
+            res.append(dict(text=gt, image=gi, **m, null_same=nf['same'], null_absdiff=nf['mean_absdiff'], seconds=round(s),
+                            unet_evals=u))
+            print(f'step {step}, lambda_min_clipped {lam}, text {gt}, image {gi}: success {m["mean_success"]:.3f}, others unchanged '
+                  f'{m["mean_others_unchanged"]:.3f} ({a.n} validation faces per leaf, {s:.0f} s); null edit reads as input '
+                  f'{nf["same"]:.2f} of {a.null_n} validation faces, |null - input| {nf["mean_absdiff"]:.1f}', flush=True)
+        best = max(res, key=lambda r: r['mean_success'] + r['mean_others_unchanged'] + r['null_same'])
         print(f'best: text {best["text"]}, image {best["image"]}')
         rec.update(kind='val', grid=res, best=best)
     else:
         ed = base.variant(guidance_scale=a.text, image_guidance_scale=a.image)
         rows, s, u = run(world, ed, a.n, 0, leaves)
-        print(f'toy instruction model at step {step}: {a.steps} steps, text guidance {a.text}, image guidance {a.image}; '
+        print(f'toy instruction model at step {step}: {a.steps} steps, lambda_min_clipped {lam}, text guidance {a.text}, '
+              f'image guidance {a.image}; '
               f'{a.n} faces per leaf (edit_success seed 0); {s:.0f} s, {u} UNet evaluations')
         print_edit_table(rows)
         fam = families(rows)
