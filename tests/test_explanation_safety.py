@@ -199,22 +199,38 @@ def _rank_key(ex, p):
     return adjusted_importance(ex.assessed[p], ex.rank) if ex.adjusted else importance(ex.effects[p], ex.rank)
 
 
+def _same_effects(x: dict, y: dict) -> bool:
+    """Whether two explanations' effects are the same edits with the same reads, their scores within float32 noise
+    (1e-5): the golden files were made on two CPU kinds."""
+    if x.keys() != y.keys() or any(x[p].keys() != y[p].keys() for p in x): return False
+    for p in x:
+        for d in x[p]:
+            a, b = x[p][d], y[p][d]
+            if (a.seeds, a.verified, a.changes, a.prompt) != (b.seeds, b.verified, b.changes, b.prompt): return False
+            if not (np.allclose(a.base, b.base, rtol=1e-5, atol=1e-5) and np.allclose(a.edited, b.edited, rtol=1e-5, atol=1e-5)):
+                return False
+    return True
+
+
 def test_load_reads_both_formats(tmp_path):
     """Format 1 (flat `params`) and format 2 (`ExplainConfig`) load to the same meaning, compared like with like.
     Both golden files hold the run `oracle_probe`: the format-1 file was made by the fixed beam and says so when loaded
     (fixed_beam=True); the format-2 file was regenerated with the optimistic search (cde1e6a), which made the same edits
     and effects on this run, scoring the children in another order. So the two agree on everything but the search mode
     (and the order of exactly tied semantics, which follows the scoring order); and the format-1 explanation, saved
-    today in format 2, reads back to itself. (tests/test_golden.py compares the format-1 file with a fresh fixed-beam run.)"""
+    today in format 2, reads back to itself. The two files were made on two CPU kinds (the format-2 file regenerated in
+3910574 on a Xeon): scores agree to float32 noise, not bit for bit. (tests/test_golden.py compares the format-1 file
+with a fresh fixed-beam run.)"""
     from dataclasses import replace
     a = Explanation.load(GOLDEN/'oracle_probe'/'saved'); b = Explanation.load(GOLDEN/'format1'/'oracle_probe')
     assert b.config.search.fixed_beam and not a.config.search.fixed_beam, (a.config.search, b.config.search)
     assert a.config == replace(b.config, search=replace(b.config.search, fixed_beam=False))
     assert (a.info, a.method, a.models, a.target, a.base, a.original_score) == \
            (b.info, b.method, b.models, b.target, b.base, b.original_score)
-    assert a.effects == b.effects and a.cost['edits'] == b.cost['edits']
+    assert _same_effects(a.effects, b.effects) and a.cost['edits'] == b.cost['edits']
     ra, rb = a.ranking(), b.ranking()
-    assert set(ra) == set(rb) and [_rank_key(a, p) for p in ra] == [_rank_key(b, p) for p in rb]
+    assert set(ra) == set(rb)
+    np.testing.assert_allclose([_rank_key(a, p) for p in ra], [_rank_key(b, p) for p in rb], rtol=1e-4, atol=1e-4)
     assert set(a.significant()) == set(b.significant()) != set()
     c = Explanation.load(b.save(tmp_path/'format2'))
     assert (c.ranking(), c.config, c.info, c.effects, c.significant()) == (rb, b.config, b.info, b.effects, b.significant())
