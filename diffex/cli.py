@@ -273,7 +273,7 @@ def print_ranking(ex,            # an `Explanation`
 # %% ../nbs/10_cli.ipynb #98421f5b
 @handler('demo')
 def run_demo(args) -> int:
-    import time
+    import time; from concurrent.futures.process import BrokenProcessPool
     from diffex import toyworld
     from diffex.explain import Explanation, aggregate
     if args.classifier not in toyworld.RULES:
@@ -315,6 +315,9 @@ def run_demo(args) -> int:
             say(f'  {name} score: original {ex.original_score:+.2f}, null edit {np.mean(list(ex.base.values())):+.2f}; '
                   f'{plural(ex.cost["edits"], "edit")}, {ex.cost["unet_evals"]} UNet evaluations, {secs:.0f} s')
             print_ranking(ex, causes=causes)
+    except BrokenProcessPool:                         # a worker died: by a Ctrl-C (it says so) or otherwise
+        if pool and pool.interrupted.value: raise KeyboardInterrupt from None
+        raise
     finally:
         if pool: pool.shutdown(cancel_futures=True)
     ds = aggregate(exs, [f'image_{i:02d}' for i in range(len(exs))])
@@ -396,12 +399,20 @@ def _demo_pool(n: int):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     method = 'fork' if sys.platform.startswith('linux') else 'spawn'
-    return ProcessPoolExecutor(n, mp_context=mp.get_context(method), initializer=_quiet_worker)
+    ctx = mp.get_context(method)
+    flag = ctx.RawValue('b', 0)                       # set by a worker that leaves at Ctrl-C (`_quiet_worker`)
+    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_quiet_worker, initargs=(flag,))
+    pool.interrupted = flag
+    return pool
 
-def _quiet_worker():
-    """A demo worker leaves at Ctrl-C without a traceback of its own: the demo's process says the one line. It starts
-    with SIGINT held (`_sigint_held`), so a Ctrl-C during its start reaches it only now, through this handler."""
-    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+def _quiet_worker(flag=None):
+    """A demo worker leaves at Ctrl-C without a traceback of its own, and says so in `flag` (shared with the demo's
+    process): the demo's process says the one line, even when the pool breaks before its own Ctrl-C is handled. It
+    starts with SIGINT held (`_sigint_held`), so a Ctrl-C during its start reaches it only now, through this handler."""
+    def leave(*_):
+        if flag is not None: flag.value = 1
+        os._exit(130)
+    signal.signal(signal.SIGINT, leave)
     if hasattr(signal, 'pthread_sigmask'): signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 @contextlib.contextmanager

@@ -432,3 +432,19 @@ def test_a_real_ctrl_c_with_demo_workers_is_one_line(tmp_path, delay):
     os.killpg(p.pid, signal.SIGINT)
     _, err = p.communicate(timeout=120)
     assert (p.returncode, err.decode()) == (130, 'diffex demo: interrupted; rerun to resume from the cache\n'), err
+
+
+def test_a_worker_that_leaves_at_ctrl_c_says_so():
+    """A demo worker hit by Ctrl-C exits 130 and sets the pool's shared flag, so that the demo's process, if the broken
+    pool reaches it before its own Ctrl-C does, still ends with the one line (exit 130), not a BrokenProcessPool."""
+    import multiprocessing as mp, signal, time
+    from diffex.cli import _demo_pool, _quiet_worker
+    ctx = mp.get_context('fork')
+    flag = ctx.RawValue('b', 0)
+    p = ctx.Process(target=lambda: (_quiet_worker(flag), time.sleep(60)))
+    p.start(); time.sleep(0.5)
+    os.kill(p.pid, signal.SIGINT); p.join(30)
+    assert (p.exitcode, flag.value) == (130, 1)
+    pool = _demo_pool(2)
+    try: assert pool.interrupted.value == 0
+    finally: pool.shutdown()
