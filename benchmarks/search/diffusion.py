@@ -216,7 +216,7 @@ def table(args):
             'UNet evals exhaustive', 'share (target <= 0.25)', 'edits diffex', 'edits exhaustive',
             'new UNet evals, exhaustive rules 2-3', 'target met']
     rows = []
-    for corpus, d in sorted({(r['corpus'], r['direction']) for r in recs}, key=lambda k: (CORPORA + (k[0],)).index(k[0])):
+    for corpus, d in sorted({(r['corpus'], r['direction']) for r in recs}, key=lambda k: ((CORPORA + (k[0],)).index(k[0]), k[1] != 'add')):
         rs = [r for r in recs if r['corpus'] == corpus and r['direction'] == d]
         by = {}
         for r in rs: by.setdefault((r['rule'], r['face']), {})[r['search']] = r
@@ -227,7 +227,9 @@ def table(args):
             full = sorted(f for f in faces if all('diffex' in by.get((ru, f), {}) and 'exhaustive' in by.get((ru, f), {})
                                                   for ru in RULES))
             def p(s): return sum(v[s]['hits'] for v in pairs) / sum(v[s]['k'] for v in pairs)
-            def pm(s): return sum(hits_merged(v[s]) for v in pairs) / sum(v[s]['k'] for v in pairs)
+            def pm(s):     # 'remove' asks for the group and the cause (`remove_causes`): no secondary reading
+                if d != 'add': return None
+                return sum(hits_merged(v[s]) for v in pairs) / sum(v[s]['k'] for v in pairs)
             def mean(s, f): return sum(v[s][f] for v in pairs) / len(pairs)
             share = mean('diffex', 'unet_evals') / mean('exhaustive', 'unet_evals')
             later = [v['exhaustive']['unet_new'] for (ru, _), v in by.items()
@@ -235,7 +237,7 @@ def table(args):
             met = p('diffex') >= TARGET_P and p('diffex') >= p('exhaustive') - 0.02 and share <= TARGET_SHARE
             rows.append([corpus if rule is None else f'{corpus} · {rule}', str(rs[0]['nodes']), d,
                          f'{len(full)} of 6' if rule is None else '', str(len(pairs)), f"{p('diffex'):.2f}",
-                         f"{p('exhaustive'):.2f}", f"{pm('diffex'):.2f}", f"{pm('exhaustive'):.2f}",
+                         f"{p('exhaustive'):.2f}", *('–' if pm(s) is None else f'{pm(s):.2f}' for s in ('diffex', 'exhaustive')),
                          f"{mean('diffex', 'unet_evals'):,.0f}",
                          f"{mean('exhaustive', 'unet_evals'):,.0f}", f'{share:.3f}', f"{mean('diffex', 'edits'):,.0f}",
                          f"{mean('exhaustive', 'edits'):,.0f}", (f'max {max(later)}' if later else '–'),
