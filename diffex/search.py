@@ -13,8 +13,8 @@ __all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel',
            'SearchState', 'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'unedited',
            'complete_seeds', 'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width',
            'unsettled', 'settle_ranking', 'isolate_side_effects', 'complete_top', 'informative', 'optimistic_value',
-           'child_value', 'wake_deferred', 'optimistic_level', 'drawn', 'one_candidate', 'distinct_top', 'confirm_top',
-           'search_level', 'beam_search']
+           'one_subtype', 'child_value', 'wake_deferred', 'optimistic_level', 'drawn', 'one_candidate', 'distinct_top',
+           'confirm_top', 'search_level', 'beam_search']
 
 # %% ../nbs/04b_search.ipynb #ad1db152
 import numpy as np
@@ -569,6 +569,20 @@ def optimistic_value(effects: dict, # direction -> Effect of one node
             best = max(best, abs(x) if rank == 'abs' else (s if rank == 'up' else -s))
     return best
 
+# %% ../nbs/04b_search.ipynb #e90e51b1
+def one_subtype(effects: dict, # direction -> Effect of one node
+               ) -> bool:
+    """Whether every counted, verified 'add' edit of the node (two at least) drew one and the same of its own
+    attributes other than itself (`own`, read in `changes` as appeared) and no other: the editor draws one sub-type for the name, so the
+    edit says nothing about the node's other children. False without reported changes (a verifier that reads none)."""
+    got = []
+    for e in effects.values():
+        if e.direction != 'add': continue
+        ch, own = e.changes or [None] * len(e.seeds), e.own or [()] * len(e.seeds)
+        for v, c, o, ok in zip(e.verified, ch, own, e.counted):
+            if ok and v is True and c: got.append(frozenset(k for k, x in c.items() if k in o and x > 0 and k != e.path))
+    return len(got) >= 2 and len(got[0]) == 1 and all(g == got[0] for g in got)
+
 # %% ../nbs/04b_search.ipynb #0b3c1a13
 def _editable_parent(node):
     "The nearest editable node above `node` (looking through groups), or None below the root's groups."
@@ -578,11 +592,12 @@ def _editable_parent(node):
 
 def child_value(st: SearchState, node, # the search state and a scored node with children
                ) -> tuple[float, bool]: # (the value its children are screened for, whether it is inherited)
-    """What `node`'s children may be worth: its `optimistic_value` when its edit is `informative`; else the value it
+    """What `node`'s children may be worth: its `optimistic_value` when its edit is `informative` (and, with two children
+    or more, did not draw `one_subtype`); else the value it
     was screened for (`st.prio`; the first level: inf) when the parent above it was informative or it has none; else the
     best value of its informative siblings (its own, when none is)."""
     rank, effs = st.config.rank, st.effects[node.path_str]
-    if informative(effs): return optimistic_value(effs, rank), False
+    if informative(effs) and not (len(frontier(node)) > 1 and one_subtype(effs)): return optimistic_value(effs, rank), False
     up = _editable_parent(node)
     if up is None or informative(st.effects.get(up.path_str, {})): return st.prio.get(node.path_str, math.inf), True
     sib = [optimistic_value(st.effects[s.path_str], rank) for s in frontier(up)

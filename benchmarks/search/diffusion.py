@@ -3,6 +3,8 @@ search (`flat_search(seeds=3, leaves_only=False)`) with the toy LEDITS++ editor 
 
     OMP_NUM_THREADS=1 nohup nice -n 10 python benchmarks/search/diffusion.py run &     # resumable: rerun after a stop
     python benchmarks/search/diffusion.py table            # the markdown table of what is recorded
+    python benchmarks/search/diffusion.py run --searches diffex --out TRIAL   # diffex's search alone (from the cache)
+    python benchmarks/search/diffusion.py table --out benchmarks/search/diffusion.jsonl TRIAL   # against exhaustive
 
 Issue 34's target for this arm: toy-260 and the mined shape (mined-350-s0), rules 'older', 'hipster' and 'cheerful'
 (whose causes the toy editor can draw), 6 faces shared by all three rules: precision@k >= 0.90 and at least
@@ -122,7 +124,8 @@ class Ledger:
         return round(tot), len(self.asked), len(self.inversions), len(self.asked) - len(known)
 
 
-def run_search(search, rule, clf, editor, ledger, tree, attrs, face_i, face, direction, corpus, verifier) -> dict:
+def run_search(search, rule, clf, editor, ledger, tree, attrs, face_i, face, direction, corpus, verifier,
+               settings=None) -> dict:
     from diffex import groundtruth, toyworld
     from diffex.explain import explain
     from diffex.baselines import flat_search
@@ -140,12 +143,14 @@ def run_search(search, rule, clf, editor, ledger, tree, attrs, face_i, face, dir
                         leaves_only=False, keep_images=False)
     else:
         e = explain(im, clf, editor, tree, rule, directions=(direction,), verifier=verifier, progress=False,
-                    keep_images=False)
+                    keep_images=False, **(settings or {}))
+        if settings: base['settings'] = settings
     secs = time.time() - t0
     alone, asked, invs, unknown = ledger.standalone()
     rk = e.ranking()
     hits = round(groundtruth.precision_distinct(rk, attrs, causes) * len(causes))
-    return dict(base, edits=int(e.cost['edits']), unet_evals=alone, unet_new=int(e.cost['unet_evals']),
+    stages = [dict(level=lv.depth, scored=len(lv.scored), kept=len(lv.kept), edits=lv.edits) for lv in e.levels]
+    return dict(base, edits=int(e.cost['edits']), stages=stages, unet_evals=alone, unet_new=int(e.cost['unet_evals']),
                 entries=asked, inversions=invs, unknown_cost_entries=unknown, k=len(causes), causes=causes, hits=hits,
                 top=groundtruth.findings(rk, attrs)[:6], seconds=round(secs, 1),
                 cache_hits=editor.cache.hits, cache_misses=editor.cache.misses)
@@ -172,6 +177,7 @@ def run(args):
     world.nets = {n: Memo(m) for n, m in world.nets.items()}
     clfs = {r: world.classifier(r) for r in RULES}
     done = {(r['corpus'], r['rule'], r['face'], r['direction'], r['search']) for r in load(args.out)}
+    settings = {k: json.loads(v) for k, v in (a.split('=', 1) for a in args.setting)}   # explain's settings
     t_start, per_corpus = time.time(), {}
     for d in args.directions:
         faces = shared_faces(d, args.faces)
@@ -186,9 +192,9 @@ def run(args):
                 jobs = ([('exhaustive', RULES[0])] + [('diffex', r) for r in RULES]
                         + [('exhaustive', r) for r in RULES[1:]])
                 for search, rule in jobs:
-                    if (corpus, rule, i, d, search) in done: continue
+                    if (corpus, rule, i, d, search) in done or search not in args.searches: continue
                     rec = run_search(search, rule, clfs[rule], editor, ledger, tree, attrs, i, faces[i], d, corpus,
-                                     verifier)
+                                     verifier, settings)
                     if search == 'exhaustive' and rule == RULES[0] and rec.get('unet_new'):
                         rec['standalone_check'] = f"{rec['unet_evals']} computed / {rec['unet_new']} measured"
                     with open(args.out, 'a') as fh: fh.write(json.dumps(rec) + '\n')
@@ -209,8 +215,12 @@ def hits_merged(r: dict) -> int:
 
 def table(args):
     "Print per corpus and direction: p@k and UNet evaluations of diffex's search and exhaustive search, and the share."
-    recs = [r for r in load(args.out) if 'skipped' not in r]
-    if not recs: print(f'no records in {args.out}'); return
+    recs = {}
+    for f in args.out:         # a later file's record of a job replaces an earlier one's
+        for r in load(f):
+            if 'skipped' not in r: recs[r['corpus'], r['rule'], r['face'], r['direction'], r['search']] = r
+    recs = list(recs.values())
+    if not recs: print(f'no records in {", ".join(map(str, args.out))}'); return
     head = ['corpus', 'nodes', 'direction', 'faces', 'jobs', 'p@k diffex', 'p@k exhaustive',
             'p@k diffex, group as its cause', 'p@k exhaustive, group as its cause', 'UNet evals diffex',
             'UNet evals exhaustive', 'share (target <= 0.25)', 'edits diffex', 'edits exhaustive',
@@ -263,9 +273,17 @@ def main(argv=None):
     r.add_argument('--corpora', nargs='*', default=list(CORPORA), help=f'corpora (default: {list(CORPORA)})')
     r.add_argument('--directions', nargs='*', default=['add'], choices=('add', 'remove'), help="default: add")
     r.add_argument('--out', type=Path, default=RESULTS)
+    r.add_argument('--searches', nargs='*', default=['exhaustive', 'diffex'], choices=('exhaustive', 'diffex'),
+                   help='the searches to run (default: both; diffex alone, with --out TRIAL, measures a change of '
+                        "diffex's search against the exhaustive records of the default file: `table --out "
+                        f'{RESULTS.name} TRIAL`)')
+    r.add_argument('--setting', action='append', default=[], metavar='KEY=VALUE',
+                   help="a setting of diffex's search (`explain`'s keywords, JSON values: screen_fidelity=0.5, "
+                        'beam=4), repeatable; recorded as `settings`')
     r.add_argument('--cache', type=Path, default=CACHE, help=f'edit caches, one folder per corpus (default: {CACHE})')
     t = sub.add_parser('table', help='print the markdown table of the recorded results')
-    t.add_argument('--out', type=Path, default=RESULTS)
+    t.add_argument('--out', type=Path, nargs='+', default=[RESULTS],
+                   help='record files, read in order (a later record of the same job replaces an earlier one)')
     a = p.parse_args(argv)
     run(a) if a.cmd == 'run' else table(a)
 
