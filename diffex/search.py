@@ -282,6 +282,7 @@ class SearchState:
     reorder: Callable|None = None # reorder(effects, paths) -> paths: the final ranking's order (e.g. by effects adjusted
                                   # for side effects); None: by `importance`
     prio: dict = field(default_factory=dict)    # optimistic search: path -> the value it was screened for
+    full: set = field(default_factory=set)       # paths screened again at full fidelity (`retry_failed`)
     deferred: dict = field(default_factory=dict) # optimistic search: parent path -> children screened only if their
                                                  # screened siblings show something (`wake_deferred`)
 
@@ -349,9 +350,15 @@ def screen_level(st: SearchState, cands: list, # the search state and the level'
 # %% ../nbs/04b_search.ipynb #5858bfd8
 def retry_failed(st: SearchState, cands: list, # the search state and the screened candidates
                 ) -> list:
-    "Screen again, with the next seed, the candidates whose every screening edit failed; returns those retried."
+    """Screen again the candidates whose every screening edit failed: with the next seed; after a cheaper
+    `screen_score`, with the same seed at full fidelity (replacing the cheap edit), once per node. Returns those
+    retried."""
     rest = st.rest
-    if not rest or st.screen_score is not None or st.stopped == 'budget': return []
+    if not rest or st.stopped == 'budget': return []
+    if st.screen_score is not None:              # a cheap edit that failed: the full editor may draw it
+        failed = [c for c in cands if st.importance(c) == -math.inf and c.path_str not in st.full]
+        st.full |= {c.path_str for c in failed}
+        return score_nodes(st, failed, st.first, st.score, replace=True) if failed else []
     failed = [c for c in cands if st.importance(c) == -math.inf and rest[0] not in st.seeds_of(c)]
     return score_nodes(st, failed, rest[:1]) if failed else []
 
@@ -630,7 +637,8 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
                     ) -> list|None:
     """One level of the optimistic search: screen with the first seed(s), and the deferred half of a family whose
     first half showed something (`wake_deferred`), retry failed edits, give the parents whose edit
-    drew something but nothing strong the other seeds up to `screen_parents` (None: all; other sub-types), and expand the parents whose
+    drew something but nothing strong, or not strong enough for the `beam`, the other seeds up to `screen_parents`
+    (None: all; other sub-types, and `one_subtype` told), and expand the parents whose
     `child_value` is above `prune` times the strongest effect so far (and `min_effect`): those that inherit it all, the
     others the strongest `beam`; a level expands at least `beam` parents (the strongest of the rest fill the places). Sets `st.prio` of the children of the expanded parents, and defers the second half of the children
     of one that inherits (`st.deferred`); appends a `SearchLevel` (the inherited
@@ -645,8 +653,10 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
     retried = retry_failed(st, cands)
     bar = bar()
     more = [s for s in st.seeds[:cfg.screen_parents] if s not in st.first]   # a cold parent that drew: other sub-types
-    cold = [c for c in cands if frontier(c) and informative(st.effects[c.path_str])
-            and optimistic_value(st.effects[c.path_str], cfg.rank) <= bar]
+    ov = {c.path_str: optimistic_value(st.effects[c.path_str], cfg.rank) for c in cands
+          if frontier(c) and informative(st.effects[c.path_str])}
+    warm = sorted((c for c in cands if ov.get(c.path_str, -math.inf) > bar), key=lambda c: -ov[c.path_str])
+    cold = [c for c in cands if ov.get(c.path_str, math.inf) <= bar] + warm[cfg.beam:]   # weak, or cut by the beam
     if more and cold and st.stopped != 'budget': score_nodes(st, cold, more, fn)
     vals = {c.path_str: child_value(st, c) for c in cands if frontier(c)}
     up = [c for c in cands if c.path_str in vals and vals[c.path_str][0] > bar]
