@@ -451,9 +451,9 @@ def add_explain_args(p: argparse.ArgumentParser):
     s = p.add_argument_group('search')
     s.add_argument('--seeds', type=int, default=3, help='seeds per edit (default: 3)')
     add_search_args(s)
-    s.add_argument('--screen-fidelity', type=float, default=1.0,
+    s.add_argument('--screen-fidelity', type=float, default=0.5,
                    help="share of the editor's inversion steps the screening pass uses; the semantics that get all "
-                        '--seeds are edited again at full steps (default: 1, screening at full steps)')
+                        '--seeds are edited again at full steps (default: 0.5; 1: screening at full steps)')
     s.add_argument('--directions', default='add', help='add, remove, or add,remove (default: add)')
     s.add_argument('--score', default=None, choices=['logit', 'logodds', 'prob', 'value'],
                    help="what is tracked for the target: logit, logodds or prob of a class or label, value of a "

@@ -50,7 +50,8 @@ class ExplainConfig:
     directions: tuple = ('add',)   # edit directions: 'add', 'remove' or both
     score: str|None = None         # 'logit', 'logodds', 'prob' or 'value'; None: the classifier's `default_score`
     joint: bool = False            # score a child as its parent's edit plus its own (DiffEx Algorithm 1)
-    screen_fidelity: float = 1.0   # screening runs with this share of the editor's inversion steps (1: full)
+    screen_fidelity: float = 0.5   # screening runs with this share of the editor's inversion steps (1: full; 0.5: see
+                                   # benchmarks/search/diffusion.md; an editor without steps screens at full fidelity)
     fdr: float = FDR               # false-discovery rate of `Explanation.significant` (Benjamini-Hochberg)
     isolate: int = 3               # isolate the side effects of this many top semantics (0: none; needs a verifier)
     keep_images: bool = True       # keep every edited image in the result

@@ -38,7 +38,8 @@ def explain(image,                          # a PIL image, a path or an array
             score: str|None = None,         # 'logit', 'logodds', 'prob' or 'value'; None: `classifier.default_score`
             verifier: Verifier|None = None, # checks that edits happened
             joint: bool = False,            # score a child as its parent's edit plus its own (DiffEx Algorithm 1)
-            screen_fidelity: float = 1.0,   # screening runs with this share of the editor's inversion steps (1: full)
+            screen_fidelity: float = 0.5,   # screening runs with this share of the editor's inversion steps (1: full;
+                                            # 0.5 chosen by issue 34's diffusion arm, benchmarks/search/diffusion.md)
             keep_images: bool = True,       # keep every edited image in the result
             progress: bool = True,          # show progress: a bar per search level (terminal, Jupyter), else a line
             fdr: float = FDR,               # false-discovery rate of `Explanation.significant` (Benjamini-Hochberg)
