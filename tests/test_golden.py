@@ -64,8 +64,9 @@ RUNS = {
     'oracle_rule_up': (11, _oracle, 'rule:older', dict(seeds=3, rank='up', rescore='kept', keep_images=False)),
     # the toy diffusion editor: screening with half its inversion steps, a verifier, a budget it runs into
     'toy_screen': (3, _toy_diffusion, 'older', dict(seeds=2, verifier=True, screen_fidelity=0.5, budget=24)),
-    # the toy diffusion editor, one level: side effects isolated, then the adjusted top completed with every seed
-    'toy_isolate': (1, _toy_diffusion, 'older', dict(seeds=3, verifier=True, depth=1)),
+    # the toy diffusion editor, one level: side effects isolated, then the adjusted top completed with every seed;
+    # screening at full fidelity (the default before 127c67c; toy_screen runs today's 0.5)
+    'toy_isolate': (1, _toy_diffusion, 'older', dict(seeds=3, verifier=True, depth=1, screen_fidelity=1.0)),
 }
 
 DIFFUSION_RUNS = {n for n, r in RUNS.items() if r[1] is _toy_diffusion}
@@ -174,7 +175,8 @@ def test_format1_file_loads_into_todays_config(tmp_path):
     "A format-1 file (flat `params`) reads into the `ExplainConfig` and `RunInfo` that today's run records."
     from diffex.explain import Explanation
     old = Explanation.load(GOLDEN/'format1'/'oracle_probe')
-    ex, _ = run('oracle_probe', tmp_path, fixed_beam=True)      # format 1 predates the optimistic search
+    ex, _ = run('oracle_probe', tmp_path, fixed_beam=True, screen_fidelity=1.0)  # format 1 predates the optimistic
+                                                                    # search and screening at half fidelity by default
     assert (old.config, old.info, old.method) == (ex.config, ex.info, ex.method)
     diff = differences(digest(ex), digest(old))
     assert not diff, '\n'.join(diff[:30])
