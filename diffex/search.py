@@ -351,14 +351,16 @@ def screen_level(st: SearchState, cands: list, # the search state and the level'
 def retry_failed(st: SearchState, cands: list, # the search state and the screened candidates
                 ) -> list:
     """Screen again the candidates whose every screening edit failed: with the next seed; after a cheaper
-    `screen_score`, with the same seed at full fidelity (replacing the cheap edit), once per node. Returns those
-    retried."""
+    `screen_score`, first with the same seeds at full fidelity (replacing the cheap edits), then, failed again, with
+    the next seed too; once per node. Returns those retried."""
     rest = st.rest
     if not rest or st.stopped == 'budget': return []
     if st.screen_score is not None:              # a cheap edit that failed: the full editor may draw it
         failed = [c for c in cands if st.importance(c) == -math.inf and c.path_str not in st.full]
         st.full |= {c.path_str for c in failed}
-        return score_nodes(st, failed, st.first, st.score, replace=True) if failed else []
+        got = score_nodes(st, failed, st.first, st.score, replace=True) if failed else []
+        again = [c for c in got if st.importance(c) == -math.inf and rest[0] not in st.seeds_of(c)]
+        return got + [c for c in (score_nodes(st, again, rest[:1]) if again else []) if c not in got]
     failed = [c for c in cands if st.importance(c) == -math.inf and rest[0] not in st.seeds_of(c)]
     return score_nodes(st, failed, rest[:1]) if failed else []
 
