@@ -640,7 +640,8 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
     """One level of the optimistic search: screen with the first seed(s), and the deferred half of a family whose
     first half showed something (`wake_deferred`), retry failed edits, give the parents whose edit
     drew something but nothing strong, or not strong enough for the `beam`, the other seeds up to `screen_parents`
-    (None: all; other sub-types, and `one_subtype` told), and expand the parents whose
+    (None: all; other sub-types, and `one_subtype` told; one cut by the beam keeps the value of its first seeds, so
+    that it does not displace a kept parent by a best of more seeds), and expand the parents whose
     `child_value` is above `prune` times the strongest effect so far (and `min_effect`): those that inherit it all, the
     others the strongest `beam`; a level expands at least `beam` parents (the strongest of the rest fill the places). Sets `st.prio` of the children of the expanded parents, and defers the second half of the children
     of one that inherits (`st.deferred`); appends a `SearchLevel` (the inherited
@@ -658,9 +659,12 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
     ov = {c.path_str: optimistic_value(st.effects[c.path_str], cfg.rank) for c in cands
           if frontier(c) and informative(st.effects[c.path_str])}
     warm = sorted((c for c in cands if ov.get(c.path_str, -math.inf) > bar), key=lambda c: -ov[c.path_str])
-    cold = [c for c in cands if ov.get(c.path_str, math.inf) <= bar] + warm[cfg.beam:]   # weak, or cut by the beam
+    cut = warm[cfg.beam:]                 # above the bar, cut by the beam: its seeds may all draw one sub-type
+    cold = [c for c in cands if ov.get(c.path_str, math.inf) <= bar] + cut
     if more and cold and st.stopped != 'budget': score_nodes(st, cold, more, fn)
     vals = {c.path_str: child_value(st, c) for c in cands if frontier(c)}
+    for c in cut:                         # unless `one_subtype`, it competes with the seed the beam judged it by
+        if not vals[c.path_str][1]: vals[c.path_str] = (ov[c.path_str], False)
     up = [c for c in cands if c.path_str in vals and vals[c.path_str][0] > bar]
     blind = [c for c in up if vals[c.path_str][1]]
     kept = sorted((c for c in up if not vals[c.path_str][1]), key=lambda c: -vals[c.path_str][0])[:cfg.beam]
