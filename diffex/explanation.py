@@ -208,6 +208,16 @@ def unsearched_text(self: Explanation, n: int = 4, # name the `n` subtrees with 
             f'them); most in {parts}; explain with a larger budget (SearchConfig.budget) to search them')
 
 
+# %% ../nbs/04h_explanation.ipynb #979a35b3
+@patch
+def screening_text(self: Explanation) -> str:
+    """How screening edits were made, in one line as every view writes it: 'screening edits with 0.5 of the editor's
+    inversion steps (one-seed estimates; the top is edited again at full steps)', or '' at full fidelity (the editor has
+    no cheaper variant, or `screen_fidelity=1`)."""
+    f = self.info.screen_fidelity
+    return ('' if f >= 1 else f"screening edits with {f:g} of the editor's inversion steps (one-seed estimates; the top "
+            'is edited again at full steps)')
+
 # %% ../nbs/04h_explanation.ipynb #86b1763f
 @patch
 def test_text(self: Explanation, path: str, direction: str) -> str:
@@ -260,7 +270,8 @@ def _repr_html_(self: Explanation, k: int = 8, # semantics shown: the top `k`, t
                  bar=Markup(effect_bar(e.mean, *e.ci, scale)) if e.status == 'ok' else '')
             for p in paths for d, e in self.effects[p].items()]
     return str(render(REPR_HTML, ex=self, rows=rows, s0=s0, png=lambda im: _png_b64(im, up(im)),
-                      cfg=self.search_config.describe(self.n_seeds) if self.search_config else ''))
+                      cfg='; '.join(x for x in (self.search_config.describe(self.n_seeds) if self.search_config
+                                                else '', self.screening_text()) if x)))
 
 # %% ../nbs/04h_explanation.ipynb #f2e0ab0a
 REPR_HTML = """\

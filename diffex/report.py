@@ -155,7 +155,8 @@ def report_html(ex, # an `Explanation`
             ('corpus', f'{ex.tree.domain} ({len(ex.tree.editable_nodes())} editable semantics)'),
             ('score', f'{ex.score_description}; effects in {ex.score_unit}, against the null edit of each seed'),
             ('search', f"{plural(len(ex.effects), 'semantic')} scored in {plural(len(ex.levels), 'level')}; "
-                       f"{ex.config.search.describe(ex.n_seeds)}; directions {', '.join(ex.config.directions)}"),
+                       f"{ex.config.search.describe(ex.n_seeds)}; directions {', '.join(ex.config.directions)}"
+                       + (f'; {ex.screening_text()}' if ex.screening_text() else '')),
             ('faithfulness', ('ranked by effects adjusted for the side effects the verifier saw; ' if ex.adjusted else '')
                              + f'* significant at a false-discovery rate of {ex.fdr:g} (Benjamini-Hochberg, over the '
                                f"tested effects in the directions asked for: {', '.join(ex.config.directions)}); "
