@@ -1,6 +1,6 @@
 """The faithfulness benchmark for both toy editors side by side, against issue 31's targets for the instruction editor.
 
-    python benchmarks/toy_instruct/faith_compare.py LEDITS_DIR INSTRUCT_DIR [--markdown]
+    python benchmarks/toy_instruct/faith_compare.py LEDITS_DIR INSTRUCT_DIR
 
 Each DIR holds the `ground-truth.json` and `agreement.json` that `benchmarks/faithfulness/run.py DIR PART N` writes
 (for the instruction editor, with the pseudo-setting `editor=toy-instruct`, so the files are
@@ -17,11 +17,11 @@ from pathlib import Path
 
 
 def read(d: Path) -> dict:
-    "The two parts of one run folder: {'ground-truth': rows, 'agreement': rows} (the plain or the editor=... file)."
+    "The two parts of one run folder: {'ground-truth': ..., 'agreement': ...}, from PART.json, else the one PART-editor=NAME.json."
     out = {}
     for part in ('ground-truth', 'agreement'):
-        files = sorted(d.glob(f'{part}*.json'))
-        if len(files) != 1: sys.exit(f'{d}: expected one {part}*.json, found {[f.name for f in files]}')
+        files = [d/f'{part}.json'] if (d/f'{part}.json').exists() else sorted(d.glob(f'{part}-editor=*.json'))
+        if len(files) != 1: sys.exit(f'{d}: expected {part}.json or one {part}-editor=NAME.json, found {[f.name for f in files]}')
         j = json.loads(files[0].read_text())
         out[part] = dict(rows=j['rows'], seconds=j['seconds'], editor=j.get('editor', 'toy'))
     return out
@@ -70,14 +70,19 @@ def table(runs: dict) -> list:
     return out
 
 
+def markdown(ledits: Path, instruct: Path) -> str:
+    "The side-by-side table of the runs in folders `ledits` and `instruct`, as markdown."
+    runs = {'ledits': read(Path(ledits)), 'instruct': read(Path(instruct))}
+    rows = [('measure', 'LEDITS++ toy', 'instruction toy', 'target (instruction)', 'met')] + table(runs)
+    return '\n'.join(['| ' + ' | '.join(rows[0]) + ' |', '|' + '---|' * len(rows[0])]
+                     + ['| ' + ' | '.join(r) + ' |' for r in rows[1:]])
+
+
 def main(argv=None):
     a = argv if argv is not None else sys.argv[1:]
     dirs = [x for x in a if not x.startswith('--')]
     if len(dirs) != 2: sys.exit(__doc__)
-    runs = {'ledits': read(Path(dirs[0])), 'instruct': read(Path(dirs[1]))}
-    rows = [('measure', 'LEDITS++ toy', 'instruction toy', 'target (instruction)', 'met')] + table(runs)
-    print('| ' + ' | '.join(rows[0]) + ' |'); print('|' + '---|' * len(rows[0]))
-    for r in rows[1:]: print('| ' + ' | '.join(r) + ' |')
+    print(markdown(*dirs))
 
 
 if __name__ == '__main__':
