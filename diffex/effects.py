@@ -53,6 +53,8 @@ class Effect:
     changes: list = None      # per seed: what else the verifier saw change against the null edit, as
                               # {attribute: signed change} (`diffex.classifiers.Observation`), or None (not read)
     own: list = None          # per seed: the attributes the edit asked for (keys of its `changes`)
+    asked: str|None = None    # the key of `changes` naming exactly what the edit asks for (`Observation.asked`;
+                              # None: none does, e.g. for a prompt naming a group, or not read)
 
     def __post_init__(self):
         k = len(self.seeds)
@@ -129,7 +131,7 @@ def to_dict(self: Effect) -> dict:
 
 @patch(cls_method=True)
 def from_dict(cls: Effect, d: dict) -> Effect:
-    keys = ('path', 'prompt', 'direction', 'seeds', 'base', 'edited', 'verified', 'conf', 'changes', 'own')
+    keys = ('path', 'prompt', 'direction', 'seeds', 'base', 'edited', 'verified', 'conf', 'changes', 'own', 'asked')
     return cls(**{k: d[k] for k in keys if k in d})
 
 @patch
@@ -179,5 +181,6 @@ def merge_effects(a: dict, b: dict) -> dict:
         ch = lambda f: (f.changes or [None] * len(f.seeds), f.own or [()] * len(f.seeds))
         (cx, ox), (ce, oe) = ch(x), ch(e)
         out[d] = Effect(x.path, x.prompt, d, x.seeds + e.seeds, x.base + e.base, x.edited + e.edited,
-                        x.verified + e.verified, x.conf, cx + ce if seen else None, ox + oe if seen else None)
+                        x.verified + e.verified, x.conf, cx + ce if seen else None, ox + oe if seen else None,
+                        x.asked or e.asked)
     return out

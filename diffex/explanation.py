@@ -546,7 +546,8 @@ _EFFECT = {'type': 'object', 'required': ['path', 'prompt', 'direction', 'seeds'
     'edited': {'type': 'array', 'items': _NUM}, 'verified': {'type': ['array', 'null'], 'items': {'type': ['boolean', 'null']}},
     'conf': {'type': 'number', 'exclusiveMinimum': 0, 'exclusiveMaximum': 1},
     'changes': {'type': ['array', 'null'], 'items': {'type': ['object', 'null'], 'additionalProperties': _NUM}},
-    'own': {'type': ['array', 'null'], 'items': {'anyOf': [_STRS, {'type': 'null'}]}}}}
+    'own': {'type': ['array', 'null'], 'items': {'anyOf': [_STRS, {'type': 'null'}]}},
+    'asked': {'type': ['string', 'null']}}}
 
 # %% ../nbs/04h_explanation.ipynb #bee4e26e
 def _read_meta(f: Path) -> dict:

@@ -146,6 +146,7 @@ def __call__(self: ImageScorer, nodes: list, seeds: Sequence[int]|None = None, d
             e.seeds.append(s); e.base.append(self.base[s]); e.edited.append(float(x))
             e.verified.append(o.happened if o else None)
             e.changes.append(o.changes if o else None); e.own.append(tuple(o.own) if o else ())
+            e.asked = e.asked or (o.asked if o else None)
             if self.keep_images: self.images[(p, d, s)] = im
     if self.own_progress: self.progress.finish()
     return res

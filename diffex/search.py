@@ -9,12 +9,13 @@ from dataclasses import dataclass, field, fields
 from typing import Callable, Sequence
 
 # %% auto #0
-__all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel', 'SearchResult', 'lower_bound', 'n_descendants',
-           'SearchState', 'score_nodes', 'screen_level', 'retry_failed', 'beam_order', 'choose_beam', 'unedited',
-           'complete_seeds', 'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width',
-           'unsettled', 'settle_ranking', 'isolate_side_effects', 'complete_top', 'informative', 'optimistic_value',
-           'one_subtype', 'child_value', 'wake_deferred', 'optimistic_level', 'drawn', 'one_candidate', 'distinct_top',
-           'confirm_top', 'search_level', 'beam_search']
+__all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel', 'SearchResult', 'lower_bound', 'drawn',
+           'drew_own', 'same_drawing', 'aliases', 'n_descendants', 'SearchState', 'score_nodes', 'screen_level',
+           'retry_failed', 'beam_order', 'choose_beam', 'unedited', 'complete_seeds', 'rescore_level', 'prune_beam',
+           'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width', 'unsettled', 'settle_ranking',
+           'isolate_side_effects', 'complete_top', 'informative', 'optimistic_value', 'one_subtype', 'child_value',
+           'wake_deferred', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top', 'search_level',
+           'beam_search']
 
 # %% ../nbs/04b_search.ipynb #ad1db152
 import numpy as np
@@ -229,11 +230,21 @@ class SearchResult:
     def ranking(self, specific: bool = True) -> list:
         """Scored paths, most important first. With `specific`, a node with scored nodes below it gives way to them only
         when one of them is at least as strong as its lower 95% bound (`lower_bound`): a parent is never replaced by
-        children with worse estimates."""
+        children with worse estimates; and a node gives way to a sibling that drew the same and named it (`same_as`)."""
+        paths = self._ranked(specific)
+        if not specific: return paths
+        alias = aliases(self.effects, paths, self.rank)
+        return [p for p in paths if p not in alias]
+
+    def same_as(self) -> dict:
+        "path -> the sibling it gives way to in the specific `ranking`, whose edits drew the same and named it (`aliases`)."
+        return aliases(self.effects, self._ranked(True), self.rank)
+
+    def _ranked(self, specific: bool) -> list:
+        "Scored paths by importance, without (`specific`) the parents that give way to their children."
         below = _best_below(self.effects, self.rank) if specific else {}
         gone = {p for p, v in below.items() if v >= lower_bound(self.effects[p], self.rank)}
-        paths = [p for p in self.effects if p not in gone]
-        return sorted(paths, key=lambda p: -importance(self.effects[p], self.rank))
+        return sorted([p for p in self.effects if p not in gone], key=lambda p: -importance(self.effects[p], self.rank))
 
     @property
     def edits(self) -> int: return sum(lv.edits for lv in self.levels)
@@ -260,6 +271,57 @@ def _best_below(effects: dict, rank: str) -> dict:
             p = '/'.join(parts[:i])
             if p in effects: out[p] = max(out.get(p, -math.inf), v)
     return out
+
+# %% ../nbs/04b_search.ipynb #7043cca7
+def _bounds(effects: dict, rank: str) -> tuple:
+    "(low, high) of the lead direction's importance: its 95% interval, (-inf, inf) below two counted seeds."
+    lead = max(((d, e) for d, e in effects.items() if e.status == 'ok'), key=lambda de: importance({de[0]: de[1]}, rank),
+               default=None)
+    if lead is None or lead[1].n < 2: return -math.inf, math.inf
+    lo, hi = lead[1].ci
+    h = (hi - lo) / 2 if math.isfinite(hi - lo) else math.inf
+    v = importance({lead[0]: lead[1]}, rank)
+    return v - h, v + h
+
+def drawn(effects: dict) -> frozenset:
+    "What the node's counted edits changed of their own attributes, as the verifier read it: {(path, sign)}; empty: unknown."
+    out = set()
+    for e in effects.values():
+        for c, o, ok in zip(e.changes or [None] * len(e.seeds), e.own or [()] * len(e.seeds), e.counted):
+            if ok and c: out |= {(k, v > 0) for k, v in c.items() if k in o}
+    return frozenset(out)
+
+def drew_own(effects: dict) -> bool:
+    """Whether the node's edits drew exactly what it names: every counted edit the verifier read (one at least) shows
+    the asked-for attribute (`Effect.asked`) appear ('add') or vanish ('remove'). False when no key names it (a prompt
+    naming a group, 'spade beard' read as some beard) or no change was read."""
+    got = [c.get(e.asked, 0) * (1 if e.direction == 'add' else -1) > 0
+           for e in effects.values() if e.asked is not None
+           for c, ok in zip(e.changes or [None] * len(e.seeds), e.counted) if ok and c is not None]
+    return bool(got) and all(got)
+
+def same_drawing(p: str, q: str, effects: dict) -> bool:
+    "Whether `p` and `q` lie below one nearest scored ancestor and their edits drew the same thing (`drawn`, not empty)."
+    up = lambda x: next((a for a in (x.rsplit('/', i)[0] for i in range(1, x.count('/') + 1)) if a in effects), None)
+    same = up(p) is not None and up(p) == up(q)
+    return same and bool(drawn(effects[p])) and drawn(effects[p]) == drawn(effects[q])
+
+def aliases(effects: dict, # path -> {direction: Effect}
+            paths: list,   # the candidates, strongest first
+            rank: str = 'abs',
+           ) -> dict:      # path -> the sibling it gives way to
+    """The nodes among `paths` that give way to a sibling: both drew the same (`same_drawing`), the sibling drew what it
+    names (`drew_own`) and the node did not, and the sibling is at least as strong as the node's lower 95% bound. LEDITS++
+    draws a goatee for 'spade beard': that finding is the goatee, reported once, under its own name."""
+    own = {p: drew_own(effects[p]) for p in paths}
+    out = {}
+    for p in paths:
+        if own[p]: continue
+        lo = lower_bound(effects[p], rank)
+        q = next((q for q in paths if own[q] and importance(effects[q], rank) >= lo and same_drawing(p, q, effects)), None)
+        if q is not None: out[p] = q
+    return out
+
 
 # %% ../nbs/04b_search.ipynb #718b739b
 def n_descendants(node) -> int:
@@ -682,24 +744,6 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
     return kept + blind
 
 # %% ../nbs/04b_search.ipynb #0b3c1a1a
-def _bounds(effects: dict, rank: str) -> tuple:
-    "(low, high) of the lead direction's importance: its 95% interval, (-inf, inf) below two counted seeds."
-    lead = max(((d, e) for d, e in effects.items() if e.status == 'ok'), key=lambda de: importance({de[0]: de[1]}, rank),
-               default=None)
-    if lead is None or lead[1].n < 2: return -math.inf, math.inf
-    lo, hi = lead[1].ci
-    h = (hi - lo) / 2 if math.isfinite(hi - lo) else math.inf
-    v = importance({lead[0]: lead[1]}, rank)
-    return v - h, v + h
-
-def drawn(effects: dict) -> frozenset:
-    "What the node's counted edits changed of their own attributes, as the verifier read it: {(path, sign)}; empty: unknown."
-    out = set()
-    for e in effects.values():
-        for c, o, ok in zip(e.changes or [None] * len(e.seeds), e.own or [()] * len(e.seeds), e.counted):
-            if ok and c: out |= {(k, v > 0) for k, v in c.items() if k in o}
-    return frozenset(out)
-
 def one_candidate(p: str, q: str, effects: dict, rank: str = 'abs') -> bool:
     """Whether paths `p` and `q` are one candidate: one lies below the other and their intervals overlap; or they lie
     below one nearest scored ancestor and their edits drew the same thing (`drawn`, not empty): refinements of one finding,
@@ -707,9 +751,7 @@ def one_candidate(p: str, q: str, effects: dict, rank: str = 'abs') -> bool:
     if p.startswith(q + '/') or q.startswith(p + '/'):
         (a, b), (c, d) = _bounds(effects[p], rank), _bounds(effects[q], rank)
         return not (a > d or c > b)
-    up = lambda x: next((a for a in (x.rsplit('/', i)[0] for i in range(1, x.count('/') + 1)) if a in effects), None)
-    same = up(p) is not None and up(p) == up(q)
-    return same and bool(drawn(effects[p])) and drawn(effects[p]) == drawn(effects[q])
+    return same_drawing(p, q, effects)
 
 def distinct_top(st: SearchState, n: int, # the search state and how many candidates
                 ) -> list:             # paths, strongest first

@@ -517,7 +517,8 @@ class NoisyOracleEditor(OracleEditor):
 class ProbeVerifier(Verifier):
     """Verifies toy edits with the attribute probe: whether the attribute an edit asks for is there (after adding) or
     gone (after removing), and every family the probe reads differently than on the null edit, as corpus-path changes.
-    A node's own attribute (by its prompt, so 'neat full beard' owns the full beard) is not a side effect. Registered
+    A node's own attribute (by its prompt, so 'neat full beard' owns the full beard) is not a side effect; `asked` is
+    that attribute when it is one value ('goatee'), None for a group ('spade beard' asks for some beard). Registered
     as 'toy-probes' (`diffex.verifiers.make_verifier`); it reads only faces of the toy world."""
     name = 'toy-probes'
     def __init__(self, probe: ToyCNN): self.probe = probe.eval()
@@ -527,7 +528,8 @@ class ProbeVerifier(Verifier):
         base, reads = probe_read(self.probe, [null])[0], probe_read(self.probe, list(edited))
         attrs = [self.attribute(p, q) for p, q in zip(paths, prompts or [None] * len(paths))]
         return [Observation(None if a is None else _has(r, a) == (d == 'add'), read_changes(base, r),
-                            own_paths(a) if a else ()) for r, a, d in zip(reads, attrs, directions)]
+                            own_paths(a) if a else (), a if EDITS.get(a, (0, None))[1] is not None else None)
+                for r, a, d in zip(reads, attrs, directions)]
 
     @staticmethod
     def attribute(path: str, prompt: str|None) -> str|None:

@@ -31,6 +31,8 @@ class Observation:
     changes: dict|None = None    # attribute (corpus path) -> signed change vs the null edit, the asked-for one included;
                                  # None: this verifier reads no other attribute
     own: tuple = ()              # the keys of `changes` that the edit asked for
+    asked: str|None = None       # the key of `changes` naming exactly what the edit asked for (None: no key does,
+                                 # e.g. a prompt naming a group such as 'beard', whose sub-types are the keys)
 
     @property
     def side_effects(self) -> dict|None:
@@ -38,9 +40,11 @@ class Observation:
         if self.changes is None: return None
         return {a: v for a, v in self.changes.items() if a not in self.own and v != 0}
 
-    def to_dict(self) -> dict: return dict(happened=self.happened, changes=self.changes, own=list(self.own))
+    def to_dict(self) -> dict:
+        return dict(happened=self.happened, changes=self.changes, own=list(self.own), asked=self.asked)
     @classmethod
-    def from_dict(cls, d: dict) -> Observation: return cls(d.get('happened'), d.get('changes'), tuple(d.get('own', ())))
+    def from_dict(cls, d: dict) -> Observation:
+        return cls(d.get('happened'), d.get('changes'), tuple(d.get('own', ())), d.get('asked'))
 
 # %% ../nbs/02b_verifiers.ipynb #057f7e45
 class Verifier:
@@ -191,7 +195,7 @@ class CLIPVerifier(Verifier):
         for i, (path, d) in enumerate(zip(paths, directions)):
             ch = float(own[i])
             changes = {path: ch, **{k: float(x) for k, x in zip(keys, delta[i]) if k != path and abs(x) >= self.margin}}
-            out.append(Observation(bool((ch if d == 'add' else -ch) >= self.margin), changes, own=(path,)))
+            out.append(Observation(bool((ch if d == 'add' else -ch) >= self.margin), changes, own=(path,), asked=path))
         return out
 
 # %% ../nbs/02b_verifiers.ipynb #9e00a2d5
