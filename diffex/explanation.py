@@ -19,7 +19,7 @@ import diffex
 from .images import load_image
 from .corpus import SemanticTree, file_stem
 from .effects import Effect, importance, mean_ci, plural, effect_bar
-from .search import SearchConfig, SearchLevel, SearchResult
+from .search import SearchConfig, SearchLevel, SearchResult, aliases
 from .faithful import assess, adjusted_importance, bh_qvalues, significant as bh_significant
 from .config import ExplainConfig, RunInfo, legacy_params
 
@@ -137,12 +137,45 @@ def ranking(self: Explanation, specific: bool = True, # a node whose children we
     """Scored paths, most important first (see `SearchResult.ranking`), by adjusted effects where side effects are known;
     by the effects in the directions the run asked for (`config.directions`) only: an edit in another direction, made
     to isolate a side effect, adjusts effects and never ranks a semantic (a semantic with only such edits is left out)."""
+    res, adj = self._asked_result(), self.adjusted if adjusted is None else adjusted
+    r = res._ranked(specific)
+    if adj: r = sorted(r, key=lambda p: -self._adjusted_value(p))
+    if not specific: return r
+    alias = self.same_as(adj)
+    return [p for p in r if p not in alias]
+
+@patch
+def same_as(self: Explanation, adjusted: bool|None = None, # by adjusted effects; None: when side effects are known
+           ) -> dict:
+    """path -> the sibling it gives way to in `ranking()`: an editor drew the same for both, the sibling's edits drew
+    what it names, and their 95% intervals overlap, by the effects the ranking uses
+    (LEDITS++ draws a goatee for 'spade beard': the finding is the goatee; `diffex.search.aliases`)."""
+    res = self._asked_result()
+    if not (self.adjusted if adjusted is None else adjusted): return res.same_as()
+    return aliases(res.effects, res._ranked(True), self.rank, self._adjusted_bounds)
+
+@patch
+def _adjusted_value(self: Explanation, p: str) -> float:
+    "The adjusted importance of `p` in the directions the run asked for."
+    return adjusted_importance({d: a for d, a in self.assessed[p].items() if d in self.config.directions}, self.rank)
+
+@patch
+def _adjusted_bounds(self: Explanation, p: str) -> tuple:
+    "(low, high): the 95% interval of `p`'s adjusted importance in its lead direction; (-inf, inf) without one."
+    lead = max(((d, a) for d, a in self.assessed[p].items() if d in self.config.directions),
+               key=lambda da: adjusted_importance({da[0]: da[1]}, self.rank), default=None)
+    if lead is None: return -math.inf, math.inf
+    m, _, lo, hi = lead[1].adjusted
+    if not all(map(math.isfinite, (m, lo, hi))): return -math.inf, math.inf
+    v = adjusted_importance({lead[0]: lead[1]}, self.rank)
+    return v - (hi - lo) / 2, v + (hi - lo) / 2
+
+@patch
+def _asked_result(self: Explanation) -> SearchResult:
+    "The effects in the directions the run asked for (`config.directions`), as a `SearchResult` to rank."
     asked = set(self.config.directions)
     own = {p: {d: e for d, e in by.items() if d in asked} for p, by in self.effects.items()}
-    r = SearchResult({p: by for p, by in own.items() if by}, self.levels, self.rank).ranking(specific)
-    if not (self.adjusted if adjusted is None else adjusted): return r
-    return sorted(r, key=lambda p: -adjusted_importance({d: a for d, a in self.assessed[p].items() if d in asked},
-                                                        self.rank))
+    return SearchResult({p: by for p, by in own.items() if by}, self.levels, self.rank)
 
 # %% ../nbs/04h_explanation.ipynb #f36984a6
 @patch
@@ -161,7 +194,7 @@ def to_frame(self: Explanation):
     import pandas as pd
     self._check_not_empty('to_frame')
     rk = {p: i + 1 for i, p in enumerate(self.ranking(specific=False))}   # by adjusted effects where known
-    spec = set(self.ranking())
+    spec, alias = set(self.ranking()), self.same_as()
     rows = []
     for p, effs in self.effects.items():
         for d, e in effs.items():
@@ -171,7 +204,8 @@ def to_frame(self: Explanation):
                              ci_low=lo, ci_high=hi, n=e.n, success_rate=e.success_rate, status=e.status,
                              adjusted=a.adjusted[0], adjusted_low=a.adjusted[2], adjusted_high=a.adjusted[3],
                              p_value=a.p, q_value=a.q, significant=a.significant, side_effects=a.also_changed(),
-                             importance=importance(effs, self.rank), rank=rk.get(p), specific=p in spec))
+                             importance=importance(effs, self.rank), rank=rk.get(p), specific=p in spec,
+                             same_as=alias.get(p)))
     return pd.DataFrame(rows).sort_values(['rank', 'direction']).reset_index(drop=True)
 
 @patch

@@ -52,19 +52,20 @@ def node_html(ex, # an `Explanation`
               scale: float, # the effect that fills half a bar
               thumb: int = 256, # image thumbnail size
               open_paths: set = frozenset(), # paths whose <details> start open
+              same_as: dict|None = None, # `ex.same_as()`, computed once for the tree (None: computed here)
              ) -> Markup:
     "A node and its subtree as nested `<details>` elements."
     p = node.path_str
-    effs = ex.effects.get(p) or {}
+    effs, same_as = ex.effects.get(p) or {}, ex.same_as() if same_as is None else same_as
     d = next((d for d in ex.config.directions if d in effs), next(iter(effs), None))   # the asked-for one first
     e = effs.get(d)
     eff = {} if e is None else dict(
         sig=any(a.significant for a in ex.assessed[p].values()), iso=d not in ex.config.directions, d=d,
         weak=weak_mark(e, ex.n_seeds), color=sign_color(e.mean), screening=len(e.seeds) == 1 and (ex.n_seeds or 1) > 1,
-        counts=ex.edit_counts(p, d),
+        counts=ex.edit_counts(p, d), alias=same_as.get(p),
         bar=Markup(effect_bar(e.mean, *e.ci, scale, width=120, height=12, color=sign_color(e.mean), cls='dx-bar'))
         if e.status != 'failed' else '')
-    kids = Markup('').join(node_html(ex, c, scale, thumb, open_paths) for c in node.children)
+    kids = Markup('').join(node_html(ex, c, scale, thumb, open_paths, same_as) for c in node.children)
     return render(_NODE, node=node, p=p, e=e, kids=kids, body=_node_body(ex, p, thumb) if effs else '',
                   open=p in open_paths, leaf=not (kids or effs), **eff)
 
@@ -77,8 +78,8 @@ _NODE = """\
 <span class="dx-failed">{{ e.format() }}</span>{% else %}<span class="dx-num" style="color:{{ color }}">\
 {{ '%+.3f'|format(e.mean) }}</span>{{ weak }}{% if sig %} <b class="dx-sig" title="significant at the false-discovery \
 rate">*</b>{% endif %}{% if iso %} <span class="dx-group">({{ d }}: isolation edit)</span>{% endif %}\
-{% if screening %} <span class="dx-group">(1 seed, screening)</span>\
-{% endif %}{% if counts and counts.clean < counts.observed %} <span class="dx-side" title="edits that changed \
+{% if screening %} <span class="dx-group">(1 seed, screening)</span>{% endif %}\
+{% if alias %} <span class="dx-group">(drew the same as {{ alias }}: ranked there)</span>{% endif %}{% if counts and counts.clean < counts.observed %} <span class="dx-side" title="edits that changed \
 nothing else the verifier watches">{{ counts.clean }}/{{ counts.observed }} clean</span>{% endif %}{% endif %}</summary>\
 {{ body }}{% if kids %}<div class="dx-kids">{{ kids }}</div>{% endif %}</details>"""
 
@@ -149,7 +150,8 @@ def report_html(ex, # an `Explanation`
     top = ex.ranking()
     scale = max([abs(e.mean) for effs in ex.effects.values() for e in effs.values() if e.status == 'ok'] + [1e-9]) * 1.1
     opened = {a for p in top[:k] for a in _ancestors(p)[:-1]}
-    tree = Markup('').join(node_html(ex, c, scale, thumb, opened) for c in ex.tree.root.children)
+    alias = ex.same_as()
+    tree = Markup('').join(node_html(ex, c, scale, thumb, opened, alias) for c in ex.tree.root.children)
     c = ex.cost
     meta = [('target', ex.target), ('models', ', '.join(f'{k}: {v}' for k, v in ex.models.items() if v)),
             ('corpus', f'{ex.tree.domain} ({len(ex.tree.editable_nodes())} editable semantics)'),
@@ -326,7 +328,7 @@ def dataset_table(dataset, # a `DatasetExplanation`
 _DATASET = """\
 <table class="dx-table" id="dx-dataset"><tr><th>semantic</th><th>direction</th><th>images</th><th>mean effect \
 [95% CI across images]</th><th></th><th>sign agreement</th><th>edits verified</th></tr>{% for x in rows %}<tr><td>\
-{{ x.r.path }}{% if x.grp %} <i class="dx-group">(mostly expanded into sub-types)</i>{% endif %}</td><td>\
+{{ x.r.path }}{% if x.grp %} <i class="dx-group">(mostly given way to sub-types or to a sibling that drew the same)</i>{% endif %}</td><td>\
 {{ x.r.direction }}</td><td class="dx-n">{{ x.n }}</td><td class="dx-n">{{ x.mean }}{{ x.iv }}</td><td>{{ x.bar }}</td>\
 <td class="dx-n">{{ x.sa }}</td><td class="dx-n">{{ x.sr }}</td></tr>{% endfor %}</table>"""
 

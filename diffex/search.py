@@ -302,23 +302,33 @@ def drew_own(effects: dict) -> bool:
 
 def same_drawing(p: str, q: str, effects: dict) -> bool:
     "Whether `p` and `q` lie below one nearest scored ancestor and their edits drew the same thing (`drawn`, not empty)."
-    up = lambda x: next((a for a in (x.rsplit('/', i)[0] for i in range(1, x.count('/') + 1)) if a in effects), None)
-    same = up(p) is not None and up(p) == up(q)
+    same = _scored_above(p, effects) is not None and _scored_above(p, effects) == _scored_above(q, effects)
     return same and bool(drawn(effects[p])) and drawn(effects[p]) == drawn(effects[q])
+
+def _scored_above(p: str, effects: dict) -> str|None:
+    "The nearest scored ancestor of path `p` (None: none is scored)."
+    return next((a for a in (p.rsplit('/', i)[0] for i in range(1, p.count('/') + 1)) if a in effects), None)
 
 def aliases(effects: dict, # path -> {direction: Effect}
             paths: list,   # the candidates, strongest first
             rank: str = 'abs',
+            bounds: Callable|None = None, # path -> (low, high): the 95% interval of its importance (None: `_bounds`)
            ) -> dict:      # path -> the sibling it gives way to
     """The nodes among `paths` that give way to a sibling: both drew the same (`same_drawing`), the sibling drew what it
-    names (`drew_own`) and the node did not, and the sibling is at least as strong as the node's lower 95% bound. LEDITS++
-    draws a goatee for 'spade beard': that finding is the goatee, reported once, under its own name."""
-    own = {p: drew_own(effects[p]) for p in paths}
+    names (`drew_own`) and the node did not, and their 95% intervals overlap (by `bounds`: a ranking by effects
+    adjusted for side effects passes its own), as a node and its refinement are one candidate (`one_candidate`).
+    LEDITS++ draws a goatee for 'spade beard': that finding is the goatee, reported once, under its own name."""
+    bounds = bounds or (lambda p: _bounds(effects[p], rank))
+    key = lambda p: (_scored_above(p, effects), drawn(effects[p]))     # `same_drawing` as a key: equal keys, same drawing
+    named = {}                                                          # key -> the siblings that drew what they name
+    for q in paths:
+        if drew_own(effects[q]): named.setdefault(key(q), []).append(q)
     out = {}
     for p in paths:
-        if own[p]: continue
-        lo = lower_bound(effects[p], rank)
-        q = next((q for q in paths if own[q] and importance(effects[q], rank) >= lo and same_drawing(p, q, effects)), None)
+        k = key(p)
+        if k[0] is None or not k[1] or p in named.get(k, ()): continue
+        lo, hi = bounds(p)
+        q = next((q for q in named.get(k, ()) if bounds(q)[1] >= lo and bounds(q)[0] <= hi), None)
         if q is not None: out[p] = q
     return out
 
