@@ -250,8 +250,9 @@ def print_ranking(ex,            # an `Explanation`
                  ):
     """Print the top `k` semantics of an explanation in its own order (`ex.top`): per direction the effect it is
     ranked by (adjusted for side effects, `Assessment.format`) beside the raw one (`Effect.format`), '*' where
-    `ex.significant()` counts it, and its side effects (`Assessment.also_changed`) on the line below."""
-    sig, dirs = set(ex.significant()), len(ex.config.directions) > 1
+    `ex.significant()` counts it, and its side effects (`Assessment.also_changed`) and the semantics that gave way to
+    it (`Explanation.same_as`: their edits drew the same) on the lines below."""
+    sig, dirs, same = set(ex.significant()), len(ex.config.directions) > 1, ex.same_as()
     by = ('the effect adjusted for side effects' if ex.adjusted else
           'the effect (no side effects reported to adjust for: adjusted = raw)')
     say(f'  ranked by {by}; raw: the change against the null edit [95% CI]; * significant at a false-discovery '
@@ -266,6 +267,9 @@ def print_ranking(ex,            # an `Explanation`
             say(f'  {num} {name:38s} {star} adjusted {a.format(2):29s} raw {e.format(2, ex.n_seeds, verified=True)}'
                   f'{mark}', file=file)
             if a.side_effects: say(f'        {a.also_changed()}', file=file)
+        if stand := [q.rsplit('/', 1)[-1] for q, to in same.items() if to == p]:
+            more = f' and {len(stand) - 4} more' if len(stand) > 4 else ''
+            say(f"        also stands for {', '.join(stand[:4])}{more}: their edits drew the same", file=file)
     rest = [p for p in ex.significant() if p not in {q for q, _ in ex.top(k)}]
     if rest: say(f'  also significant, below the top {k}: {", ".join(rest)}', file=file)
     if ex.unsearched_text(): say(f'  {ex.unsearched_text()}', file=file)
