@@ -148,7 +148,7 @@ def ranking(self: Explanation, specific: bool = True, # a node whose children we
 def same_as(self: Explanation, adjusted: bool|None = None, # by adjusted effects; None: when side effects are known
            ) -> dict:
     """path -> the sibling it gives way to in `ranking()`: an editor drew the same for both, the sibling's edits drew
-    what it names, and their 95% intervals overlap, by the effects the ranking uses
+    what it names, and it is not clearly weaker (its 95% interval reaches the node's), by the effects the ranking uses
     (LEDITS++ draws a goatee for 'spade beard': the finding is the goatee; `diffex.search.aliases`)."""
     res = self._asked_result()
     if not (self.adjusted if adjusted is None else adjusted): return res.same_as()

@@ -315,9 +315,10 @@ def aliases(effects: dict, # path -> {direction: Effect}
             bounds: Callable|None = None, # path -> (low, high): the 95% interval of its importance (None: `_bounds`)
            ) -> dict:      # path -> the sibling it gives way to
     """The nodes among `paths` that give way to a sibling: both drew the same (`same_drawing`), the sibling drew what it
-    names (`drew_own`) and the node did not, and their 95% intervals overlap (by `bounds`: a ranking by effects
-    adjusted for side effects passes its own), as a node and its refinement are one candidate (`one_candidate`).
-    LEDITS++ draws a goatee for 'spade beard': that finding is the goatee, reported once, under its own name."""
+    names (`drew_own`) and the node did not, and the sibling is not clearly weaker: its 95% interval reaches the node's
+    (by `bounds`: a ranking by effects adjusted for side effects passes its own), so a node is never replaced by a
+    worse estimate. LEDITS++ draws a goatee for 'spade beard': that finding is the goatee, reported once, under its own
+    name; a 'chin strap beard' that drew a goatee and changed the background too, and scored less, gives way as well."""
     bounds = bounds or (lambda p: _bounds(effects[p], rank))
     key = lambda p: (_scored_above(p, effects), drawn(effects[p]))     # `same_drawing` as a key: equal keys, same drawing
     named = {}                                                          # key -> the siblings that drew what they name
@@ -327,8 +328,8 @@ def aliases(effects: dict, # path -> {direction: Effect}
     for p in paths:
         k = key(p)
         if k[0] is None or not k[1] or p in named.get(k, ()): continue
-        lo, hi = bounds(p)
-        q = next((q for q in named.get(k, ()) if bounds(q)[1] >= lo and bounds(q)[0] <= hi), None)
+        lo = bounds(p)[0]
+        q = next((q for q in named.get(k, ()) if bounds(q)[1] >= lo), None)
         if q is not None: out[p] = q
     return out
 
