@@ -246,7 +246,7 @@ def node_info(ex: Explanation, path: str, # the explanation and the node's path
                       after=sum(x for x, c in zip(e.edited, ok) if c) / n,
                       over=f'mean over {plural(e.n, "seed")}' if e.n else 'no edit counted', color=sign_color(e.mean),
                       c=ex.edit_counts(path, direction), adjusted=ex.adjusted_text(path, direction),
-                      test=ex.test_text(path, direction), mark=lambda v: _mark(v) or '',
+                      test=ex.test_text(path, direction), mark=lambda v: _mark(v) or '', alias=ex.same_as().get(path),
                       seeds=[(s, b, x, v, also(i)) for i, (s, b, x, v) in enumerate(zip(e.seeds, e.base, e.edited,
                                                                                            e.verified))]))
 
@@ -262,7 +262,9 @@ n = <span class="dx-n">{{ e.n }}</span><br/>verification: <span class="dx-verifi
 <span class="dx-clean">{{ c.clean }}/{{ c.observed }} clean</span> (changed nothing else the verifier watches)\
 {% endif %}\
 {% if adjusted %}<br/><b class="dx-adjusted">{{ adjusted }}</b>{% endif %}\
-{% if a.side_effects %}<br/><span class="dx-side" style="color:#a04000">{{ a.also_changed() }}</span>{% endif %}
+{% if a.side_effects %}<br/><span class="dx-side" style="color:#a04000">{{ a.also_changed() }}</span>{% endif %}\
+{% if alias %}<br/><span class="dx-alias">drew the same as <b>{{ alias }}</b>, which names it: ranked there \
+(Explanation.same_as)</span>{% endif %}
 <br/><span class="dx-test">{{ test }}</span>
 <table class="dx-seeds"><tr><th>seed</th><th>null</th><th>edited</th><th>change</th><th>verified</th>\
 <th>also changed</th></tr>{% for s, b, x, v, o in seeds %}<tr><td>{{ s }}</td><td>{{ '%+.3f'|format(b) }}</td><td>\
