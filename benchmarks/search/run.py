@@ -329,12 +329,18 @@ def load(path: Path, current: bool = True) -> list:
     """The records of `path`. With `current`, a trained classifier's record counts only if it was made with today's
     committed weights (`weights_id`), and its agreement@k is recounted from its top findings against the target of
     exhaustive search's exact-arm record with those weights (records made before a target was remeasured keep their
-    findings, not their old target; another file's records take their targets from `RESULTS` too)."""
+    findings, not their old target; another file's records take their targets from `RESULTS` too). A job recorded twice
+    by one search (search, settings, corpus, classifier, direction, face, arm) counts once: its later record."""
     recs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
     if not current: return recs
     ids = {n: weights_id(n) for n in TRAINED}
     ok = lambda r: r['classifier'] not in TRAINED or (ids[r['classifier']] and r.get('weights') == ids[r['classifier']])
     recs = [r for r in recs if ok(r)]
+    last = {}                     # one record per search and job: the later one (a job run again with newer code)
+    for r in recs:
+        last[(r.get('search', 'default'), json.dumps(r.get('settings'), sort_keys=True), r['corpus'], r['classifier'],
+              r['direction'], r['face'], r.get('arm'))] = r
+    recs = list(last.values())
     base = recs if Path(path).resolve() == RESULTS.resolve() else recs + [r for r in load(RESULTS, False) if ok(r)]
     wants = {(r['corpus'], r['classifier'], r['direction'], r['face']): r['want'] for r in base
              if r['classifier'] in TRAINED and r.get('search') == 'exhaustive' and r.get('arm') == 'exact'
