@@ -318,12 +318,15 @@ def aliases(effects: dict, # path -> {direction: Effect}
     names (`drew_own`) and the node did not, and the sibling is not clearly weaker: its 95% interval reaches the node's
     (by `bounds`: a ranking by effects adjusted for side effects passes its own), so a node is never replaced by a
     worse estimate. LEDITS++ draws a goatee for 'spade beard': that finding is the goatee, reported once, under its own
-    name; a 'chin strap beard' that drew a goatee and changed the background too, and scored less, gives way as well."""
+    name; a 'chin strap beard' that drew a goatee and changed the background too, and scored less, gives way as well.
+    Only 'add' edits are compared (as in `one_subtype`): removing 'spade beard' from a face with a goatee removes the
+    beard it asks for, the one the face shows, so it stays the group's finding."""
     bounds = bounds or (lambda p: _bounds(effects[p], rank))
-    key = lambda p: (_scored_above(p, effects), drawn(effects[p]))     # `same_drawing` as a key: equal keys, same drawing
+    add = lambda p: {d: e for d, e in effects[p].items() if d == 'add'}
+    key = lambda p: (_scored_above(p, effects), drawn(add(p)))         # `same_drawing` of 'add' edits, as a key
     named = {}                                                          # key -> the siblings that drew what they name
     for q in paths:
-        if drew_own(effects[q]): named.setdefault(key(q), []).append(q)
+        if drew_own(add(q)): named.setdefault(key(q), []).append(q)
     out = {}
     for p in paths:
         k = key(p)
