@@ -251,8 +251,8 @@ def print_ranking(ex,            # an `Explanation`
     """Print the top `k` semantics of an explanation in its own order (`ex.top`): per direction the effect it is
     ranked by (adjusted for side effects, `Assessment.format`) beside the raw one (`Effect.format`), '*' where
     `ex.significant()` counts it, and its side effects (`Assessment.also_changed`) and the semantics that gave way to
-    it (`Explanation.same_as`: their edits drew the same) on the lines below."""
-    sig, dirs, same = set(ex.significant()), len(ex.config.directions) > 1, ex.same_as()
+    it (`Explanation.stands_for_text`: their edits drew the same) on the lines below."""
+    sig, dirs = set(ex.significant()), len(ex.config.directions) > 1
     by = ('the effect adjusted for side effects' if ex.adjusted else
           'the effect (no side effects reported to adjust for: adjusted = raw)')
     say(f'  ranked by {by}; raw: the change against the null edit [95% CI]; * significant at a false-discovery '
@@ -267,12 +267,11 @@ def print_ranking(ex,            # an `Explanation`
             say(f'  {num} {name:38s} {star} adjusted {a.format(2):29s} raw {e.format(2, ex.n_seeds, verified=True)}'
                   f'{mark}', file=file)
             if a.side_effects: say(f'        {a.also_changed()}', file=file)
-        if stand := [q.rsplit('/', 1)[-1] for q, to in same.items() if to == p]:
-            more = f' and {len(stand) - 4} more' if len(stand) > 4 else ''
-            say(f"        also stands for {', '.join(stand[:4])}{more}: their edits drew the same", file=file)
+        if ex.stands_for_text(p): say(f'        {ex.stands_for_text(p)}', file=file)
     rest = [p for p in ex.significant() if p not in {q for q, _ in ex.top(k)}]
     if rest: say(f'  also significant, below the top {k}: {", ".join(rest)}', file=file)
     if ex.unsearched_text(): say(f'  {ex.unsearched_text()}', file=file)
+    if ex.screening_text(): say(f'  {ex.screening_text()}', file=file)
 
 # %% ../nbs/10_cli.ipynb #98421f5b
 @handler('demo')
@@ -673,12 +672,12 @@ def run_explain(args) -> int:
         raise UsageError(f'--screen-fidelity must be more than 0 and at most 1, not {args.screen_fidelity}')
     search = search_config(args)
     _verifier_choice(args.verifier, args.verifier_model, args.editor)   # its mistakes before any model loads
-    set_threads(args.threads, log=lambda m: say(m, file=sys.stderr))
     tree = corpus_arg(args.corpus)
     clf = load_classifier(args.classifier, args.labels, args.device, onnx_settings(args))
     target = int(args.target) if args.target.isdigit() else args.target
     try: clf.target_index(target)
     except ValueError as e: raise UsageError(f'--target: {e}') from None
+    set_threads(args.threads, log=lambda m: say(m, file=sys.stderr))   # after the input's mistakes: they come alone
     editor = load_editor(args.editor, _edit_cache(args.cache_dir), args.device, args.fp16, args.editor_model)
     verifier = load_verifier(args.verifier, args.verifier_model, args.editor, args.device)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)

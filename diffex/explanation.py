@@ -155,6 +155,17 @@ def same_as(self: Explanation, adjusted: bool|None = None, # by adjusted effects
     return aliases(res.effects, res._ranked(True), self.rank, self._adjusted_bounds)
 
 @patch
+def stands_for_text(self: Explanation, path: str, # a ranked semantic
+                    n: int = 4, # name at most this many
+                   ) -> str:
+    """The semantics that gave way to `path` (`same_as`), in one line as every view writes it: 'also stands for spade
+    beard, box beard and 21 more: their edits drew the same', or '' when none did."""
+    names = [q.rsplit('/', 1)[-1] for q, to in self.same_as().items() if to == path]
+    if not names: return ''
+    more = f' and {len(names) - n} more' if len(names) > n else ''
+    return f"also stands for {', '.join(names[:n])}{more}: their edits drew the same"
+
+@patch
 def _adjusted_value(self: Explanation, p: str) -> float:
     "The adjusted importance of `p` in the directions the run asked for."
     return adjusted_importance({d: a for d, a in self.assessed[p].items() if d in self.config.directions}, self.rank)
@@ -301,6 +312,7 @@ def _repr_html_(self: Explanation, k: int = 8, # semantics shown: the top `k`, t
     scale = max([abs(e.mean) for p in paths for e in self.effects[p].values() if e.status == 'ok'] + [1e-9]) * 1.1
     rows = [dict(path=p, d=d, e=e, a=self.assessed[p][d], im=self.images.get((p, d, s0)), test=self.test_text(p, d),
                  adjusted=self.adjusted_text(p, d), edits=self.edits_text(p, d), extra=p not in top,
+                 stands=self.stands_for_text(p),
                  bar=Markup(effect_bar(e.mean, *e.ci, scale)) if e.status == 'ok' else '')
             for p in paths for d, e in self.effects[p].items()]
     return str(render(REPR_HTML, ex=self, rows=rows, s0=s0, png=lambda im: _png_b64(im, up(im)),
@@ -331,7 +343,7 @@ seed {{ s0 }} ({{ '%+.3f'|format(ex.base[s0]) }})
 <tr class="dx-row" data-path="{{ r.path }}" data-direction="{{ r.d }}"><td style="{{ L }}">{{ img(r.im) if r.im }}</td>
 <td style="{{ L }}"><b>{{ r.path }}</b>{% if r.a.significant %} <b title="significant at the false-discovery rate">*\
 </b>{% endif %}{% if r.extra %} <small>(significant, beyond the top)</small>{% endif %}<br/><small>"{{ r.e.prompt }}" \
-({{ r.d }})</small>{% if r.a.side_effects %}<br/><small style="color:#a04000">{{ r.a.also_changed() }}</small>{% endif %}\
+({{ r.d }})</small>{% if r.stands %}<br/><small>{{ r.stands }}</small>{% endif %}{% if r.a.side_effects %}<br/><small style="color:#a04000">{{ r.a.also_changed() }}</small>{% endif %}\
 </td>
 <td style="{{ L }};font-family:monospace">{{ r.e.format(3, ex.n_seeds) }}{% if r.adjusted %}<br/>{{ r.adjusted }}\
 {% endif %}<br/><small>{{ r.test }}</small></td><td style="{{ L }}">{{ r.bar }}</td>

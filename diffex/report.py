@@ -167,7 +167,7 @@ def report_html(ex, # an `Explanation`
             ('cost', f"{c.get('edits')} edits, {c.get('unet_evals')} UNet evaluations, {c.get('seconds')} s"),
             *([('not searched', ex.unsearched_text())] if ex.unsearched_text() else []),
             ('diffex', ex.version)]
-    ranked = [dict(p=q, effs=[dict(d=d, e=e, weak=weak_mark(e, ex.n_seeds), faith=faith_marks(ex, q, d))
+    ranked = [dict(p=q, stands=ex.stands_for_text(q), effs=[dict(d=d, e=e, weak=weak_mark(e, ex.n_seeds), faith=faith_marks(ex, q, d))
                               for d, e in ex.effects[q].items()]) for q in top[:k] + [q for q in ex.significant()
                                                                                        if q not in top[:k]]]
     figs = [dict(name=n, cap=FIGURE_TITLES.get(n, n), uri=data_uri(b), levels=levels_html(ex) if n == 'bars' else '')
@@ -193,7 +193,7 @@ its change against the null edit of the same seed, which is what an effect avera
 </figure>{% endfor %}
 <h2>Most important semantics</h2><ol id="dx-top">{% for r in ranked %}<li><b>{{ r.p }}</b>: \
 {% for x in r.effs %}{{ '; ' if not loop.first }}{{ x.d }} {{ x.e.format(3, ex.n_seeds) }}{{ x.weak }}{{ x.faith }}\
-{% endfor %}</li>{% endfor %}</ol>
+{% endfor %}{% if r.stands %} <i class="dx-group">({{ r.stands }})</i>{% endif %}</li>{% endfor %}</ol>
 <h2>The scored tree</h2>
 <div class="dx-controls"><label>sign <select id="dx-sign"><option value="all">all</option>\
 <option value="positive">positive</option>
