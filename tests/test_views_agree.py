@@ -226,8 +226,6 @@ def test_repr_is_left_aligned_under_jupyterlab_css(browser, tmp_path):
 
 def test_unsearched_said_alike_by_every_view(tmp_path):
     "What the search never edited (`Explanation.unsearched_text`) is the same line in the repr, the report and the CLI."
-    import io
-    from diffex.cli import print_ranking
     said = 0
     for name in RUNS:
         ex = _load(name)
@@ -238,9 +236,7 @@ def test_unsearched_said_alike_by_every_view(tmp_path):
         said += 1
         assert text.startswith(f'never edited: {total} of {len(ex.tree.editable_nodes())} semantics'), text
         assert sum(k for k, _ in ex.unsearched().values()) == total
-        out = io.StringIO(); print_ranking(ex, file=out)
-        for view, page in (('repr', ex._repr_html_()), ('report', ex.to_html(tmp_path/name).read_text(encoding='utf-8')),
-                           ('cli', out.getvalue())):
+        for view, page in _views(ex, tmp_path/name):
             assert (str(escape(text)) if view != 'cli' else text) in page, (name, view)
     assert said, 'no golden run leaves a semantic unedited: this test checks nothing'
 
@@ -248,32 +244,33 @@ def test_unsearched_said_alike_by_every_view(tmp_path):
 def test_same_drawing_said_alike_by_every_view(tmp_path):
     """A semantic that gave way to a sibling whose edits drew the same (`Explanation.same_as`) is named under it in the
     repr, the report's ranked list and the CLI (`stands_for_text`), and marked on its own node in the report's tree."""
-    import io
-    from diffex.cli import print_ranking
     from diffex.tiny import twin_explanation
     ex = twin_explanation()
     text = ex.stands_for_text('beard/goatee')
     assert text == 'also stands for spade beard: their edits drew the same'
-    out = io.StringIO(); print_ranking(ex, file=out)
-    report = ex.to_html(tmp_path/'twin').read_text(encoding='utf-8')
-    for view, page in (('repr', ex._repr_html_()), ('report', report), ('cli', out.getvalue())):
+    views = _views(ex, tmp_path/'twin')
+    for view, page in views:
         assert text in page, view
         assert 'spade beard' not in page.split(text)[0].split('beard/goatee')[0], view   # not ranked above it
-    assert 'drew the same as beard/goatee' in report
+    assert 'drew the same as beard/goatee' in dict(views)['report']
 
 
 def test_screening_said_alike_by_every_view(tmp_path):
     "Screening at fewer inversion steps (`Explanation.screening_text`) is the same line in the repr, the report and the CLI."
-    import io
-    from diffex.cli import print_ranking
     said = 0
     for name in RUNS:
         ex = _load(name)
         text = ex.screening_text()
         if not text: continue
         said += 1
-        out = io.StringIO(); print_ranking(ex, file=out)
-        for view, page in (('repr', ex._repr_html_()), ('report', ex.to_html(tmp_path/name).read_text(encoding='utf-8')),
-                           ('cli', out.getvalue())):
+        for view, page in _views(ex, tmp_path/name):
             assert (str(escape(text)) if view != 'cli' else text) in page, (name, view)
     assert said, 'no golden run screens at fewer steps: this test checks nothing'
+
+
+def _views(ex, folder) -> tuple:
+    "(view, text) of the repr, the report written to `folder` and the CLI's ranking."
+    import io
+    from diffex.cli import print_ranking
+    out = io.StringIO(); print_ranking(ex, file=out)
+    return (('repr', ex._repr_html_()), ('report', ex.to_html(folder).read_text(encoding='utf-8')), ('cli', out.getvalue()))
