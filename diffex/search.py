@@ -300,6 +300,7 @@ def drew_own(effects: dict) -> bool:
            for c, ok in zip(e.changes or [None] * len(e.seeds), e.counted) if ok and c is not None]
     return bool(got) and all(got)
 
+# %% ../nbs/04b_search.ipynb #1ca4e659
 def same_drawing(p: str, q: str, effects: dict) -> bool:
     "Whether `p` and `q` lie below one nearest scored ancestor and their edits drew the same thing (`drawn`, not empty)."
     same = _scored_above(p, effects) is not None and _scored_above(p, effects) == _scored_above(q, effects)
