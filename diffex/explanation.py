@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['REPR_HTML', 'LOAD_MAX_PIXELS', 'Explanation', 'check_folder', 'explanation_schema', 'DatasetExplanation', 'aggregate']
+__all__ = ['REPR_HTML', 'LOAD_MAX_PIXELS', 'Explanation', 'twin_explanation', 'check_folder', 'explanation_schema',
+           'DatasetExplanation', 'aggregate']
 
 # %% ../nbs/04h_explanation.ipynb #47c3c352
 import numpy as np
@@ -228,6 +229,26 @@ def __repr__(self: Explanation):
 def _check_not_empty(self: Explanation, what: str):
     if self.effects: return
     raise ValueError(f'{what}: this explanation of {self.target!r} has no semantic scored: {self.why_empty()}')
+
+# %% ../nbs/04h_explanation.ipynb #93be8687
+def twin_explanation():
+    """An `Explanation` (target 'hipster') of the corpus 'beard' > ('spade beard', 'goatee'), 'hat': the three beard
+    nodes drew a goatee on every seed (the verifier read 'beard/goatee' appear), only 'goatee' names it (`Effect.asked`),
+    'spade beard' scored +2.1, 'goatee' +2.0, the beard +2.0, the hat +1.0 (+-0.1 over seeds 0-2)."""
+    tree = SemanticTree.from_dict({'format': 'diffex-corpus', 'version': 1, 'domain': 'test', 'root': {
+        'name': 'faces', 'editable': False, 'children': [{'name': 'beard', 'prompt': 'beard', 'children': [
+            {'name': 'spade beard', 'prompt': 'spade beard'}, {'name': 'goatee', 'prompt': 'goatee'}]},
+            {'name': 'hat', 'prompt': 'hat'}]}})
+    def drew(p, m, key, asked):
+        return {'add': Effect(p, p.rsplit('/', 1)[-1], 'add', [0, 1, 2], [0.0] * 3, [m - 0.1, m, m + 0.1], [True] * 3,
+                              changes=[{key: 1.0}] * 3, own=[(key,)] * 3, asked=asked)}
+    effects = {'beard': drew('beard', 2.0, 'beard/goatee', None), 'hat': drew('hat', 1.0, 'hat', 'hat'),
+               'beard/spade beard': drew('beard/spade beard', 2.1, 'beard/goatee', None),
+               'beard/goatee': drew('beard/goatee', 2.0, 'beard/goatee', 'beard/goatee')}
+    im = Image.new('RGB', (8, 8))
+    levels = [SearchLevel(1, ['beard', 'hat'], ['beard'], 6, 0.0), SearchLevel(2, ['beard/spade beard', 'beard/goatee'], [], 6, 0.0)]
+    return Explanation(im, 'hipster', effects, levels, tree, {0: 0.0, 1: 0.0, 2: 0.0}, 0.3, {s: im for s in range(3)}, {},
+                       ExplainConfig(), dict(classifier='c', editor='e', verifier='v'), dict(edits=12))
 
 # %% ../nbs/04h_explanation.ipynb #9fcdb041
 @patch

@@ -10,8 +10,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['TINY_WORDS', 'build_bpe', 'bpe_tokenizer', 'tiny_tokenizer', 'tiny_pipeline', 'tiny_clip', 'tiny_vlm',
-           'ScriptedChatServer', 'toy_responder', 'tint_shift', 'TinyTintEditor', 'tiny_corpus', 'twin_explanation',
-           'check_editor']
+           'ScriptedChatServer', 'toy_responder', 'tint_shift', 'TinyTintEditor', 'tiny_corpus', 'check_editor']
 
 # %% ../nbs/00a_tiny.ipynb #27a0c820
 def build_bpe(words: list[str], # words that become single tokens (lower case letters, digits and .,!?'-)
@@ -296,32 +295,6 @@ def tiny_corpus() -> SemanticTree:
                          N('cool', [N('blue'), N('green')], editable=False),
                          N('shade', [N('dark'), N('light')])], editable=False)
     return SemanticTree(root, 'tiny')
-
-# %% ../nbs/00a_tiny.ipynb #dd85f0d4
-def twin_explanation():
-    """An `Explanation` (target 'hipster') of the corpus 'beard' > ('spade beard', 'goatee'), 'hat': the three beard
-    nodes drew a goatee on every seed (the verifier read 'beard/goatee' appear), only 'goatee' names it (`Effect.asked`),
-    'spade beard' scored +2.1, 'goatee' +2.0, the beard +2.0, the hat +1.0 (+-0.1 over seeds 0-2)."""
-    from PIL import Image
-    from diffex.corpus import SemanticTree
-    from diffex.effects import Effect
-    from diffex.explanation import Explanation
-    from diffex.search import SearchLevel
-    from diffex.config import ExplainConfig
-    tree = SemanticTree.from_dict({'format': 'diffex-corpus', 'version': 1, 'domain': 'test', 'root': {
-        'name': 'faces', 'editable': False, 'children': [{'name': 'beard', 'prompt': 'beard', 'children': [
-            {'name': 'spade beard', 'prompt': 'spade beard'}, {'name': 'goatee', 'prompt': 'goatee'}]},
-            {'name': 'hat', 'prompt': 'hat'}]}})
-    def drew(p, m, key, asked):
-        return {'add': Effect(p, p.rsplit('/', 1)[-1], 'add', [0, 1, 2], [0.0] * 3, [m - 0.1, m, m + 0.1], [True] * 3,
-                              changes=[{key: 1.0}] * 3, own=[(key,)] * 3, asked=asked)}
-    effects = {'beard': drew('beard', 2.0, 'beard/goatee', None), 'hat': drew('hat', 1.0, 'hat', 'hat'),
-               'beard/spade beard': drew('beard/spade beard', 2.1, 'beard/goatee', None),
-               'beard/goatee': drew('beard/goatee', 2.0, 'beard/goatee', 'beard/goatee')}
-    im = Image.new('RGB', (8, 8))
-    levels = [SearchLevel(1, ['beard', 'hat'], ['beard'], 6, 0.0), SearchLevel(2, ['beard/spade beard', 'beard/goatee'], [], 6, 0.0)]
-    return Explanation(im, 'hipster', effects, levels, tree, {0: 0.0, 1: 0.0, 2: 0.0}, 0.3, {s: im for s in range(3)}, {},
-                       ExplainConfig(), dict(classifier='c', editor='e', verifier='v'), dict(edits=12))
 
 # %% ../nbs/00a_tiny.ipynb #2612c68f
 def _px(im) -> np.ndarray: return np.asarray(im, dtype=np.float64)

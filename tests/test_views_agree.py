@@ -244,7 +244,7 @@ def test_unsearched_said_alike_by_every_view(tmp_path):
 def test_same_drawing_said_alike_by_every_view(tmp_path):
     """A semantic that gave way to a sibling whose edits drew the same (`Explanation.same_as`) is named under it in the
     repr, the report's ranked list and the CLI (`stands_for_text`), and marked on its own node in the report's tree."""
-    from diffex.tiny import twin_explanation
+    from diffex.explanation import twin_explanation
     ex = twin_explanation()
     text = ex.stands_for_text('beard/goatee')
     assert text == 'also stands for spade beard: their edits drew the same'
