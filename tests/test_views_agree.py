@@ -226,19 +226,26 @@ def test_repr_is_left_aligned_under_jupyterlab_css(browser, tmp_path):
 
 def test_unsearched_said_alike_by_every_view(tmp_path):
     "What the search never edited (`Explanation.unsearched_text`) is the same line in the repr, the report and the CLI."
+    def check(name, ex, text):
+        total = sum(1 for x in ex.tree.editable_nodes() if x.path_str not in ex.effects)
+        assert bool(text) == bool(total), name
+        if text: assert text.startswith(f'never edited: {total} of {len(ex.tree.editable_nodes())} semantics'), text
+        if text: assert sum(k for k, _ in ex.unsearched().values()) == total
+    assert _said_alike(tmp_path, 'unsearched_text', check), 'no golden run leaves a semantic unedited: this test checks nothing'
+
+
+def _said_alike(tmp_path, method: str, check=None) -> int:
+    "Over the golden runs: the line `Explanation.<method>()` is in every view where it is not empty; how many had one."
     said = 0
     for name in RUNS:
         ex = _load(name)
-        text = ex.unsearched_text()
-        total = sum(1 for x in ex.tree.editable_nodes() if x.path_str not in ex.effects)
-        assert bool(text) == bool(total), name
+        text = getattr(ex, method)()
+        if check: check(name, ex, text)
         if not text: continue
         said += 1
-        assert text.startswith(f'never edited: {total} of {len(ex.tree.editable_nodes())} semantics'), text
-        assert sum(k for k, _ in ex.unsearched().values()) == total
         for view, page in _views(ex, tmp_path/name):
             assert (str(escape(text)) if view != 'cli' else text) in page, (name, view)
-    assert said, 'no golden run leaves a semantic unedited: this test checks nothing'
+    return said
 
 
 def test_same_drawing_said_alike_by_every_view(tmp_path):
@@ -257,15 +264,7 @@ def test_same_drawing_said_alike_by_every_view(tmp_path):
 
 def test_screening_said_alike_by_every_view(tmp_path):
     "Screening at fewer inversion steps (`Explanation.screening_text`) is the same line in the repr, the report and the CLI."
-    said = 0
-    for name in RUNS:
-        ex = _load(name)
-        text = ex.screening_text()
-        if not text: continue
-        said += 1
-        for view, page in _views(ex, tmp_path/name):
-            assert (str(escape(text)) if view != 'cli' else text) in page, (name, view)
-    assert said, 'no golden run screens at fewer steps: this test checks nothing'
+    assert _said_alike(tmp_path, 'screening_text'), 'no golden run screens at fewer steps: this test checks nothing'
 
 
 def _views(ex, folder) -> tuple:
