@@ -121,6 +121,7 @@ def ground_truth_check(world=None,                 # a loaded `ToyWorld` (classi
     if verbose: print_ground_truth(rows, editor)
     return rows
 
+# %% ../nbs/08b_groundtruth.ipynb #e138f7c1
 def print_ground_truth(rows: list[dict], editor=None):
     "Print the ground-truth table."
     if editor is not None: print(f'editor: {editor.name}')
