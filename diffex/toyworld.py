@@ -518,7 +518,9 @@ class ProbeVerifier(Verifier):
     """Verifies toy edits with the attribute probe: whether the attribute an edit asks for is there (after adding) or
     gone (after removing), and every family the probe reads differently than on the null edit, as corpus-path changes.
     A node's own attribute (by its prompt, so 'neat full beard' owns the full beard) is not a side effect; `asked` is
-    that attribute when it is one value ('goatee'), None for a group ('spade beard' asks for some beard). Registered
+    that attribute when it is one value ('goatee'), None for a group ('spade beard' asks for some beard). An edit that
+    asks for what the null edit already is (removing 'bald' from a head with hair, adding the goatee a face wears)
+    asks for nothing: no verdict (`happened` None), nothing owned, every change a side effect. Registered
     as 'toy-probes' (`diffex.verifiers.make_verifier`); it reads only faces of the toy world."""
     name = 'toy-probes'
     def __init__(self, probe: ToyCNN): self.probe = probe.eval()
@@ -527,9 +529,18 @@ class ProbeVerifier(Verifier):
         "One `Observation` per edit (`others` is not needed: the probe reads every family)."
         base, reads = probe_read(self.probe, [null])[0], probe_read(self.probe, list(edited))
         attrs = [self.attribute(p, q) for p, q in zip(paths, prompts or [None] * len(paths))]
-        return [Observation(None if a is None else _has(r, a) == (d == 'add'), read_changes(base, r),
-                            own_paths(a) if a else (), a if EDITS.get(a, (0, None))[1] is not None else None)
-                for r, a, d in zip(reads, attrs, directions)]
+        return [self.reading(base, r, a, d) for r, a, d in zip(reads, attrs, directions)]
+
+    @staticmethod
+    def reading(base: dict, after: dict, # probe reads of the null edit and of the edit (`probe_read`)
+                a: str|None, d: str,     # the toy path asked for (`attribute`; None: none) and the direction
+               ) -> Observation:
+        "The `Observation` of one edit from two probe reads (see the class docstring)."
+        ch = read_changes(base, after)
+        if a is None or _has(base, a) == (d == 'add'): return Observation(None, ch)   # nothing asked of this face
+        bald = 'bald' in (base['hair_style'], after['hair_style'])
+        return Observation(_has(after, a) == (d == 'add'), ch, own_paths(a, bald),
+                           a if EDITS[a][1] is not None else None)
 
     @staticmethod
     def attribute(path: str, prompt: str|None) -> str|None:
@@ -571,10 +582,14 @@ def read_changes(before: dict, # a probe read of the null edit
         if (fam, b) in VALUE_PATHS: out[VALUE_PATHS[fam, b]] = -1.0
     return out
 
-def own_paths(path: str) -> tuple:
-    "The corpus paths an edit of `path` may change on purpose: its family's values (hair style also moves hair colour)."
+def own_paths(path: str,         # a toy corpus path (`EDITS`)
+              bald: bool = True, # the edit went to or from a bald head: only then does a hair style move the colour
+             ) -> tuple:
+    """The corpus paths an edit of `path` may change on purpose: its family's values; a hair style's also the hair
+    colours when the head went bald or grew hair (a bald head has no colour); long hair turned short and black is a
+    side effect on the colour."""
     if path not in EDITS: return ()
-    fams = {EDITS[path][0]} | ({'hair_color'} if EDITS[path][0] == 'hair_style' else set())
+    fams = {EDITS[path][0]} | ({'hair_color'} if EDITS[path][0] == 'hair_style' and bald else set())
     return tuple(p for (f, _), p in VALUE_PATHS.items() if f in fams)
 
 def _has(attrs: dict, path: str) -> bool:
