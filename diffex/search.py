@@ -11,11 +11,11 @@ from typing import Callable, Sequence
 # %% auto #0
 __all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel', 'SearchResult', 'lower_bound', 'drawn',
            'drew_own', 'same_drawing', 'aliases', 'n_descendants', 'SearchState', 'score_nodes', 'screen_level',
-           'retry_failed', 'beam_order', 'choose_beam', 'unedited', 'complete_seeds', 'rescore_level', 'prune_beam',
-           'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width', 'unsettled', 'settle_ranking',
-           'isolate_side_effects', 'complete_top', 'informative', 'optimistic_value', 'one_subtype', 'child_value',
-           'wake_deferred', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top', 'search_level',
-           'beam_search']
+           'removed_elsewhere', 'retry_failed', 'beam_order', 'choose_beam', 'unedited', 'complete_seeds',
+           'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width', 'unsettled',
+           'settle_ranking', 'isolate_side_effects', 'complete_top', 'informative', 'optimistic_value', 'one_subtype',
+           'child_value', 'wake_deferred', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top',
+           'search_level', 'beam_search']
 
 # %% ../nbs/04b_search.ipynb #ad1db152
 import numpy as np
@@ -425,13 +425,31 @@ def screen_level(st: SearchState, cands: list, # the search state and the level'
     return [c for c in cands if c.path_str in done]
 
 # %% ../nbs/04b_search.ipynb #5858bfd8
+def removed_elsewhere(effects: dict, # path -> {direction: Effect}, so far
+                      path: str,     # a node whose every edit failed
+                     ) -> bool:
+    """Whether `path` was only asked to 'remove', and another node's verified 'remove' edit made one of its own
+    attributes (`own`) vanish: a face shows one value of a family, so 'rimless glasses' asks to remove the glasses
+    that 'round glasses' removed; a retry could only measure that removal again. False without reported changes."""
+    mine = effects.get(path, {})
+    own = {k for e in mine.values() for o in (e.own or ()) for k in o}
+    if not own or set(mine) != {'remove'}: return False
+    for p, by in effects.items():
+        e = by.get('remove')
+        if p == path or e is None or e.changes is None: continue
+        if any(v is True and ok and c and any(c.get(k, 0) < 0 for k in own)
+               for v, c, ok in zip(e.verified, e.changes, e.counted)): return True
+    return False
+
 def retry_failed(st: SearchState, cands: list, # the search state and the screened candidates
                 ) -> list:
     """Screen again the candidates whose every screening edit failed: with the next seed; after a cheaper
     `screen_score`, first with the same seeds at full fidelity (replacing the cheap edits), then, failed again, with
-    the next seed too; once per node. Returns those retried."""
+    the next seed too; once per node. Not one whose removal another node made (`removed_elsewhere`). Returns those
+    retried."""
     rest = st.rest
     if not rest or st.stopped == 'budget': return []
+    cands = [c for c in cands if not removed_elsewhere(st.effects, c.path_str)]
     if st.screen_score is not None:              # a cheap edit that failed: the full editor may draw it
         failed = [c for c in cands if st.importance(c) == -math.inf and c.path_str not in st.full]
         st.full |= {c.path_str for c in failed}
