@@ -429,16 +429,17 @@ def removed_elsewhere(effects: dict, # path -> {direction: Effect}, so far
                       path: str,     # a node whose every edit failed
                      ) -> bool:
     """Whether `path` was only asked to 'remove', and another node's verified 'remove' edit made one of its own
-    attributes (`own`) vanish: a face shows one value of a family, so 'rimless glasses' asks to remove the glasses
-    that 'round glasses' removed; a retry could only measure that removal again. False without reported changes."""
+    attributes (`own`) vanish on purpose (one the other node owns too, not a side effect): a face shows one value of a
+    family, so 'rimless glasses' asks to remove the glasses that 'round glasses' removed; a retry could only measure
+    that removal again. False without reported changes."""
     mine = effects.get(path, {})
     own = {k for e in mine.values() for o in (e.own or ()) for k in o}
     if not own or set(mine) != {'remove'}: return False
     for p, by in effects.items():
         e = by.get('remove')
         if p == path or e is None or e.changes is None: continue
-        if any(v is True and ok and c and any(c.get(k, 0) < 0 for k in own)
-               for v, c, ok in zip(e.verified, e.changes, e.counted)): return True
+        if any(v is True and ok and c and any(c.get(k, 0) < 0 for k in own & set(o))
+               for v, c, o, ok in zip(e.verified, e.changes, e.own, e.counted)): return True
     return False
 
 def retry_failed(st: SearchState, cands: list, # the search state and the screened candidates
