@@ -812,8 +812,9 @@ def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
         top, r = distinct_top(st, m), st.ranking()
         need = [c for c in (tree[p] for p in r[:r.index(top[-1]) + 1] if top) if not full(c)]
         got = complete_seeds(st, need) if need else []
-        for c in got:
-            p = c.path_str; done.append(p); level_of[p].rescored.append(p); level_of[p].edits += st.added[p]
+        for c in got:                                 # one edited only to isolate a side effect: the last level
+            p, lv = c.path_str, level_of.get(c.path_str, st.levels[-1])
+            done.append(p); lv.rescored.append(p); lv.edits += st.added[p]
         if not got or st.stopped == 'budget': break
     if st.levels: st.levels[-1].seconds += time.time() - t0
     return [tree[p] for p in done]
