@@ -243,7 +243,7 @@ class SearchResult:
     def _ranked(self, specific: bool) -> list:
         "Scored paths by importance, without (`specific`) the parents that give way to their children."
         below = _best_below(self.effects, self.rank) if specific else {}
-        gone = {p for p, v in below.items() if v >= lower_bound(self.effects[p], self.rank)}
+        gone = {p for p, v in below.items() if -math.inf < v >= lower_bound(self.effects[p], self.rank)}  # no estimate: no
         return sorted([p for p in self.effects if p not in gone], key=lambda p: -importance(self.effects[p], self.rank))
 
     @property
@@ -428,13 +428,15 @@ def screen_level(st: SearchState, cands: list, # the search state and the level'
 def removed_elsewhere(effects: dict, # path -> {direction: Effect}, so far
                       path: str,     # a node whose every edit failed
                      ) -> bool:
-    """Whether `path` was only asked to 'remove', and another node's verified 'remove' edit made one of its own
-    attributes (`own`) vanish on purpose (one the other node owns too, not a side effect): a face shows one value of a
-    family, so 'rimless glasses' asks to remove the glasses that 'round glasses' removed; a retry could only measure
-    that removal again. False without reported changes."""
+    """Whether `path` was only asked to 'remove', names no one attribute (`asked` None: 'rimless glasses' asks to
+    remove some glasses), and another node's verified 'remove' edit made one of its own attributes (`own`) vanish on
+    purpose (one the other node owns too, not a side effect): a face shows one value of a family, so 'rimless glasses'
+    asks to remove the glasses that 'round glasses' removed; a retry could only measure that removal again. A node that
+    names the attribute ('beanie', after 'hat' removed the beanie) is retried: it is the specific finding. False
+    without reported changes."""
     mine = effects.get(path, {})
     own = {k for e in mine.values() for o in (e.own or ()) for k in o}
-    if not own or set(mine) != {'remove'}: return False
+    if not own or set(mine) != {'remove'} or mine['remove'].asked is not None: return False
     for p, by in effects.items():
         e = by.get('remove')
         if p == path or e is None or e.changes is None: continue
