@@ -425,34 +425,33 @@ def screen_level(st: SearchState, cands: list, # the search state and the level'
     return [c for c in cands if c.path_str in done]
 
 # %% ../nbs/04b_search.ipynb #5858bfd8
+def _group_removal(effects: dict, path: str) -> frozenset|None:
+    "The attributes `path` may remove when it is only asked to 'remove' and names no one of them (`asked` None), else None."
+    mine = effects.get(path, {})
+    if set(mine) != {'remove'} or mine['remove'].asked is not None: return None
+    own = frozenset(k for o in (mine['remove'].own or ()) for k in o)
+    return own or None
+
 def removed_elsewhere(effects: dict, # path -> {direction: Effect}, so far
                       path: str,     # a node whose every edit failed
                      ) -> bool:
-    """Whether `path` was only asked to 'remove', names no one attribute (`asked` None: 'rimless glasses' asks to
-    remove some glasses), and another node's verified 'remove' edit made one of its own attributes (`own`) vanish on
-    purpose (one the other node owns too, not a side effect): a face shows one value of a family, so 'rimless glasses'
-    asks to remove the glasses that 'round glasses' removed; a retry could only measure that removal again. A node that
-    names the attribute ('beanie', after 'hat' removed the beanie) is retried: it is the specific finding. False
-    without reported changes."""
-    mine = effects.get(path, {})
-    own = {k for e in mine.values() for o in (e.own or ()) for k in o}
-    if not own or set(mine) != {'remove'} or mine['remove'].asked is not None: return False
+    """Whether `path` asks to remove some attribute of a family without naming one (`asked` None: 'rimless glasses'
+    asks to remove some glasses), and another such node, not above it, removed one of them on purpose in a verified
+    edit (an attribute both own: not a side effect). A face wears one pair of glasses, so 'rimless glasses' asks to
+    remove the glasses that 'cat-eye glasses' removed: a retry could only measure that removal again, and the group
+    keeps its finding. A node that names the attribute ('beanie') is always retried: it is the specific finding.
+    False without reported changes."""
+    own = _group_removal(effects, path)
+    if own is None: return False
     for p, by in effects.items():
-        e = by.get('remove')
-        if p == path or e is None or e.changes is None: continue
+        e, theirs = by.get('remove'), _group_removal(effects, p)
+        if p == path or path.startswith(p + '/') or theirs is None or e.changes is None: continue
         if any(v is True and ok and c and any(c.get(k, 0) < 0 for k in own & set(o))
                for v, c, o, ok in zip(e.verified, e.changes, e.own, e.counted)): return True
     return False
 
-def retry_failed(st: SearchState, cands: list, # the search state and the screened candidates
-                ) -> list:
-    """Screen again the candidates whose every screening edit failed: with the next seed; after a cheaper
-    `screen_score`, first with the same seeds at full fidelity (replacing the cheap edits), then, failed again, with
-    the next seed too; once per node. Not one whose removal another node made (`removed_elsewhere`). Returns those
-    retried."""
+def _retry(st: SearchState, cands: list) -> list:
     rest = st.rest
-    if not rest or st.stopped == 'budget': return []
-    cands = [c for c in cands if not removed_elsewhere(st.effects, c.path_str)]
     if st.screen_score is not None:              # a cheap edit that failed: the full editor may draw it
         failed = [c for c in cands if st.importance(c) == -math.inf and c.path_str not in st.full]
         st.full |= {c.path_str for c in failed}
@@ -461,6 +460,24 @@ def retry_failed(st: SearchState, cands: list, # the search state and the screen
         return got + [c for c in (score_nodes(st, again, rest[:1]) if again else []) if c not in got]
     failed = [c for c in cands if st.importance(c) == -math.inf and rest[0] not in st.seeds_of(c)]
     return score_nodes(st, failed, rest[:1]) if failed else []
+
+def retry_failed(st: SearchState, cands: list, # the search state and the screened candidates
+                ) -> list:
+    """Screen again the candidates whose every screening edit failed: with the next seed; after a cheaper
+    `screen_score`, first with the same seeds at full fidelity (replacing the cheap edits), then, failed again, with
+    the next seed too; once per node. Of the nodes asking to remove one family's attribute without naming it, the
+    first is retried, the others only if no such node has removed it by then (`removed_elsewhere`). Returns those
+    retried."""
+    if not st.rest or st.stopped == 'budget': return []
+    cands = [c for c in cands if not removed_elsewhere(st.effects, c.path_str)]
+    seen, now, later = set(), [], []
+    for c in cands:
+        key = _group_removal(st.effects, c.path_str)
+        (later if key is not None and key in seen else now).append(c)
+        if key is not None: seen.add(key)
+    got = _retry(st, now)
+    later = [c for c in later if not removed_elsewhere(st.effects, c.path_str)]
+    return got + [c for c in (_retry(st, later) if later and st.stopped != 'budget' else []) if c not in got]
 
 # %% ../nbs/04b_search.ipynb #35d623c8
 def beam_order(cands: list, effects: dict, # the level's candidates and the effects so far
