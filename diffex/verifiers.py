@@ -27,7 +27,8 @@ from .registry import MODEL_KINDS, RegistryEntry, check_registration  # noqa: F4
 @dataclass
 class Observation:
     "What a verifier saw on one edited image against its null edit."
-    happened: bool|None          # the asked-for edit happened (None: cannot tell)
+    happened: bool|None          # the asked-for edit happened (None: cannot tell, or nothing was asked of this image:
+                                 # it already is what the edit asks for, e.g. removing a beard from a shaven face)
     changes: dict|None = None    # attribute (corpus path) -> signed change vs the null edit, the asked-for one included;
                                  # None: this verifier reads no other attribute
     own: tuple = ()              # the keys of `changes` that the edit asked for
