@@ -161,7 +161,9 @@ def verifier_entry(name: str) -> VerifierEntry:
 
 # %% ../nbs/02b_verifiers.ipynb #5625fd1e
 class CLIPVerifier(Verifier):
-    "Zero-shot CLIP as a verifier: the change of image-text cosine similarity against the null edit, per prompt."
+    """Zero-shot CLIP as a verifier: the change of image-text cosine similarity against the null edit, per prompt. It
+    cannot tell whether the image already is what an edit asks for (unlike the toy probe, which reads the null edit):
+    removing an attribute the image lacks passes when the similarity to its prompt still drops by `margin`."""
     def __init__(self, path_or_id: str|Path|None = None, # a CLIP checkpoint folder or hub id (None: model= and processor=)
                  margin: float = 0.01,   # least change of cosine similarity that counts (the similarity is in [-1, 1])
                  watch: dict|Sequence[str]|None = None, # attributes read on every edit: corpus path -> prompt, or names
