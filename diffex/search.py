@@ -230,7 +230,8 @@ class SearchResult:
     def ranking(self, specific: bool = True) -> list:
         """Scored paths, most important first. With `specific`, a node with scored nodes below it gives way to them only
         when one of them is at least as strong as its lower 95% bound (`lower_bound`): a parent is never replaced by
-        children with worse estimates; and a node gives way to a sibling that drew the same and named it (`same_as`)."""
+        children with worse estimates, or with none (every edit failed); and a node gives way to a sibling that drew the
+        same and named it (`same_as`)."""
         paths = self._ranked(specific)
         if not specific: return paths
         alias = aliases(self.effects, paths, self.rank)
