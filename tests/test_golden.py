@@ -171,10 +171,34 @@ def test_golden(name, tmp_path):
     diff = differences({k: v for k, v in want.items() if k != 'keys'}, digest(old), **tolerances(name))
     assert not diff, f'{GOLDEN/name/"saved"} loads differently ({len(diff)}):\n' + '\n'.join(diff[:30])
 
+def read_as_today(effects: dict) -> dict:
+    """`effects` of a file made before a5dd851 as today's toy probe reads them: an edit that asked for what the null
+    edit already was (adding the full beard a face wears) got a verdict (True) and owned its family; today it gets no
+    verdict and owns nothing. Such an edit is one the verifier passed although none of its own attributes changed the
+    asked way (the probe's verdict read the edit alone, its changes compare it with the null edit)."""
+    for by in effects.values():
+        for e in by.values():
+            if e.changes is None: continue
+            sign = 1 if e.direction == 'add' else -1
+            for i, (v, c, o) in enumerate(zip(e.verified, e.changes, e.own)):
+                if v is True and o and c is not None and not any((c.get(k, 0) * sign) > 0 for k in o):
+                    e.verified[i], e.own[i] = None, ()
+    return effects
+
+def test_read_as_today():
+    "The rule on literals: a passed 'add' whose own attributes did not appear asked for nothing; one that drew them did."
+    from diffex.effects import Effect
+    own = ('facial hair/beard/goatee', 'facial hair/beard/full beard')
+    e = Effect('b', 'beard', 'add', [0, 1], [0.0, 0.0], [1.0, 1.0], [True, True],
+               changes=[{}, {'facial hair/beard/goatee': 1.0}], own=[own, own])
+    read_as_today({'b': {'add': e}})
+    assert (e.verified, e.own) == ([None, True], [(), own])
+
 def test_format1_file_loads_into_todays_config(tmp_path):
     "A format-1 file (flat `params`) reads into the `ExplainConfig` and `RunInfo` that today's run records."
     from diffex.explain import Explanation
     old = Explanation.load(GOLDEN/'format1'/'oracle_probe')
+    read_as_today(old.effects)                                         # made before the probe's rule of a5dd851
     ex, _ = run('oracle_probe', tmp_path, fixed_beam=True, screen_fidelity=1.0)  # format 1 predates the optimistic
                                                                     # search and screening at half fidelity by default
     assert (old.config, old.info, old.method) == (ex.config, ex.info, ex.method)
