@@ -734,10 +734,12 @@ def wake_deferred(st: SearchState, bar: float, # the search state and the level'
                   fn: Callable|None = None,    # the screening scorer; None: `st.score`
                  ) -> list:                    # the nodes screened
     """Screen the deferred children of each parent whose own edit, or one of whose screened children, moved the score
-    above `bar`, or some of whose screened children the verifier could check (passed or rejected: a name it knows); all
+    above `bar`, or some of whose screened children the verifier could check (passed or rejected, or named what it
+    asked for: a name it knows, such as 'blond hair' on a blond face, which asks for nothing); all
     of them when no edit of the search was checked. A parent edited by its own name ('skin tone') draws nothing the
     verifier can name, but when its edit moves the score, its subtree may hold a cause however its first half read."""
-    out, checked = [], lambda e: any(v is not None for x in e.values() for v in x.verified)
+    out = []
+    checked = lambda e: any(x.asked is not None or any(v is not None for v in x.verified) for x in e.values())
     blind = not any(checked(e) for e in st.effects.values())        # no verifier: no family can be told undrawable
     for p, rest in list(st.deferred.items()):
         if any(r.path_str in st.effects for r in rest): del st.deferred[p]; continue

@@ -520,7 +520,8 @@ class ProbeVerifier(Verifier):
     A node's own attribute (by its prompt, so 'neat full beard' owns the full beard) is not a side effect; `asked` is
     that attribute when it is one value ('goatee'), None for a group ('spade beard' asks for some beard). An edit that
     asks for what the null edit already is (removing 'bald' from a head with hair, adding the goatee a face wears)
-    asks for nothing: no verdict (`happened` None), nothing owned, every change a side effect. Registered
+    asks for nothing: no verdict (`happened` None), nothing owned, every change a side effect; `asked` still names
+    the attribute (the probe knows the name). Registered
     as 'toy-probes' (`diffex.verifiers.make_verifier`); it reads only faces of the toy world."""
     name = 'toy-probes'
     def __init__(self, probe: ToyCNN): self.probe = probe.eval()
@@ -537,10 +538,11 @@ class ProbeVerifier(Verifier):
                ) -> Observation:
         "The `Observation` of one edit from two probe reads (see the class docstring)."
         ch = read_changes(base, after)
-        if a is None or _has(base, a) == (d == 'add'): return Observation(None, ch)   # nothing asked of this face
+        if a is None: return Observation(None, ch)                      # a name the probe cannot see
+        asked = a if EDITS[a][1] is not None else None
+        if _has(base, a) == (d == 'add'): return Observation(None, ch, (), asked)   # nothing asked of this face
         bald = 'bald' in (base['hair_style'], after['hair_style'])
-        return Observation(_has(after, a) == (d == 'add'), ch, own_paths(a, bald),
-                           a if EDITS[a][1] is not None else None)
+        return Observation(_has(after, a) == (d == 'add'), ch, own_paths(a, bald), asked)
 
     @staticmethod
     def attribute(path: str, prompt: str|None) -> str|None:
