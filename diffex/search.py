@@ -244,7 +244,8 @@ class SearchResult:
     def _ranked(self, specific: bool) -> list:
         "Scored paths by importance, without (`specific`) the parents that give way to their children."
         below = _best_below(self.effects, self.rank) if specific else {}
-        gone = {p for p, v in below.items() if -math.inf < v >= lower_bound(self.effects[p], self.rank)}  # no estimate: no
+        gone = {p for p, v in below.items()          # children without an estimate (-inf) replace no one
+                if -math.inf < v >= lower_bound(self.effects[p], self.rank)}
         return sorted([p for p in self.effects if p not in gone], key=lambda p: -importance(self.effects[p], self.rank))
 
     @property
