@@ -327,6 +327,7 @@ def text_to_image_agreement(world, n: int = 200, seed: int = 0, steps: int = 30,
                 hits[k].append(r[k] == getattr(f, k))
     return {k: float(np.mean(v)) for k, v in hits.items()}
 
+# %% ../nbs/08a_toytrain.ipynb #b5906fb0
 def edit_success(world, n: int = 50, seed: int = 0, paths: list|None = None, editor=None,
                  size: int = SIZE) -> list[dict]:
     """Per editable toy path, over `n` faces that lack the attribute and on which the exact counterfactual shows it:
@@ -371,6 +372,7 @@ def edit_success(world, n: int = 50, seed: int = 0, paths: list|None = None, edi
                          changed=dict(changed.most_common())))
     return rows
 
+# %% ../nbs/08a_toytrain.ipynb #0645f4a1
 def _read_has(r: dict, path: str) -> bool:
     from diffex.toyworld import EDITS
     fam, v = EDITS[path]
@@ -404,6 +406,7 @@ def quality_gates(folder=None, n_edit: int = 50, n_t2i: int = 200, verbose: bool
     if verbose: print_gates(out)
     return out
 
+# %% ../nbs/08a_toytrain.ipynb #cab43b5e
 def print_gates(g: dict):
     "Print the quality-gate report."
     ok = lambda b: 'PASS' if b else 'FAIL'
