@@ -396,7 +396,8 @@ class SearchState:
 def score_nodes(st: SearchState, nodes: list, # the search state and the nodes to score
                 seeds: list,                  # with these seeds
                 fn: Callable|None = None,     # the scorer; None: `st.score`
-                replace: bool = False,        # replace what the nodes had instead of adding to it
+                replace: bool = False,        # replace the directions scored instead of adding seeds to them
+                                              # (the node's other directions, an isolated side effect's, are kept)
                 directions: list|None = None, # only these directions; None: every direction the scorer scores
                ) -> list:
     "Score `nodes` with `seeds` within the budget; returns the nodes scored (the first that fit)."
@@ -411,7 +412,8 @@ def score_nodes(st: SearchState, nodes: list, # the search state and the nodes t
     if missing: raise RuntimeError(f'score() returned no effect for {missing}')
     for c in nodes:
         p = c.path_str
-        st.effects[p] = merge_effects(st.effects[p], res[p]) if p in st.effects and not replace else res[p]
+        old = st.effects.get(p, {})
+        st.effects[p] = {**old, **res[p]} if replace else merge_effects(old, res[p]) if old else res[p]
         st.added[p] = sum(len(e.seeds) for e in res[p].values()); st.spent += st.added[p]
     return nodes
 
@@ -824,13 +826,16 @@ def distinct_top(st: SearchState, n: int, # the search state and how many candid
 def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
                ) -> list:              # the nodes confirmed, in order
     """Every seed for the first `confirm` (else `beam`) distinct candidates and every node ranked above the last of
-    them (no one-seed estimate stays among them), repeated while that changes which they are, within the budget; recorded at their levels as `rescored`. After a cheaper `screen_score`, every seed is redone at
-    full fidelity."""
+    them (no one-seed estimate stays among them), repeated while that changes which they are, within the budget; recorded at
+    their levels as `rescored`. After a cheaper `screen_score`, every seed is redone at full fidelity, once: a node
+    `rescored` before (the pass before side effects were isolated) is not edited again."""
     cfg = st.config
     if not st.rest or st.stopped == 'budget': return []
     m = cfg.confirm or cfg.beam or len(st.effects)
     t0, level_of, done = time.time(), {p: lv for lv in st.levels for p in lv.scored}, []
-    full = lambda c: c.path_str in done if st.screen_score is not None else not set(st.seeds) - st.seeds_of(c)
+    before = {p for lv in st.levels for p in lv.rescored}
+    full = lambda c: (c.path_str in before or c.path_str in done if st.screen_score is not None
+                      else not set(st.seeds) - st.seeds_of(c))
     for _ in range(len(st.effects)):                  # each round confirms one candidate at least, or stops
         top, r = distinct_top(st, m), st.ranking()
         need = [c for c in (tree[p] for p in r[:r.index(top[-1]) + 1] if top) if not full(c)]
