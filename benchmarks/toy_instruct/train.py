@@ -5,7 +5,8 @@
 
 Run the same command again to resume from runs/toy_instruct/checkpoint.pt. Steps 1-4,100 ran with the defaults (--p-text 0.1
 --p2-gamma 0); from step 4,100 with --p-text 0.3 --p2-gamma 1 (more identity pairs, P2 loss weighting: see the chapter's
-"Why the null edit redrew the face"); steps 4,601-6,200 with --lr 3e-4 as well (gates_step5500/6200_t4i5_lr3e-4.log: not
+"Why the null edit redrew the face"); steps 4,601-6,200 with --lr 3e-4 as well, 6,201-7,100 with --lr 1e-4
+(gates_step5500/6200_t4i5_lr3e-4.log, gates_step7100_t4i5_lr1e-4.log: not
 shipped, the resume checkpoint stays at step 4,600). A fresh checkout resumes from the committed checkpoint (step 4,600, copied at 10:17 UTC
 on 2026-12-06; the shipped weights are its EMA export, measured on the gates):
 `mkdir -p runs/toy_instruct && cp benchmarks/toy_instruct/resume/* runs/toy_instruct/`, then the command above.
