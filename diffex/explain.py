@@ -17,7 +17,7 @@ from .corpus import SemanticTree
 from .classifiers import Classifier, load_image
 from .verifiers import Verifier
 from .editing import Editor, image_digest
-from .search import SearchConfig, beam_search
+from .search import SearchConfig, beam_search, frontier
 from .faithful import FDR, adjusted_order
 from .config import ExplainConfig, RunInfo
 from .scoring import SearchProgress, ImageScorer
@@ -72,7 +72,7 @@ def explain(image,                          # a PIL image, a path or an array
     cfg = ExplainConfig.of(config, search, **{k: v for k, v in run.items() if config is None or not _is_default(k, v)},
                            **settings)
     tree, u0, pr = _as_tree(corpus), editor.unet_evals, SearchProgress(progress)
-    sc, ssc, cfg = _scorers(image, classifier, editor, target, verifier, cfg, pr)
+    sc, ssc, cfg = _scorers(image, classifier, editor, target, verifier, cfg, pr, tree)
     res = beam_search(tree, sc, seeds=cfg.seeds, search=cfg.search, screen_score=ssc, edits_per_seed=len(cfg.directions),
                       on_level=lambda lv: pr.finish(scored=len(lv.scored), kept=len(lv.kept)), on_stage=pr.start,
                       reorder=adjusted_order(cfg.search.rank) if verifier is not None else None,
@@ -110,11 +110,15 @@ def _run_info(classifier, editor, tree, target: int, cfg: ExplainConfig) -> RunI
                    classifier.score_description(target, cfg.score), dict(getattr(editor, 'params', {})),
                    float(getattr(se, 'fidelity', 1.0)) if se is not None else 1.0, tree.domain)
 
-def _scorers(image, classifier, editor, target, verifier, cfg: ExplainConfig, pr: SearchProgress) -> tuple:
-    "(the scorer, the screening scorer or None, `cfg` naming the score the run uses) of one run."
+def _scorers(image, classifier, editor, target, verifier, cfg: ExplainConfig, pr: SearchProgress, tree) -> tuple:
+    """(the scorer, the screening scorer or None, `cfg` naming the score the run used and its seeds in the order used:
+    with screening, one whose null edit the verifier reads as the input first, `ImageScorer.screening_order`) of one run."""
     sc = ImageScorer(image, classifier, editor, target, cfg.seeds, cfg.directions, cfg.score, verifier, cfg.joint,
                      cfg.keep_images, pr)
     cfg, s = replace(cfg, score=sc.kind), cfg.search          # the record names the score the run used
+    if s.screen is not None:
+        order = sc.screening_order({n.path_str: n.prompt for n in frontier(tree.root)})
+        if order != list(cfg.seeds): cfg = replace(cfg, seeds=tuple(order))
     screen_ed = screen_editor(editor, cfg.screen_fidelity) if s.screen is not None else None
     ssc = None if screen_ed is None else ImageScorer(sc.image, classifier, screen_ed, target, cfg.seeds[
         :max(s.screen, s.screen_parents or 0)], cfg.directions, cfg.score, verifier, cfg.joint, cfg.keep_images, pr)

@@ -175,3 +175,17 @@ def classifier_scores(classifier: Classifier, # the model being explained
     independent labels and a regression model as its value); one place, so that the cost of classifying is in one place.
     Raises ValueError for a kind that does not fit the model and for outputs that fail the classifier's checks."""
     return classifier.score(images, target, kind)
+
+# %% ../nbs/04c_scoring.ipynb #1e3ea364
+@patch
+def screening_order(self: ImageScorer, others: dict|None = None, # attributes to read (text-side verifiers): path -> prompt
+                   ) -> list:                                    # the seeds, the one to screen with first
+    """The seeds, a seed whose null edit the verifier reads as the input image (`Verifier.changes_between` empty) first
+    when the first seed's null edit is read otherwise; as given without a verifier, when it cannot say, or when no
+    seed's null edit reads as the input."""
+    if self.verifier is None: return list(self.seeds)
+    for s in self.seeds:
+        ch = self.verifier.changes_between(self.null[s], self.image, others)
+        if ch is None: return list(self.seeds)
+        if not ch: return [s] + [x for x in self.seeds if x != s]
+    return list(self.seeds)

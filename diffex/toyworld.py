@@ -526,6 +526,10 @@ class ProbeVerifier(Verifier):
     name = 'toy-probes'
     def __init__(self, probe: ToyCNN): self.probe = probe.eval()
 
+    def changes_between(self, image, reference, others=None):
+        "Every family the probe reads differently on `image` than on `reference`, as corpus-path changes."
+        return read_changes(*probe_read(self.probe, [reference, image]))
+
     def observe(self, edited, null, paths, prompts, directions, others=None):
         "One `Observation` per edit (`others` is not needed: the probe reads every family)."
         base, reads = probe_read(self.probe, [null])[0], probe_read(self.probe, list(edited))

@@ -68,6 +68,15 @@ class Verifier:
         "Whether each edit happened (True, False; None: cannot tell): the `happened` of `observe`. Not for overriding."
         return [o.happened for o in self.observe(edited, null, paths, prompts, directions)]
 
+    def changes_between(self, image: Image.Image,     # an image, e.g. a null edit
+                        reference: Image.Image,       # what it should show the same as, e.g. the input image
+                        others: dict|None = None,     # attributes to read: corpus path -> prompt (text-side verifiers)
+                       ) -> dict|None:                # {attribute: signed change}; {}: reads the same; None: cannot say
+        """What the verifier reads differently on `image` than on `reference` (`explain` asks it of each seed's null
+        edit against the input, to screen with a seed whose null edit shows what the image shows). Optional: the
+        default, None, says it cannot tell."""
+        return None
+
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
         if 'verify' in vars(cls): raise TypeError(_VERIFY_OVERRIDDEN.format(cls=cls.__name__))
@@ -184,6 +193,15 @@ class CLIPVerifier(Verifier):
         self.model.to(self.device)
         self.name = f'clip-verifier:{path_or_id or type(model).__name__}'
         self.context, self._warned, self._texts = clip_context(model, processor.tokenizer), set(), {}
+
+    def changes_between(self, image, reference, others=None):
+        "Every watched attribute (and of `others`) whose similarity moved by `margin` from `reference` to `image`."
+        watched = {**self.watch, **(others or {})}
+        if not watched: return None                    # nothing to read: cannot say
+        keys = list(watched)
+        f, te = self._image_features([image, reference]), self._text_features([watched[k] for k in keys])
+        delta = (f[:1] @ te.T - f[1:] @ te.T)[0]
+        return {k: float(x) for k, x in zip(keys, delta) if abs(float(x)) >= self.margin}
 
     def observe(self, edited, null, paths, prompts, directions, others=None):
         "Per edit: happened (own similarity moved by `margin` the asked-for way), and every watched change of `margin`."
