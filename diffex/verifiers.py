@@ -50,7 +50,9 @@ class Observation:
 # %% ../nbs/02b_verifiers.ipynb #057f7e45
 class Verifier:
     """Says whether edits happened and what else changed. A subclass overrides one method, `observe`; `verify` is
-    derived from it. Raises TypeError at class creation for a subclass that overrides `verify`."""
+    derived from it. It may also say what differs between two images (`changes_between`, optional: `explain` uses it
+    to screen with a seed whose null edit shows what the image shows). Raises TypeError at class creation for a
+    subclass that overrides `verify`."""
     name: str = 'verifier'
 
     def observe(self, edited: list[Image.Image], # the edited images (n)
