@@ -9,9 +9,10 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['N_FACES', 'BENCH_STREAMS', 'TEMPLATES', 'PATHS', 'HELD_OUT_PAIRS', 'TOY_INSTRUCT', 'face_key', 'benchmark_faces',
-           'face_split', 'held_out_pair', 'instruction', 'instruct_tokenizer', 'sample_pair', 'pair_batch',
-           'widen_unet', 'instruct_loss', 'train_instruct', 'instruct_scheduler', 'export_instruct',
-           'instruct_pipeline', 'instruct_model_step', 'pair_gates', 'toy_instruct_editor']
+           'face_split', 'held_out_pair', 'instruction', 'instruct_tokenizer', 'edit_of', 'train_face', 'sample_pair',
+           'pair_batch', 'PairPool', 'ledits_pairs', 'widen_unet', 'instruct_loss', 'train_instruct',
+           'instruct_scheduler', 'export_instruct', 'instruct_pipeline', 'instruct_model_step', 'pair_gates',
+           'toy_instruct_editor']
 
 # %% ../nbs/08d_toyinstruct.ipynb #0f0569d9
 import numpy as np
@@ -19,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 # %% ../nbs/08d_toyinstruct.ipynb #b5d844ac
-from .toyworld import (FAMILIES, EDITS, SIZE, Face, sample_face, render, to_tensor, latents, counterfactual, has,
+from .toyworld import (FAMILIES, EDITS, SIZE, Face, sample_face, render, draw, to_tensor, latents, counterfactual, has,
                              toy_words, toy_prompt_paths, toy_schedulers, _data_dir, _quiet, MAX_TOKENS, PIXEL_CLIP)
 from .tiny import bpe_tokenizer
 from .toytrain import atomic_save, JsonLog, ema_update, load_checkpoint, encode_prompts
@@ -78,30 +79,88 @@ def instruct_tokenizer():
 # %% ../nbs/08d_toyinstruct.ipynb #eabf912e
 PATHS = list(EDITS)
 
+def edit_of(rng: random.Random, f: Face, prompts: dict, noop: float = 0.1) -> tuple|None:
+    """A random drawable path of face `f` and the direction that changes it (with probability `noop` the other one):
+    `(target face, instruction, prompt, direction)`, the target the exact counterfactual; None for a held-out pair."""
+    p = rng.choice(PATHS)
+    d = 'remove' if has(f, p) else 'add'
+    if rng.random() < noop: d = 'add' if d == 'remove' else 'remove'
+    g = counterfactual(f, p, d, seed=rng.randrange(1 << 30))
+    return None if held_out_pair(f, g) else (g, instruction(prompts[p], d), prompts[p], d)
+
+def train_face(rng: random.Random) -> Face:
+    "The next face of `rng`'s stream in the training split (`face_split`)."
+    while face_split(f := sample_face(rng)) != 'train': pass
+    return f
+
 def sample_pair(rng: random.Random, prompts: dict|None = None, noop: float = 0.1) -> tuple:
     "One training pair: (source face, target face, instruction), from training faces only and never a held-out pair."
     prompts = prompts or {p: k for k, p in toy_prompt_paths().items()}
     while True:
-        f = sample_face(rng)
-        if face_split(f) != 'train': continue
-        p = rng.choice(PATHS)
-        d = 'remove' if has(f, p) else 'add'
-        if rng.random() < noop: d = 'add' if d == 'remove' else 'remove'
-        g = counterfactual(f, p, d, seed=rng.randrange(1 << 30))
-        if held_out_pair(f, g): continue
-        return f, g, instruction(prompts[p], d)
+        f = train_face(rng)
+        if (e := edit_of(rng, f, prompts, noop)) is not None: return f, e[0], e[1]
 
-def pair_batch(step: int, batch: int, seed: int = 0, p_text: float = 0.1, p_image: float = 0.05, p_both: float = 0.05):
+def pair_batch(step: int, batch: int, seed: int = 0, p_text: float = 0.1, p_image: float = 0.05, p_both: float = 0.05,
+               pool: PairPool|None = None, # edited pairs to draw from (`ledits_pairs`); None: exact pairs (`sample_pair`)
+              ) -> tuple:
     "Training step `step`'s batch: source images, target images (N, 3, 32, 32) in [-1, 1], instructions, image-drop mask (N,)."
     rng = random.Random(seed * 1_000_003 + step)
     prompts = {p: k for k, p in toy_prompt_paths().items()}
     src, dst, ins, drop = [], [], [], []
     for _ in range(batch):
-        f, g, t = sample_pair(rng, prompts)
+        if pool is None: f, g, t = sample_pair(rng, prompts); f, g = render(f), render(g)
+        else: f, g, t = pool.pick(rng)
         u = rng.random()
         if u < p_text + p_both: t, g = '', f        # no instruction: the target is the input
-        src.append(render(f)); dst.append(render(g)); ins.append(t); drop.append(p_text <= u < p_text + p_image + p_both)
+        src.append(f); dst.append(g); ins.append(t); drop.append(p_text <= u < p_text + p_image + p_both)
     return to_tensor(src), to_tensor(dst), ins, torch.tensor(drop)
+
+# %% ../nbs/08d_toyinstruct.ipynb #b9a1d3c4
+class PairPool:
+    "Edited training pairs read from `ledits_pairs` files: uint8 source and target images (N, H, W, 3), instructions (N)."
+    def __init__(self, *files: str|Path):
+        if not files: raise ValueError('PairPool needs at least one file written by ledits_pairs')
+        arrs = [np.load(f, allow_pickle=False) for f in files]
+        self.src = np.concatenate([a['src'] for a in arrs]); self.dst = np.concatenate([a['dst'] for a in arrs])
+        self.ins = [str(s) for a in arrs for s in a['ins']]
+        if not len(self.ins): raise ValueError(f'no pairs in {", ".join(map(str, files))}')
+    def __len__(self) -> int: return len(self.ins)
+    def pick(self, rng: random.Random) -> tuple:
+        "One pair, uniformly: (source image, target image, instruction), PIL images."
+        from PIL import Image
+        i = rng.randrange(len(self))
+        return Image.fromarray(self.src[i]), Image.fromarray(self.dst[i]), self.ins[i]
+
+def ledits_pairs(out: str|Path,     # the .npz file to write (extended if it exists)
+                 n: int,            # pairs wanted in all
+                 seed: int = 1,     # fixes the faces, paths and inversion seeds (face i: `random.Random(seed * 1_000_003 + i)`)
+                 per_face: int = 8, # edits of one face (one inversion, one batch)
+                 editor=None,       # the editor that draws the targets; None: the toy LEDITS++ editor
+                 save_every: int = 25, # faces between writes
+                ) -> Path:
+    "Training pairs whose targets an editor drew (see above): writes `out` with src, dst (uint8) and ins; returns it."
+    out = Path(out)
+    editor = editor or __import__('diffex.toyworld', fromlist=['load']).load().editor()
+    prompts = {p: k for k, p in toy_prompt_paths().items()}
+    have = dict(np.load(out, allow_pickle=False)) if out.exists() else dict(src=[], dst=[], ins=[], face=[])
+    src, dst, ins, fid = (list(have[k]) for k in ('src', 'dst', 'ins', 'face'))
+    i = int(max(fid)) + 1 if len(fid) else 0
+    def save():
+        tmp = out.with_name(out.stem + '.tmp.npz')
+        np.savez(tmp, src=np.stack(src), dst=np.stack(dst), ins=np.array(ins, dtype=str), face=np.array(fid))
+        tmp.replace(out)
+    while len(ins) < n:
+        rng = random.Random(seed * 1_000_003 + i)
+        f = train_face(rng)
+        eds = [e for e in (edit_of(rng, f, prompts) for _ in range(per_face)) if e is not None][:n - len(ins)]
+        im, inv_seed, i = draw(f), rng.randrange(1 << 16), i + 1     # drawn: the oracle editor finds the face
+        if not eds: continue                         # every path drawn was a held-out pair
+        drawn = editor.edit(editor.invert(im, seed=inv_seed), [e[2] for e in eds], [e[3] for e in eds])
+        for e, g in zip(eds, drawn):
+            src.append(np.asarray(im)); dst.append(np.asarray(g.convert('RGB'))); ins.append(e[1]); fid.append(i - 1)
+        if i % save_every == 0: save()
+    save()
+    return out
 
 # %% ../nbs/08d_toyinstruct.ipynb #c595b9e6
 def widen_unet(unet, extra: int = 4):
@@ -158,6 +217,7 @@ def train_instruct(out: str|Path,          # folder for checkpoint.pt, train_log
                    export: bool = True,    # export the EMA model to out/model at every checkpoint
                    p_text: float = 0.1,    # share of identity pairs (empty instruction, target = input; `pair_batch`)
                    p2_gamma: float = 0.0,  # loss weight (1 - alpha_bar_t) ** p2_gamma (`instruct_loss`); 0: plain MSE
+                   pairs: list|None = None, # `ledits_pairs` files to draw the edited pairs from; None: exact pairs
                   ) -> Path:
     "Train or resume the toy instruction model; returns the checkpoint path."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -176,16 +236,17 @@ def train_instruct(out: str|Path,          # folder for checkpoint.pt, train_log
         opt.load_state_dict(ck['opt']); step = ck['step']; torch.set_rng_state(ck['torch_rng'])
         log(event='resume', step=step, lr=lr, batch=batch, p_text=p_text, p2_gamma=p2_gamma)
     else: log(event='start', steps=steps, batch=batch, lr=lr, seed=seed, init_from=str(init_from or 'shipped'), p_text=p_text,
-              p2_gamma=p2_gamma)
+              p2_gamma=p2_gamma, pairs=[str(p) for p in pairs or []])
     def save():
         atomic_save(dict(unet=unet.state_dict(), te=te.state_dict(), ema_unet=ema_unet.state_dict(), ema_te=ema_te.state_dict(),
                          opt=opt.state_dict(), step=step, torch_rng=torch.get_rng_state()), ckpt_path)
         if export: export_instruct(ema_unet, ema_te, tok, out/'model', step=step)
     alphas, t_start, t0, losses = ddpm.alphas_cumprod, time.time(), time.time(), []
+    pool = PairPool(*pairs) if pairs else None
     unet.train(); te.train()
     while step < steps:
         for g in opt.param_groups: g['lr'] = lr * min(1.0, (step + 1) / warmup)
-        loss = instruct_loss(unet, te, tok, *pair_batch(step, batch, seed, p_text=p_text), alphas, p2_gamma)
+        loss = instruct_loss(unet, te, tok, *pair_batch(step, batch, seed, p_text=p_text, pool=pool), alphas, p2_gamma)
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step(); step += 1

@@ -27,6 +27,8 @@ def main():
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--p-text', type=float, default=0.1, help='share of identity pairs: empty instruction, target = input (default 0.1)')
     p.add_argument('--p2-gamma', type=float, default=0.0, help='loss weight (1 - alpha_bar_t) ** gamma (default 0: plain MSE)')
+    p.add_argument('--pairs', nargs='*', default=None,
+                   help='ledits_pairs files: train on pairs an editor drew instead of exact pairs (the LEDITS++-pair variant)')
     p.add_argument('--time-steps', type=int, default=0, help='only time this many steps (in a temporary folder) and exit')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -42,6 +44,7 @@ def main():
             print(f'{a.threads} thread(s), batch {a.batch}: {s:.2f} s/step, {s * 1000 / 3600:.2f} h per 1,000 steps '
                   f'(mean over steps 3-{a.time_steps}; {time.time() - t0:.0f} s in all)')
         return
-    train_instruct(a.out, steps=a.steps, batch=a.batch, lr=a.lr, ckpt_every=a.ckpt_every, p_text=a.p_text, p2_gamma=a.p2_gamma)
+    train_instruct(a.out, steps=a.steps, batch=a.batch, lr=a.lr, ckpt_every=a.ckpt_every, p_text=a.p_text, p2_gamma=a.p2_gamma,
+                   pairs=a.pairs)
 
 if __name__ == '__main__': main()
