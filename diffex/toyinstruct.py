@@ -101,7 +101,7 @@ def sample_pair(rng: random.Random, prompts: dict|None = None, noop: float = 0.1
         if (e := edit_of(rng, f, prompts, noop)) is not None: return f, e[0], e[1]
 
 def pair_batch(step: int, batch: int, seed: int = 0, p_text: float = 0.1, p_image: float = 0.05, p_both: float = 0.05,
-               pool: PairPool|None = None, # edited pairs to draw from (`ledits_pairs`); None: exact pairs (`sample_pair`)
+               pool=None, # a `PairPool` of edited pairs to draw from (`ledits_pairs`); None: exact pairs (`sample_pair`)
               ) -> tuple:
     "Training step `step`'s batch: source images, target images (N, 3, 32, 32) in [-1, 1], instructions, image-drop mask (N,)."
     rng = random.Random(seed * 1_000_003 + step)
