@@ -21,7 +21,8 @@ import torch.nn.functional as F
 
 # %% ../nbs/08d_toyinstruct.ipynb #b5d844ac
 from .toyworld import (FAMILIES, EDITS, SIZE, Face, sample_face, render, draw, to_tensor, latents, counterfactual, has,
-                             toy_words, toy_prompt_paths, toy_schedulers, _data_dir, _quiet, MAX_TOKENS, PIXEL_CLIP)
+                             toy_words, toy_prompt_paths, toy_schedulers, _data_dir, _quiet, MAX_TOKENS, PIXEL_CLIP,
+                             load as load_world)
 from .tiny import bpe_tokenizer
 from .toytrain import atomic_save, JsonLog, ema_update, load_checkpoint, encode_prompts
 
@@ -140,7 +141,7 @@ def ledits_pairs(out: str|Path,     # the .npz file to write (extended if it exi
                 ) -> Path:
     "Training pairs whose targets an editor drew (see above): writes `out` with src, dst (uint8) and ins; returns it."
     out = Path(out)
-    editor = editor or __import__('diffex.toyworld', fromlist=['load']).load().editor()
+    editor = editor or load_world().editor()
     prompts = {p: k for k, p in toy_prompt_paths().items()}
     have = dict(np.load(out, allow_pickle=False)) if out.exists() else dict(src=[], dst=[], ins=[], face=[])
     src, dst, ins, fid = (list(have[k]) for k in ('src', 'dst', 'ins', 'face'))
