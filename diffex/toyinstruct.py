@@ -157,8 +157,9 @@ def ledits_pairs(out: str|Path,     # the .npz file to write (extended if it exi
         im, inv_seed, i = draw(f), rng.randrange(1 << 16), i + 1     # drawn: the oracle editor finds the face
         if not eds: continue                         # every path drawn was a held-out pair
         drawn = editor.edit(editor.invert(im, seed=inv_seed), [e[2] for e in eds], [e[3] for e in eds])
+        a = np.asarray(im)
         for e, g in zip(eds, drawn):
-            src.append(np.asarray(im)); dst.append(np.asarray(g.convert('RGB'))); ins.append(e[1]); fid.append(i - 1)
+            src.append(a); dst.append(np.asarray(g.convert('RGB'))); ins.append(e[1]); fid.append(i - 1)
         if i % save_every == 0: save()
     save()
     return out

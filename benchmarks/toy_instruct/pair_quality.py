@@ -28,7 +28,7 @@ def main():
     from diffex import toyworld
     from diffex.toyinstruct import PairPool, sample_pair
     world = toyworld.load(diffusion=False)
-    prompts = {k: p for k, p in toyworld.toy_prompt_paths().items()}
+    prompts = toyworld.toy_prompt_paths()        # prompt -> path
     pool = PairPool(*sys.argv[1:])
     im = lambda a: [Image.fromarray(x) for x in a]
     s, l = read(world.probe, im(pool.src), im(pool.dst), pool.ins, prompts)
