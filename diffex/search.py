@@ -362,6 +362,7 @@ class SearchState:
                                   # for side effects); None: by `importance`
     prio: dict = field(default_factory=dict)    # optimistic search: path -> the value it was screened for
     full: set = field(default_factory=set)       # paths screened again at full fidelity (`retry_failed`)
+    probed: set = field(default_factory=set)     # paths whose screening seeds `confirm_top` redid at full fidelity
     deferred: dict = field(default_factory=dict) # optimistic search: parent path -> children screened only if their
                                                  # screened siblings show something (`wake_deferred`)
 
@@ -515,9 +516,10 @@ def unedited(cands: list, effects: dict,   # the level's candidates and the effe
 
 # %% ../nbs/04b_search.ipynb #24b729f3
 def complete_seeds(st: SearchState, nodes: list, # the search state and the nodes
+                   full: bool = False,          # their edits are all at full fidelity already (`st.probed`)
                   ) -> list:
     "Every seed for `nodes`: the seeds each lacks (all, from `score`, after a cheaper screening); returns those scored."
-    if st.screen_score is not None: return score_nodes(st, nodes, st.seeds, st.score, replace=True)
+    if st.screen_score is not None and not full: return score_nodes(st, nodes, st.seeds, st.score, replace=True)
     groups = {}
     for c in nodes: groups.setdefault(tuple(s for s in st.seeds if s not in st.seeds_of(c)), []).append(c)
     return [c for ss, cs in groups.items() if ss for c in score_nodes(st, cs, list(ss))]
@@ -827,23 +829,27 @@ def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
                ) -> list:              # the nodes confirmed, in order
     """Every seed for the first `confirm` (else `beam`) distinct candidates and every node ranked above the last of
     them (no one-seed estimate stays among them), repeated while that changes which they are, within the budget; recorded at
-    their levels as `rescored`. After a cheaper `screen_score`, every seed is redone at full fidelity, once: a node
-    `rescored` before (the pass before side effects were isolated) is not edited again."""
-    cfg = st.config
+    their levels as `rescored`. After a cheaper `screen_score`, every seed is redone at full fidelity, once, in two steps
+    (successive elimination): first the screening seeds (`st.probed`; a node whose full-fidelity edit falls out of the
+    top gets no more; one whose edit failed says nothing, and gets the others at once), then the others; a node `rescored` before (the pass before side effects were isolated) is not
+    edited again."""
+    cfg, cheap = st.config, st.screen_score is not None
     if not st.rest or st.stopped == 'budget': return []
     m = cfg.confirm or cfg.beam or len(st.effects)
     t0, level_of, done = time.time(), {p: lv for lv in st.levels for p in lv.scored}, []
     before = {p for lv in st.levels for p in lv.rescored}
-    full = lambda c: (c.path_str in before or c.path_str in done if st.screen_score is not None
-                      else not set(st.seeds) - st.seeds_of(c))
-    for _ in range(len(st.effects)):                  # each round confirms one candidate at least, or stops
+    full = lambda c: (c.path_str in before or c.path_str in done if cheap else not set(st.seeds) - st.seeds_of(c))
+    at = lambda c: level_of.get(c.path_str, st.levels[-1])   # one edited only to isolate a side effect: the last level
+    for _ in range(2 * len(st.effects) + 1):          # each round edits one node at least, or stops
         top, r = distinct_top(st, m), st.ranking()
         need = [c for c in (tree[p] for p in r[:r.index(top[-1]) + 1] if top) if not full(c)]
-        got = complete_seeds(st, need) if need else []
-        for c in got:                                 # one edited only to isolate a side effect: the last level
-            p, lv = c.path_str, level_of.get(c.path_str, st.levels[-1])
-            done.append(p); lv.rescored.append(p); lv.edits += st.added[p]
-        if not got or st.stopped == 'budget': break
+        probe = [c for c in need if cheap and c.path_str not in st.probed]
+        got = score_nodes(st, probe, st.first, st.score, replace=True) if probe else []
+        for c in got: st.probed.add(c.path_str); at(c).edits += st.added[c.path_str]
+        rest = [c for c in need if c not in probe] + [c for c in got if st.importance(c) == -math.inf]  # failed: no news
+        fin = complete_seeds(st, rest, full=True) if rest and st.stopped != 'budget' else []
+        for c in fin: done.append(c.path_str); at(c).rescored.append(c.path_str); at(c).edits += st.added[c.path_str]
+        if not got + fin or st.stopped == 'budget': break
     if st.levels: st.levels[-1].seconds += time.time() - t0
     return [tree[p] for p in done]
 
