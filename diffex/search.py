@@ -14,8 +14,8 @@ __all__ = ['RESCORE', 'frontier', 'edit_prompts', 'SearchConfig', 'SearchLevel',
            'removed_elsewhere', 'retry_failed', 'beam_order', 'choose_beam', 'unedited', 'complete_seeds',
            'rescore_level', 'prune_beam', 'rescore_top', 'retry_rejected', 'pooled_sd', 'half_width', 'unsettled',
            'settle_ranking', 'isolate_side_effects', 'complete_top', 'informative', 'optimistic_value', 'one_subtype',
-           'child_value', 'wake_deferred', 'optimistic_level', 'one_candidate', 'distinct_top', 'confirm_top',
-           'search_level', 'beam_search']
+           'child_value', 'wake_deferred', 'optimistic_level', 'one_candidate', 'distinct_top', 'asked_nothing',
+           'same_finding', 'confirm_top', 'search_level', 'beam_search']
 
 # %% ../nbs/04b_search.ipynb #ad1db152
 import numpy as np
@@ -825,14 +825,30 @@ def distinct_top(st: SearchState, n: int, # the search state and how many candid
     return out
 
 # %% ../nbs/04b_search.ipynb #0b3c1a1c
+def asked_nothing(effects: dict, # direction -> Effect of one node
+                 ) -> bool:
+    """Whether every counted edit of the node that the verifier read asked nothing of the image (no verdict, nothing
+    owned, `asked` named: the image already is what it asks for, removing a necklace from a face without one): each is
+    the null edit under another prompt. False when no edit was read so."""
+    got = [v is None and not o and e.asked is not None and c is not None for e in effects.values()
+           for v, c, o, ok in zip(e.verified, e.changes or [None] * len(e.seeds), e.own or [()] * len(e.seeds), e.counted)
+           if ok]
+    return bool(got) and all(got)
+
+def same_finding(p: str, q: str, effects: dict) -> bool:
+    "Whether `p` and `q` drew the same (`same_drawing`), or both asked nothing of the image (`asked_nothing`)."
+    return same_drawing(p, q, effects) or (asked_nothing(effects[p]) and asked_nothing(effects[q]))
+
 def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
                ) -> list:              # the nodes confirmed, in order
     """Every seed for the first `confirm` (else `beam`) distinct candidates and every node ranked above the last of
     them (no one-seed estimate stays among them), repeated while that changes which they are, within the budget; recorded at
     their levels as `rescored`. After a cheaper `screen_score`, every seed is redone at full fidelity, once, in two steps
     (successive elimination): first the screening seeds (`st.probed`; a node whose full-fidelity edit falls out of the
-    top gets no more; one whose edit failed says nothing, and gets the others at once), then the others; a node `rescored` before (the pass before side effects were isolated) is not
-    edited again."""
+    top gets no more; one whose edit failed says nothing, and gets the others at once), then the others, unless it is
+    `same_finding` as a node confirmed already (twenty beard refinements whose removal removed the one beard; every
+    edit that asked nothing of the face): its finding has every seed. A node `rescored` before (the pass before side
+    effects were isolated) is not edited again."""
     cfg, cheap = st.config, st.screen_score is not None
     if not st.rest or st.stopped == 'budget': return []
     m = cfg.confirm or cfg.beam or len(st.effects)
@@ -842,7 +858,8 @@ def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
     at = lambda c: level_of.get(c.path_str, st.levels[-1])   # one edited only to isolate a side effect: the last level
     for _ in range(2 * len(st.effects) + 1):          # each round edits one node at least, or stops
         top, r = distinct_top(st, m), st.ranking()
-        need = [c for c in (tree[p] for p in r[:r.index(top[-1]) + 1] if top) if not full(c)]
+        twin = lambda c: c.path_str in st.probed and any(same_finding(c.path_str, q, st.effects) for q in before | set(done))
+        need = [c for c in (tree[p] for p in r[:r.index(top[-1]) + 1] if top) if not full(c) and not twin(c)]
         probe = [c for c in need if cheap and c.path_str not in st.probed]
         got = score_nodes(st, probe, st.first, st.score, replace=True) if probe else []
         for c in got: st.probed.add(c.path_str); at(c).edits += st.added[c.path_str]
