@@ -847,7 +847,7 @@ def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
     (successive elimination): first the screening seeds (`st.probed`; a node whose full-fidelity edit falls out of the
     top gets no more; one whose edit failed says nothing, and gets the others at once), then the others, unless it is
     `same_finding` as a node confirmed already (twenty beard refinements whose removal removed the one beard; every
-    edit that asked nothing of the face): its finding has every seed. A node `rescored` before (the pass before side
+    edit that asked nothing of the face): its finding has every seed. Of several such nodes, the strongest is confirmed first. A node `rescored` before (the pass before side
     effects were isolated) is not edited again."""
     cfg, cheap = st.config, st.screen_score is not None
     if not st.rest or st.stopped == 'budget': return []
@@ -864,6 +864,8 @@ def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
         got = score_nodes(st, probe, st.first, st.score, replace=True) if probe else []
         for c in got: st.probed.add(c.path_str); at(c).edits += st.added[c.path_str]
         rest = [c for c in need if c not in probe] + [c for c in got if st.importance(c) == -math.inf]  # failed: no news
+        rest = [c for i, c in enumerate(rest)          # of one finding, the strongest first: the others may be twins
+                if not (cheap and any(same_finding(c.path_str, q.path_str, st.effects) for q in rest[:i]))]
         fin = complete_seeds(st, rest, full=True) if rest and st.stopped != 'budget' else []
         for c in fin: done.append(c.path_str); at(c).rescored.append(c.path_str); at(c).edits += st.added[c.path_str]
         if not got + fin or st.stopped == 'budget': break
