@@ -204,6 +204,13 @@ def run(args):
                           f"(new {rec.get('unet_new')})  hits {rec.get('hits')}/{rec.get('k')}", flush=True)
 
 
+def held_out(corpus: str) -> bool:
+    "Whether `corpus` comes from the held-out generator seed (`corpus_shapes.HELD_OUT`: 'mined-350-s2'), used for no choice."
+    from diffex.corpus_shapes import HELD_OUT
+    tail = corpus.rsplit('-s', 1)
+    return len(tail) == 2 and tail[1].isdigit() and int(tail[1]) in HELD_OUT
+
+
 def hits_merged(r: dict) -> int:
     """The causes among the first k distinct findings of record `r` when a finding that is a group above exactly one
     of the causes ('facial hair/beard' above 'goatee') counts as that cause: a secondary reading (see the page)."""
@@ -253,7 +260,8 @@ def table(args):
                      'share <= 0.25': share <= TARGET_SHARE,
                      f'every cost known ({unknown} cache entries of unknown cost: made without the ledger)': not unknown}
             met = 'yes' if all(parts.values()) else 'no: ' + ', '.join(f'not {k}' for k, v in parts.items() if not v)
-            rows.append([corpus if rule is None else f'{corpus} · {rule}', str(rs[0]['nodes']), d,
+            name = corpus + (' (held out)' if held_out(corpus) else '')
+            rows.append([name if rule is None else f'{corpus} · {rule}', str(rs[0]['nodes']), d,
                          f'{len(full)} of 6' if rule is None else '', str(len(pairs)), f"{p('diffex'):.2f}",
                          f"{p('exhaustive'):.2f}", *('–' if pm(s) is None else f'{pm(s):.2f}' for s in ('diffex', 'exhaustive')),
                          f"{mean('diffex', 'unet_evals'):,.0f}",
