@@ -278,11 +278,12 @@ def unsearched_text(self: Explanation, n: int = 4, # name the `n` subtrees with 
 @patch
 def screening_text(self: Explanation) -> str:
     """How screening edits were made, in one line as every view writes it: 'screening edits with 0.5 of the editor's
-    inversion steps (one-seed estimates; the top is edited again at full steps)', or '' at full fidelity (the editor has
-    no cheaper variant, or `screen_fidelity=1`)."""
+    inversion steps (one-seed estimates; the top is edited again at full steps: one seed, then every seed for one
+    semantic per finding still in the top)', or '' at full fidelity (the editor has no cheaper variant, or
+    `screen_fidelity=1`). The second part is `diffex.search.confirm_top`'s successive elimination."""
     f = self.info.screen_fidelity
     return ('' if f >= 1 else f"screening edits with {f:g} of the editor's inversion steps (one-seed estimates; the top "
-            'is edited again at full steps)')
+            'is edited again at full steps: one seed, then every seed for one semantic per finding still in the top)')
 
 # %% ../nbs/04h_explanation.ipynb #86b1763f
 @patch
