@@ -76,7 +76,8 @@ def explain(image,                          # a PIL image, a path or an array
     res = beam_search(tree, sc, seeds=cfg.seeds, search=cfg.search, screen_score=ssc, edits_per_seed=len(cfg.directions),
                       on_level=lambda lv: pr.finish(scored=len(lv.scored), kept=len(lv.kept)), on_stage=pr.start,
                       reorder=adjusted_order(cfg.search.rank) if verifier is not None else None,
-                      isolate=cfg.isolate if verifier is not None else 0)
+                      isolate=cfg.isolate if verifier is not None else 0,
+                      readable=verifier.reads if verifier is not None else None)
     pr.finish()
     tname = classifier.class_names[sc.t_idx] if classifier.class_names else str(sc.t_idx)
     cost = dict(edits=sc.edits + (ssc.edits if ssc else 0), seconds=round(time.time() - t0, 3), stopped=res.stopped,

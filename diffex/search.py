@@ -363,6 +363,8 @@ class SearchState:
     prio: dict = field(default_factory=dict)    # optimistic search: path -> the value it was screened for
     full: set = field(default_factory=set)       # paths screened again at full fidelity (`retry_failed`)
     probed: set = field(default_factory=set)     # paths whose screening seeds `confirm_top` redid at full fidelity
+    readable: Callable|None = None               # readable(path, prompt) -> bool|None: the verifier can read the name
+                                                 # (`Verifier.reads`); those are screened first (None: corpus order)
     deferred: dict = field(default_factory=dict) # optimistic search: parent path -> children screened only if their
                                                  # screened siblings show something (`wake_deferred`)
 
@@ -392,6 +394,10 @@ class SearchState:
              if importance(self.effects[p], self.config.rank) > -math.inf]
         return self.reorder(self.effects, r) if self.reorder else r
     def seeds_of(self, node) -> set: return {s for e in self.effects[node.path_str].values() for s in e.seeds}
+    def below(self, node) -> list:
+        "`frontier(node)`, the names the verifier can read first (`readable`; a stable sort), as the search screens them."
+        kids = frontier(node)
+        return kids if self.readable is None else sorted(kids, key=lambda c: not self.readable(c.path_str, c.prompt))
 
 # %% ../nbs/04b_search.ipynb #422ff11f
 def score_nodes(st: SearchState, nodes: list, # the search state and the nodes to score
@@ -796,7 +802,7 @@ def optimistic_level(st: SearchState, cands: list, # the search state and the le
                       key=lambda c: -vals[c.path_str][0])
         kept += rest[:cfg.beam - len(kept) - len(blind)]
     for c in kept + blind:
-        kids = frontier(c)
+        kids = st.below(c)
         for g in kids: st.prio[g.path_str] = vals[c.path_str][0]
         if c in blind and len(kids) > 1: st.deferred[c.path_str] = kids[math.ceil(len(kids) / 2):]
     paths = lambda ns: [c.path_str for c in ns]
@@ -905,6 +911,8 @@ def beam_search(tree,                              # a `SemanticTree`
                 reorder: Callable|None = None,     # reorder(effects, paths) -> paths: the order of the final top (which
                                                    # gets every seed and retries); None: by `importance`
                 isolate: int = 0,                  # isolate the side effects of this many top semantics (0: none)
+                readable: Callable|None = None,    # readable(path, prompt) -> bool|None: names the verifier can read
+                                                   # (`Verifier.reads`), screened first; None: corpus order
                 **settings,                        # `SearchConfig` fields by name (beam=2, screen=None), or `search`
                ) -> SearchResult:
     """Hierarchical beam search for the semantics that move the classifier most.
@@ -917,8 +925,9 @@ def beam_search(tree,                              # a `SemanticTree`
     if isinstance(isolate, bool) or not isinstance(isolate, (int, np.integer)):
         raise TypeError(f'isolate must be a whole number of semantics (0: none), not {isolate!r}')
     if isolate < 0: raise ValueError(f'isolate must be at least 0 (0: none), not {isolate}')
-    st = SearchState(SearchConfig.of(search, **settings), score, seeds, screen_score, edits_per_seed, reorder=reorder)
-    opt, cands = not st.config.fixed_beam and st.config.beam is not None, frontier(tree.root)
+    st = SearchState(SearchConfig.of(search, **settings), score, seeds, screen_score, edits_per_seed, reorder=reorder,
+                     readable=readable)
+    opt, cands = not st.config.fixed_beam and st.config.beam is not None, st.below(tree.root)
     st.prio.update({c.path_str: math.inf for c in cands} if opt else {})
     while cands:
         if st.config.depth is not None and len(st.levels) >= st.config.depth: st.stopped = 'depth'; break
@@ -928,7 +937,7 @@ def beam_search(tree,                              # a `SemanticTree`
         if on_level: on_level(st.levels[-1])
         if st.stopped == 'budget': break
         later = {g.path_str for gs in st.deferred.values() for g in gs}
-        cands = [g for c in kept for g in frontier(c) if g.path_str not in later]
+        cands = [g for c in kept for g in st.below(c) if g.path_str not in later]
         if opt: cands.sort(key=lambda g: -st.prio[g.path_str])          # a budget cuts the least promising
     if on_stage: on_stage('top')
     if opt:

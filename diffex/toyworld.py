@@ -548,6 +548,10 @@ class ProbeVerifier(Verifier):
         bald = 'bald' in (base['hair_style'], after['hair_style'])
         return Observation(_has(after, a) == (d == 'add'), ch, own_paths(a, bald), asked)
 
+    def reads(self, path, prompt):
+        "Whether the probe can read an edit of `path` with `prompt`: whether it names a toy attribute (`attribute`)."
+        return self.attribute(path, prompt) is not None
+
     @staticmethod
     def attribute(path: str, prompt: str|None) -> str|None:
         "The toy path an edit of `path` with `prompt` asks for: what `attribute_of(prompt)` names, else `path` if drawable."

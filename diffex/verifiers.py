@@ -79,6 +79,14 @@ class Verifier:
         default, None, says it cannot tell."""
         return None
 
+    def reads(self, path: str,        # corpus path of a semantic
+              prompt: str|None,       # its edit prompt
+             ) -> bool|None:          # True: it can tell whether such an edit happened; False: it cannot see the name
+        """Whether the verifier can read an edit of `path` with `prompt`, before any is made (the search screens the
+        names it can read first: `diffex.search.beam_search`'s `readable`). Optional: the default, None, says it
+        cannot tell before seeing an edit."""
+        return None
+
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
         if 'verify' in vars(cls): raise TypeError(_VERIFY_OVERRIDDEN.format(cls=cls.__name__))
