@@ -853,8 +853,8 @@ def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
     (successive elimination): first the screening seeds (`st.probed`; a node whose full-fidelity edit falls out of the
     top gets no more; one whose edit failed says nothing, and gets the others at once), then the others, unless it is
     `same_finding` as a node confirmed already (twenty beard refinements whose removal removed the one beard; every
-    edit that asked nothing of the face): its finding has every seed. Of several such nodes, the strongest is confirmed first. A node `rescored` before (the pass before side
-    effects were isolated) is not edited again."""
+    edit that asked nothing of the face): its finding has every seed. Of several such nodes, the strongest is confirmed
+    first. A node `rescored` before (the pass before side effects were isolated) is not edited again."""
     cfg, cheap = st.config, st.screen_score is not None
     if not st.rest or st.stopped == 'budget': return []
     m = cfg.confirm or cfg.beam or len(st.effects)
@@ -864,7 +864,8 @@ def confirm_top(st: SearchState, tree, # the finished levels' state and the tree
     at = lambda c: level_of.get(c.path_str, st.levels[-1])   # one edited only to isolate a side effect: the last level
     for _ in range(2 * len(st.effects) + 1):          # each round edits one node at least, or stops
         top, r = distinct_top(st, m), st.ranking()
-        twin = lambda c: c.path_str in st.probed and any(same_finding(c.path_str, q, st.effects) for q in before | set(done))
+        twin = lambda c: (c.path_str in st.probed
+                          and any(same_finding(c.path_str, q, st.effects) for q in before | set(done)))
         need = [c for c in (tree[p] for p in r[:r.index(top[-1]) + 1] if top) if not full(c) and not twin(c)]
         probe = [c for c in need if cheap and c.path_str not in st.probed]
         got = score_nodes(st, probe, st.first, st.score, replace=True) if probe else []
